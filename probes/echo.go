@@ -1,0 +1,119 @@
+// Package probes holds the probe WSGI application that a server under test hosts, and the
+// Go form of the JSON it answers with. PROTOCOL.md is the contract; probe.py and the
+// reference server both speak it.
+package probes
+
+import (
+	"encoding/base64"
+	"encoding/json"
+	"fmt"
+)
+
+// Version is the probe protocol version; probe.py's PROTOCOL_VERSION must equal it.
+const Version = 1
+
+// Prefix is the reserved path prefix under which scenarios live.
+const Prefix = "/__conform__/"
+
+// IDHeader carries the client's correlation id; the probe echoes it as Echo.ID.
+const IDHeader = "X-Conform-Id"
+
+// Echo is the document the probe answers with: what the server handed the application.
+type Echo struct {
+	Probe         string                 `json:"probe"`
+	Version       int                    `json:"version"`
+	Python        string                 `json:"python"`
+	ID            string                 `json:"id"`
+	Scenario      string                 `json:"scenario"`
+	PID           int                    `json:"pid"`
+	Thread        int64                  `json:"thread"`
+	TStart        float64                `json:"t_start"`
+	TEnd          float64                `json:"t_end"`
+	Environ       map[string]EnvValue    `json:"environ"`
+	Input         Input                  `json:"input"`
+	InputMethods  map[string]bool        `json:"input_methods"`
+	ErrorsMethods map[string]bool        `json:"errors_methods"`
+	Result        map[string]interface{} `json:"result"`
+}
+
+// EnvValue describes one environ entry as the probe saw it.
+type EnvValue struct {
+	Type   string `json:"type"`
+	Native bool   `json:"native"`
+	Latin1 bool   `json:"latin1"`
+	Value  string `json:"value"`
+	B64    string `json:"b64,omitempty"`
+}
+
+// Bytes returns the value as the byte string PEP 3333 means by a latin-1 "bytes in a str":
+// the latin-1 encoding of a native str (or the bytes of a bytes value). ok is false when
+// the value has no such encoding.
+func (v EnvValue) Bytes() (b []byte, ok bool) {
+	if v.B64 == "" {
+		if v.Type == "str" && v.Latin1 {
+			return []byte{}, true
+		}
+		return nil, false
+	}
+	b, err := base64.StdEncoding.DecodeString(v.B64)
+	if err != nil {
+		return nil, false
+	}
+	return b, true
+}
+
+// Input describes how the probe read wsgi.input.
+type Input struct {
+	Mode      string      `json:"mode"`
+	Length    int64       `json:"length"`
+	SHA256    string      `json:"sha256"`
+	B64       string      `json:"b64"`
+	Truncated bool        `json:"truncated"`
+	Error     string      `json:"error"`
+	Calls     []InputCall `json:"calls"`
+	AfterEOF  *int        `json:"after_eof"`
+}
+
+// Body returns the (possibly truncated) body bytes the probe read.
+func (in Input) Body() []byte {
+	b, err := base64.StdEncoding.DecodeString(in.B64)
+	if err != nil {
+		return nil
+	}
+	return b
+}
+
+// InputCall is one call the probe made on wsgi.input.
+type InputCall struct {
+	Op  string `json:"op"`
+	Arg *int   `json:"arg"`
+	Got int    `json:"got"`
+}
+
+// Env returns the environ entry for key and whether it was present.
+func (e *Echo) Env(key string) (EnvValue, bool) {
+	v, ok := e.Environ[key]
+	return v, ok
+}
+
+// ResultString returns result[key] as a string ("" when absent or not a string).
+func (e *Echo) ResultString(key string) string {
+	s, _ := e.Result[key].(string)
+	return s
+}
+
+// Decode parses an echo document and checks that it comes from a probe speaking this
+// protocol version.
+func Decode(body []byte) (*Echo, error) {
+	var e Echo
+	if err := json.Unmarshal(body, &e); err != nil {
+		return nil, fmt.Errorf("probe answer is not an echo document: %w", err)
+	}
+	if e.Probe != "conform-probe" {
+		return nil, fmt.Errorf("probe answer is JSON but not from the conform probe (probe=%q)", e.Probe)
+	}
+	if e.Version != Version {
+		return nil, fmt.Errorf("probe speaks protocol version %d, conform speaks %d: write the probe again with 'conform probe --write DIR'", e.Version, Version)
+	}
+	return &e, nil
+}
