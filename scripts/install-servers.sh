@@ -1,0 +1,90 @@
+#!/usr/bin/env bash
+# Install the Debian packages of every WSGI server conform knows (internal/harness).
+# Idempotent: does nothing when everything is installed already. Services are not started
+# (a policy-rc.d denies it during the install); conform runs its own private instances,
+# so the system apache2 on port 80 is neither needed nor wanted.
+#
+# Usage: scripts/install-servers.sh            (as root, or with sudo available)
+set -euo pipefail
+
+packages=(
+	python3                     # wsgiref (stdlib) and the interpreter for all Python servers
+	python3-gunicorn            # gunicorn-sync, gunicorn-gthread, gunicorn-gevent, gunicorn-eventlet
+	python3-waitress            # waitress
+	uwsgi-core                  # uwsgi
+	uwsgi-plugin-python3        # uwsgi --plugin python3
+	python3-werkzeug            # werkzeug
+	python3-cheroot             # cheroot
+	python3-gevent              # gevent, gunicorn-gevent
+	python3-eventlet            # eventlet, gunicorn-eventlet
+	python3-twisted             # twisted
+	apache2                     # mod_wsgi (apache2 binary, mpm_event, authz_core)
+	libapache2-mod-wsgi-py3     # mod_wsgi
+	python3-paste               # paste
+	python3-tornado             # tornado
+)
+
+SUDO=()
+if [ "$(id -u)" -ne 0 ]; then
+	if command -v sudo >/dev/null 2>&1; then
+		SUDO=(sudo)
+	else
+		echo "install-servers: must run as root (or with sudo available)" >&2
+		exit 1
+	fi
+fi
+
+installed() {
+	[ "$(dpkg-query -W -f '${db:Status-Status}' "$1" 2>/dev/null || true)" = "installed" ]
+}
+
+missing=()
+for p in "${packages[@]}"; do
+	installed "$p" || missing+=("$p")
+done
+if [ ${#missing[@]} -eq 0 ]; then
+	echo "install-servers: all ${#packages[@]} packages already installed"
+	exit 0
+fi
+
+apache_was_installed=0
+installed apache2 && apache_was_installed=1
+
+# Keep package scripts from starting services while we install. Only a policy-rc.d we
+# created ourselves is removed afterwards.
+policy=/usr/sbin/policy-rc.d
+created_policy=0
+if [ ! -e "$policy" ]; then
+	printf '#!/bin/sh\nexit 101\n' | "${SUDO[@]}" tee "$policy" >/dev/null
+	"${SUDO[@]}" chmod 755 "$policy"
+	created_policy=1
+fi
+cleanup() {
+	if [ "$created_policy" = 1 ]; then
+		"${SUDO[@]}" rm -f "$policy"
+	fi
+}
+trap cleanup EXIT
+
+export DEBIAN_FRONTEND=noninteractive
+echo "install-servers: installing ${missing[*]}"
+"${SUDO[@]}" env DEBIAN_FRONTEND=noninteractive apt-get update -qq
+"${SUDO[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
+	-o Dpkg::Use-Pty=0 "${packages[@]}" >/dev/null
+
+# If a service manager started the system apache2 anyway, stop it: conform does not use it.
+if [ "$apache_was_installed" = 0 ] && command -v service >/dev/null 2>&1; then
+	if "${SUDO[@]}" service apache2 status >/dev/null 2>&1; then
+		"${SUDO[@]}" service apache2 stop >/dev/null 2>&1 || true
+	fi
+fi
+
+failed=()
+for p in "${packages[@]}"; do
+	installed "$p" || failed+=("$p")
+done
+if [ ${#failed[@]} -ne 0 ]; then
+	echo "install-servers: not installed: ${failed[*]}" >&2
+	exit 1
+fi
+echo "install-servers: all ${#packages[@]} packages installed"

@@ -1,0 +1,269 @@
+// Package spec is the check catalog: one Check per requirement of PEP 3333, RFC 9112 or
+// RFC 9110 that a WSGI server can be seen to meet or break from the outside.
+//
+// A check is two halves. Observe talks to the target (exact bytes over the wire client) and
+// returns an Observation; Judge is a pure function of that observation. Keeping the verdict
+// pure means it is unit-tested on recorded observations and can never depend on timing of
+// the test machine beyond what was recorded.
+package spec
+
+import (
+	"context"
+	"fmt"
+	"path"
+	"sort"
+	"strings"
+	"time"
+)
+
+// Level is how strongly the spec asks for the behaviour a check looks for.
+type Level int
+
+const (
+	// Must: breaking it is a failure.
+	Must Level = iota
+	// Should: breaking it is a warning.
+	Should
+	// May: optional or observed behaviour; always reported as info.
+	May
+)
+
+func (l Level) String() string {
+	switch l {
+	case Must:
+		return "MUST"
+	case Should:
+		return "SHOULD"
+	default:
+		return "MAY"
+	}
+}
+
+// Status is a check's result.
+type Status string
+
+const (
+	Pass  Status = "pass"
+	Fail  Status = "fail"
+	Warn  Status = "warn"
+	Info  Status = "info"
+	Error Status = "error"
+	Skip  Status = "skip"
+)
+
+// Outcome is what Judge concludes before the level turns it into a Status.
+type Outcome int
+
+const (
+	Conforms Outcome = iota
+	Violates
+	Observed
+	Inconclusive
+	NotApplicable
+)
+
+// Verdict is Judge's conclusion with the reason in words a server maintainer can act on.
+type Verdict struct {
+	Outcome Outcome
+	Message string
+	// Keys names the environ keys worth showing as evidence.
+	Keys []string
+}
+
+func conforms(format string, args ...interface{}) Verdict {
+	return Verdict{Outcome: Conforms, Message: fmt.Sprintf(format, args...)}
+}
+
+func violates(format string, args ...interface{}) Verdict {
+	return Verdict{Outcome: Violates, Message: fmt.Sprintf(format, args...)}
+}
+
+func observed(format string, args ...interface{}) Verdict {
+	return Verdict{Outcome: Observed, Message: fmt.Sprintf(format, args...)}
+}
+
+func inconclusive(format string, args ...interface{}) Verdict {
+	return Verdict{Outcome: Inconclusive, Message: fmt.Sprintf(format, args...)}
+}
+
+func notApplicable(format string, args ...interface{}) Verdict {
+	return Verdict{Outcome: NotApplicable, Message: fmt.Sprintf(format, args...)}
+}
+
+func (v Verdict) with(keys ...string) Verdict {
+	v.Keys = append(v.Keys, keys...)
+	return v
+}
+
+// Status turns an outcome into a status at the given level.
+func (v Verdict) Status(l Level) Status {
+	switch v.Outcome {
+	case Conforms:
+		return Pass
+	case Violates:
+		switch l {
+		case Must:
+			return Fail
+		case Should:
+			return Warn
+		}
+		return Info
+	case Observed:
+		return Info
+	case NotApplicable:
+		return Skip
+	}
+	return Error
+}
+
+// Ref points at the section of a document a check enforces.
+type Ref struct {
+	Doc     string // "PEP 3333", "RFC 9112", "RFC 9110" or "conform"
+	Section string // "5.2", or a PEP heading such as "environ Variables"
+}
+
+func (r Ref) String() string {
+	if r.Doc == "PEP 3333" {
+		return r.Doc + ", " + r.Section
+	}
+	return r.Doc + " §" + r.Section
+}
+
+// URL links to the public text of the section.
+func (r Ref) URL() string {
+	switch r.Doc {
+	case "RFC 9112":
+		return "https://www.rfc-editor.org/rfc/rfc9112#section-" + r.Section
+	case "RFC 9110":
+		return "https://www.rfc-editor.org/rfc/rfc9110#section-" + r.Section
+	case "PEP 3333":
+		anchor := strings.ToLower(strings.NewReplacer(" ", "-", "(", "", ")", "", "`", "", "/", "").Replace(r.Section))
+		return "https://peps.python.org/pep-3333/#" + anchor
+	}
+	return ""
+}
+
+// Check is one requirement and the means to test it.
+type Check struct {
+	ID    string
+	Title string
+	Ref   Ref
+	// Quote is the sentence the check enforces, verbatim from the spec text.
+	Quote string
+	Level Level
+	// Area is the catalog section: environ, start-response, fields, framing, concurrency.
+	Area string
+	// Requires names checks that must pass for this one to mean anything; when one did
+	// not, this check is skipped with the reason instead of failing in cascade.
+	Requires []string
+	Observe  func(ctx context.Context, t *Target) (*Observation, error)
+	Judge    func(o *Observation) Verdict
+}
+
+// CatalogVersion changes whenever a check is added, removed or changes meaning; a check ID
+// never changes meaning within the catalog's life.
+const CatalogVersion = "2026.11.1"
+
+// Areas in report order.
+var Areas = []string{"environ", "input", "start-response", "response", "fields", "framing", "connection", "concurrency"}
+
+var registry []*Check
+
+// register adds a check to the catalog. It is called from init functions only; the
+// registry is the one piece of global state the package keeps.
+func register(c *Check) {
+	for _, e := range registry {
+		if e.ID == c.ID {
+			panic("spec: duplicate check ID " + c.ID)
+		}
+	}
+	if c.Observe == nil || c.Judge == nil || c.Quote == "" || c.Title == "" {
+		panic("spec: incomplete check " + c.ID)
+	}
+	registry = append(registry, c)
+}
+
+// All returns the catalog, ordered by area and then by ID.
+func All() []*Check {
+	out := append([]*Check(nil), registry...)
+	order := map[string]int{}
+	for i, a := range Areas {
+		order[a] = i
+	}
+	sort.SliceStable(out, func(i, j int) bool {
+		if out[i].Area != out[j].Area {
+			return order[out[i].Area] < order[out[j].Area]
+		}
+		return out[i].ID < out[j].ID
+	})
+	return out
+}
+
+// Lookup returns the check with the given ID.
+func Lookup(id string) (*Check, bool) {
+	for _, c := range registry {
+		if c.ID == id {
+			return c, true
+		}
+	}
+	return nil, false
+}
+
+// Select filters checks: a check is kept when it matches some only pattern (all, if none
+// are given) and no skip pattern. A pattern is an ID glob (rfc9112/7.1/*) or an area name.
+func Select(checks []*Check, only, skip []string) ([]*Check, error) {
+	for _, p := range append(append([]string{}, only...), skip...) {
+		if _, err := path.Match(p, ""); err != nil {
+			return nil, fmt.Errorf("bad pattern %q: %w", p, err)
+		}
+	}
+	var out []*Check
+	for _, c := range checks {
+		if len(only) > 0 && !matchAny(c, only) {
+			continue
+		}
+		if matchAny(c, skip) {
+			continue
+		}
+		out = append(out, c)
+	}
+	if len(out) == 0 {
+		return nil, fmt.Errorf("no check matches --only %v --skip %v (see 'conform list')", only, skip)
+	}
+	return out, nil
+}
+
+func matchAny(c *Check, patterns []string) bool {
+	for _, p := range patterns {
+		if p == c.Area || p == c.ID {
+			return true
+		}
+		if ok, _ := path.Match(p, c.ID); ok {
+			return true
+		}
+		// A prefix such as "rfc9112/7.1" selects everything below it.
+		if strings.HasPrefix(c.ID, strings.TrimSuffix(p, "/")+"/") {
+			return true
+		}
+	}
+	return false
+}
+
+// Result is a check's outcome on one target.
+type Result struct {
+	Check    *Check
+	Status   Status
+	Message  string
+	Evidence []Evidence
+	Duration time.Duration
+}
+
+// Evidence is what one connection of a check sent and received.
+type Evidence struct {
+	Label    string
+	Request  []byte
+	Response []byte
+	End      string
+	Timings  []string
+	Environ  map[string]string
+}

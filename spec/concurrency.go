@@ -1,0 +1,260 @@
+package spec
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/conform-wsgi/conform/internal/wire"
+	"github.com/conform-wsgi/conform/probes"
+)
+
+// Concurrency is not something PEP 3333 requires; it is what operators need to know, and
+// what wsgi.multithread / wsgi.multiprocess promise. The observation checks are MAY-level
+// (info); the truthfulness of the two flags is a SHOULD.
+
+const blockers = 4
+const blockMS = 500
+
+// blockingRequests sends `blockers` requests at once to an app that blocks in time.sleep.
+func blockingRequests(ctx context.Context, t *Target) (*Observation, error) {
+	labels := make([]string, blockers)
+	offsets := make([]time.Duration, blockers)
+	scripts := make([]wire.Script, blockers)
+	for i := range scripts {
+		labels[i] = fmt.Sprintf("blocking-%d", i+1)
+		scripts[i] = wire.Script{Steps: []wire.Step{{Data: t.get(fmt.Sprintf("%ssleep?ms=%d", probes.Prefix, t.dur(blockMS*time.Millisecond).Milliseconds()), "Connection: close")}}, Responses: 1, IdleTimeout: 10 * time.Second, Deadline: 20 * time.Second}
+	}
+	o, err := parallel(ctx, t, labels, offsets, scripts)
+	if err != nil {
+		return nil, err
+	}
+	o.Values["block_ms"] = float64(t.dur(blockMS * time.Millisecond).Milliseconds())
+	return o, nil
+}
+
+// served is one echo of a concurrency observation with the times the client saw.
+type served struct {
+	e        *probes.Echo
+	doneAt   time.Duration
+	conn     int
+	pid      int
+	thread   int64
+	from, to float64
+}
+
+func servedEchoes(o *Observation) ([]served, error) {
+	var out []served
+	for i, c := range o.Conns {
+		e, r, err := o.Echo(i, 0)
+		if err != nil {
+			return nil, fmt.Errorf("%s: %v", c.Label, err)
+		}
+		out = append(out, served{e: e, doneAt: c.At + r.EndAt, conn: i, pid: e.PID, thread: e.Thread, from: e.TStart, to: e.TEnd})
+	}
+	return out, nil
+}
+
+// effectiveConcurrency is total blocking time divided by the span the client waited.
+func effectiveConcurrency(o *Observation, s []served) float64 {
+	var span time.Duration
+	for _, x := range s {
+		if x.doneAt > span {
+			span = x.doneAt
+		}
+	}
+	if span <= 0 {
+		return 0
+	}
+	total := time.Duration(o.Values["block_ms"]) * time.Millisecond * time.Duration(len(s))
+	return float64(total) / float64(span)
+}
+
+func overlaps(a, b served) bool { return a.from < b.to && b.from < a.to }
+
+func flag(e *probes.Echo, key string) (bool, bool) {
+	v, ok := e.Env(key)
+	if !ok {
+		return false, false
+	}
+	switch v.Value {
+	case "True", "1":
+		return true, true
+	case "False", "0", "None", "":
+		return false, true
+	}
+	return true, true
+}
+
+func init() {
+	register(&Check{
+		ID:    "conform/concurrency/blocking-capacity",
+		Title: "requests to a blocking application are served concurrently",
+		Ref:   Ref{"conform", "concurrency"}, Level: May, Area: "concurrency",
+		Quote:   "This value should evaluate true if the application object may be simultaneously invoked by another thread in the same process, and should evaluate false otherwise.",
+		Observe: blockingRequests,
+		Judge: func(o *Observation) Verdict {
+			s, err := servedEchoes(o)
+			if err != nil {
+				return inconclusive("%v", err)
+			}
+			c := effectiveConcurrency(o, s)
+			pids, threads := map[int]bool{}, map[string]bool{}
+			for _, x := range s {
+				pids[x.pid] = true
+				threads[fmt.Sprintf("%d/%d", x.pid, x.thread)] = true
+			}
+			msg := fmt.Sprintf("%d requests blocking %gms each: effective concurrency %.1f (%d process(es), %d thread(s))", len(s), o.Values["block_ms"], c, len(pids), len(threads))
+			if c < 1.5 {
+				return violates("%s: one blocked request holds up every other", msg)
+			}
+			return conforms("%s", msg)
+		},
+	})
+
+	register(&Check{
+		ID:    "conform/concurrency/fresh-request-while-blocked",
+		Title: "a new request is served while another blocks in the application",
+		Ref:   Ref{"conform", "concurrency"}, Level: May, Area: "concurrency",
+		Quote: "This value should evaluate true if the application object may be simultaneously invoked by another thread in the same process, and should evaluate false otherwise.",
+		Observe: func(ctx context.Context, t *Target) (*Observation, error) {
+			long := t.dur(1200 * time.Millisecond).Milliseconds()
+			return parallel(ctx, t, []string{"blocking", "fresh"}, []time.Duration{0, 200 * time.Millisecond}, []wire.Script{
+				{Steps: []wire.Step{{Data: t.get(fmt.Sprintf("%ssleep?ms=%d", probes.Prefix, long), "Connection: close")}}, Responses: 1, IdleTimeout: 10 * time.Second},
+				{Steps: []wire.Step{{Data: t.get("/fresh", "Connection: close")}}, Responses: 1, IdleTimeout: 10 * time.Second},
+			})
+		},
+		Judge: func(o *Observation) Verdict {
+			s, err := servedEchoes(o)
+			if err != nil {
+				return inconclusive("%v", err)
+			}
+			if s[1].doneAt >= s[0].doneAt {
+				return violates("a plain GET sent 200ms after a request that blocks 1.2s was answered only after it (at %v): one slow request stalls the server", s[1].doneAt.Round(time.Millisecond))
+			}
+			return conforms("answered at %v while the blocking request was still running", s[1].doneAt.Round(time.Millisecond))
+		},
+	})
+
+	stall := func(id, title string, first []byte, rest []byte) *Check {
+		return &Check{
+			ID: id, Title: title, Ref: Ref{"conform", "concurrency"}, Level: May, Area: "concurrency",
+			Quote: "A server ought to limit the total length of chunk extensions received in a request to an amount reasonable for the services provided, in the same way that it applies length limitations and timeouts for other parts of a message, and generate an appropriate 4xx (Client Error) response if that amount is exceeded.",
+			Observe: func(ctx context.Context, t *Target) (*Observation, error) {
+				head := t.get("/slow-client")
+				return parallel(ctx, t, []string{"stalled client", "other client"}, []time.Duration{0, 200 * time.Millisecond}, []wire.Script{
+					{Steps: []wire.Step{{Data: stallBytes(head, first)}, {Data: stallRest(head, first, rest), Delay: 1500 * time.Millisecond}}, Responses: 1, IdleTimeout: 10 * time.Second},
+					{Steps: []wire.Step{{Data: t.get("/other", "Connection: close")}}, Responses: 1, IdleTimeout: 10 * time.Second},
+				})
+			},
+			Judge: func(o *Observation) Verdict {
+				other := o.Response(1, 0)
+				if other == nil {
+					return inconclusive("the other client got no response (%s)", o.ending(1))
+				}
+				done := o.Conns[1].At + other.EndAt
+				if done >= 1400*time.Millisecond {
+					return violates("while one client stalled mid-request for 1.5s, another client's GET was answered only after %v: a handful of slow clients (slowloris) can take the server down", done.Round(time.Millisecond))
+				}
+				return conforms("the other client was answered after %v", done.Round(time.Millisecond))
+			},
+		}
+	}
+	register(stall("conform/concurrency/slow-headers-isolated", "a client stalling in its header section does not block other clients", []byte("headers"), nil))
+	register(stall("conform/concurrency/slow-body-isolated", "a client stalling in its request body does not block other clients", []byte("body"), nil))
+
+	register(&Check{
+		ID:    "pep3333/environ/multithread-truthful",
+		Title: "wsgi.multithread matches what was observed",
+		Ref:   pepEnviron, Level: Should, Area: "concurrency",
+		Quote:   "This value should evaluate true if the application object may be simultaneously invoked by another thread in the same process, and should evaluate false otherwise.",
+		Observe: blockingRequests,
+		Judge: func(o *Observation) Verdict {
+			s, err := servedEchoes(o)
+			if err != nil {
+				return inconclusive("%v", err)
+			}
+			claimed, ok := flag(s[0].e, "wsgi.multithread")
+			if !ok {
+				return inconclusive("wsgi.multithread is absent")
+			}
+			for i := range s {
+				for j := i + 1; j < len(s); j++ {
+					a, b := s[i], s[j]
+					if a.pid == b.pid && a.thread != b.thread && overlaps(a, b) && !claimed {
+						return violates("wsgi.multithread is False, yet two requests ran in the app at the same time in process %d on threads %d and %d: apps that trust the flag skip locking", a.pid, a.thread, b.thread).with("wsgi.multithread")
+					}
+				}
+			}
+			if claimed && serialisedOnOneThread(s) {
+				return violates("wsgi.multithread is True, yet %d requests blocking at once ran one after another on one thread: the flag promises concurrency the server does not deliver", len(s)).with("wsgi.multithread")
+			}
+			return conforms("wsgi.multithread=%v agrees with what was observed", claimed)
+		},
+	})
+
+	register(&Check{
+		ID:    "pep3333/environ/multiprocess-truthful",
+		Title: "wsgi.multiprocess matches what was observed",
+		Ref:   pepEnviron, Level: Should, Area: "concurrency",
+		Quote:   "This value should evaluate true if an equivalent application object may be simultaneously invoked by another process, and should evaluate false otherwise.",
+		Observe: blockingRequests,
+		Judge: func(o *Observation) Verdict {
+			s, err := servedEchoes(o)
+			if err != nil {
+				return inconclusive("%v", err)
+			}
+			claimed, ok := flag(s[0].e, "wsgi.multiprocess")
+			if !ok {
+				return inconclusive("wsgi.multiprocess is absent")
+			}
+			for i := range s {
+				for j := i + 1; j < len(s); j++ {
+					if a, b := s[i], s[j]; a.pid != b.pid && overlaps(a, b) && !claimed {
+						return violates("wsgi.multiprocess is False, yet requests ran at the same time in processes %d and %d: apps that keep state in process memory will see it split", a.pid, b.pid).with("wsgi.multiprocess")
+					}
+				}
+			}
+			return conforms("wsgi.multiprocess=%v agrees with what was observed", claimed)
+		},
+	})
+}
+
+// serialisedOnOneThread says the blocking requests all ran on one thread of one process,
+// none overlapping another.
+func serialisedOnOneThread(s []served) bool {
+	for i := range s {
+		for j := i + 1; j < len(s); j++ {
+			if s[i].pid != s[j].pid || s[i].thread != s[j].thread || overlaps(s[i], s[j]) {
+				return false
+			}
+		}
+	}
+	return len(s) > 1
+}
+
+// stallBytes cuts a request where a slow client stops: inside the header section, or (for
+// a body) after the head and two body bytes.
+func stallBytes(head, kind []byte) []byte {
+	if string(kind) == "headers" {
+		i := strings.Index(string(head), "\r\n") + 2
+		return head[:i]
+	}
+	return append(postHead(head), "ab"...)
+}
+
+func stallRest(head, kind, _ []byte) []byte {
+	if string(kind) == "headers" {
+		i := strings.Index(string(head), "\r\n") + 2
+		return head[i:]
+	}
+	return []byte("cdefghij")
+}
+
+// postHead turns a built GET head into a POST head with a 10-byte Content-Length.
+func postHead(head []byte) []byte {
+	s := strings.Replace(string(head), "GET ", "POST ", 1)
+	s = strings.TrimSuffix(s, "\r\n") + "Content-Length: 10\r\n\r\n"
+	return []byte(s)
+}

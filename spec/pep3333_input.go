@@ -1,0 +1,170 @@
+package spec
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/conform-wsgi/conform/internal/wire"
+	"github.com/conform-wsgi/conform/probes"
+)
+
+// PEP 3333, "Input and Error Streams": wsgi.input and wsgi.errors.
+
+var pepStreams = Ref{"PEP 3333", "Input and Error Streams"}
+
+const streamsMust = "The methods listed in the table above must be supported by all servers conforming to this specification."
+
+// inputBody is the body every read-mode check sends: lines of different lengths and a last
+// line without a newline, so readline/readlines/iteration have edges to get wrong.
+const inputBody = "first line\nsecond\n\nlast line without newline"
+
+// readMode builds a check that reads inputBody through wsgi.input in one mode and expects
+// exactly the bytes sent.
+func readMode(id, title, mode string, level Level, quote string) *Check {
+	return &Check{
+		ID: id, Title: title, Ref: pepStreams, Level: level, Area: "input", Quote: quote,
+		Requires: []string{"pep3333/input/read-content-length"},
+		Observe: exchange(func(t *Target) []byte {
+			return t.post(probes.Prefix+"echo?read="+mode, inputBody, "Content-Type: text/plain")
+		}),
+		Judge: onEcho(func(e *probes.Echo) Verdict {
+			got := string(e.Input.Body())
+			if e.Input.Error != "" {
+				return violates("wsgi.input in mode %s raised %s after %d bytes", mode, e.Input.Error, len(got))
+			}
+			if got != inputBody {
+				return violates("reading with %s gave %s; sent %s", mode, quoteBytes(got), quoteBytes(inputBody))
+			}
+			if strings.HasPrefix(mode, "readline:") {
+				var size int
+				fmt.Sscanf(strings.TrimPrefix(mode, "readline:"), "%d", &size)
+				for _, c := range e.Input.Calls {
+					if c.Got > size {
+						return violates("readline(%d) returned %d bytes: the size argument was ignored", size, c.Got)
+					}
+				}
+			}
+			return conforms("%s returned the %d body bytes", mode, len(got))
+		}),
+	}
+}
+
+func init() {
+	register(&Check{
+		ID:    "pep3333/input/read-content-length",
+		Title: "wsgi.input yields exactly the Content-Length body",
+		Ref:   pepEnviron, Level: Must, Area: "input",
+		Quote:   "An input stream (file-like object) from which the HTTP request body bytes can be read.",
+		Observe: exchange(func(t *Target) []byte { return t.post("/body", "hello\r\nconform\x00\xff", "Content-Type: application/octet-stream") }),
+		Judge: onEcho(func(e *probes.Echo) Verdict {
+			if got := string(e.Input.Body()); got != "hello\r\nconform\x00\xff" || e.Input.Error != "" {
+				return violates("a 16-byte body read as %s %s", quoteBytes(got), e.Input.Error)
+			}
+			return conforms("the 16 body bytes arrived intact")
+		}),
+	})
+
+	register(readMode("pep3333/input/read-size", "read(n) in a loop returns the body", "readn:3", Must, streamsMust))
+	register(readMode("pep3333/input/readline", "readline() returns the body line by line", "readline", Must, streamsMust))
+	register(readMode("pep3333/input/readline-size", "readline(size) honours its size argument", "readline:4", Should,
+		"Servers should support the optional \"size\" argument to readline(), but as in WSGI 1.0, they are allowed to omit support for it."))
+	register(readMode("pep3333/input/readlines", "readlines() returns every line", "readlines", Must, streamsMust))
+	register(readMode("pep3333/input/iteration", "iterating over wsgi.input yields every line", "iter", Must, streamsMust))
+	register(readMode("pep3333/input/read-no-argument", "read() without an argument returns the rest of the body", "read", Should,
+		"A server should allow read() to be called without an argument, and return the remainder of the client's input stream."))
+
+	register(&Check{
+		ID:    "pep3333/input/eof-at-content-length",
+		Title: "reading past Content-Length returns b\"\" instead of blocking",
+		Ref:   pepStreams, Level: Should, Area: "input",
+		Requires: []string{"pep3333/input/read-content-length"},
+		Quote:    "The server is not required to read past the client's specified Content-Length, and should simulate an end-of-file condition if the application attempts to read past that point.",
+		Observe: exchange(func(t *Target) []byte {
+			return t.post(probes.Prefix+"echo?eof=1", "12345")
+		}),
+		Judge: func(o *Observation) Verdict {
+			e, _, err := o.Echo(0, 0)
+			if err != nil {
+				if r := o.Response(0, 0); r == nil && o.Conns[0].End == wire.EndIdle {
+					return violates("after the 5-byte body, read(1) blocked: no response came while the connection stayed open (the app hangs until the client sends more or gives up)")
+				}
+				return inconclusive("the probe's echo was not received: %v", err)
+			}
+			if e.Input.AfterEOF == nil {
+				return inconclusive("the probe did not record the read past Content-Length")
+			}
+			if *e.Input.AfterEOF != 0 {
+				return violates("read(1) past Content-Length returned %d byte(s): the app can read into the next request on the connection", *e.Input.AfterEOF)
+			}
+			return conforms("read(1) at Content-Length returned b''")
+		},
+	})
+
+	register(&Check{
+		ID:    "pep3333/input/empty-body-read",
+		Title: "read() on a request without a body returns b\"\" at once",
+		Ref:   pepStreams, Level: Should, Area: "input",
+		Quote: "A server should return empty bytestrings from any attempt to read from an empty or exhausted input stream.",
+		Observe: exchange(func(t *Target) []byte {
+			return t.get(probes.Prefix + "echo?read=read")
+		}),
+		Judge: func(o *Observation) Verdict {
+			e, _, err := o.Echo(0, 0)
+			if err != nil {
+				if o.Response(0, 0) == nil && o.Conns[0].End == wire.EndIdle {
+					return violates("read() on a GET without a body blocked: no response came while the connection stayed open")
+				}
+				return inconclusive("the probe's echo was not received: %v", err)
+			}
+			if e.Input.Length != 0 || e.Input.Error != "" {
+				return violates("read() on an empty body returned %d bytes %s", e.Input.Length, e.Input.Error)
+			}
+			return conforms("read() returned b''")
+		},
+	})
+
+	register(&Check{
+		ID:    "pep3333/input/stream-methods",
+		Title: "wsgi.input has read, readline, readlines, __iter__; wsgi.errors has write, writelines, flush",
+		Ref:   pepStreams, Level: Must, Area: "input",
+		Quote:   streamsMust,
+		Observe: exchange(func(t *Target) []byte { return t.get("/methods") }),
+		Judge: onEcho(func(e *probes.Echo) Verdict {
+			var missing []string
+			for _, m := range []string{"read", "readline", "readlines", "__iter__"} {
+				if !e.InputMethods[m] {
+					missing = append(missing, "wsgi.input."+m)
+				}
+			}
+			for _, m := range []string{"write", "writelines", "flush"} {
+				if !e.ErrorsMethods[m] {
+					missing = append(missing, "wsgi.errors."+m)
+				}
+			}
+			if len(missing) > 0 {
+				return violates("missing methods: %s", joinKeys(missing)).with("wsgi.input", "wsgi.errors")
+			}
+			return conforms("all seven stream methods present")
+		}),
+	})
+
+	register(&Check{
+		ID:    "pep3333/input/errors-accepts-unicode",
+		Title: "wsgi.errors accepts arbitrary unicode text",
+		Ref:   pepEnviron, Level: Should, Area: "input",
+		Quote:   "(On platforms where the str type is unicode, the error stream should accept and log arbitrary unicode without raising an error; it is allowed, however, to substitute characters that cannot be rendered in the stream's encoding.)",
+		Observe: exchange(func(t *Target) []byte { return t.get(probes.Prefix + "errors") }),
+		Judge: onEcho(func(e *probes.Echo) Verdict {
+			var bad []string
+			for _, op := range []string{"write", "writelines", "flush"} {
+				if r := e.ResultString(op); r != "ok" {
+					bad = append(bad, fmt.Sprintf("%s: %s", op, r))
+				}
+			}
+			if len(bad) > 0 {
+				return violates("writing '\\u00e9\\u2603' to wsgi.errors raised: %s", strings.Join(bad, "; "))
+			}
+			return conforms("write, writelines and flush accepted unicode")
+		}),
+	})
+}

@@ -1,0 +1,308 @@
+package spec
+
+import (
+	"fmt"
+
+	"github.com/conform-wsgi/conform/probes"
+)
+
+// RFC 9112 §6–7: message body length, Transfer-Encoding, Content-Length and the chunked
+// coding. Every check here is about one question a front proxy and the WSGI server must
+// answer alike: where does this request end?
+
+const chunkedRequires = "rfc9112/7.1/chunked-body"
+
+// chunkedPost builds a chunked POST to the echo with the given raw body bytes, followed by
+// a pipelined GET, so a server that leaves bytes unread on the connection shows it.
+func chunkedPost(te, body string, fields ...string) func(t *Target) []byte {
+	return func(t *Target) []byte {
+		head := t.request("POST "+probes.Prefix+"echo HTTP/1.1", append([]string{"Transfer-Encoding: " + te}, fields...)...)
+		return append(head, body...)
+	}
+}
+
+// judgeChunkedBody expects the decoded body want to reach the app.
+func judgeChunkedBody(want string) func(o *Observation) Verdict {
+	return func(o *Observation) Verdict {
+		rj := classify(o)
+		if rj.status == 411 {
+			return observed("the server refuses request bodies without Content-Length (411 Length Required, which RFC 9112 §6.3 allows); chunked checks are skipped")
+		}
+		if !rj.accepted {
+			return violates("a valid chunked request was refused: the server %s", rj)
+		}
+		e, _, err := o.Echo(0, 0)
+		if err != nil {
+			return inconclusive("the probe's echo was not received: %v", err)
+		}
+		got := string(e.Input.Body())
+		if got == want {
+			return conforms("the app read the decoded body %s", quoteBytes(want))
+		}
+		_, cl := e.Env("CONTENT_LENGTH")
+		term, _ := e.Env("wsgi.input_terminated")
+		if got == "" && !cl && term.Value != "True" {
+			return violates("the chunked body was not made readable: no CONTENT_LENGTH and no wsgi.input_terminated, so the app cannot know there is a body (and its bytes may be left on the connection)").with("CONTENT_LENGTH", "wsgi.input_terminated")
+		}
+		return violates("the app read %s; the chunked body decodes to %s", quoteBytes(clipStr(got, 80)), quoteBytes(want)).with("CONTENT_LENGTH", "wsgi.input_terminated")
+	}
+}
+
+// mustReject400AndClose judges a request whose framing RFC 9112 §6.3 calls an
+// unrecoverable error: 400, then close.
+func mustReject400AndClose(why string) func(o *Observation) Verdict {
+	return func(o *Observation) Verdict {
+		rj := classify(o)
+		v := mustReject400(why)(o)
+		if v.Outcome == Conforms && !rj.x.Closed() {
+			return violates("answered 400 but kept the connection open (%s); the RFC requires closing it, since the server cannot know where the bad request ended", rj.x.End)
+		}
+		return v
+	}
+}
+
+func init() {
+	register(&Check{
+		ID:    "rfc9112/7.1/chunked-body",
+		Title: "a chunked request body reaches wsgi.input decoded",
+		Ref:   Ref{"RFC 9112", "7.1"}, Level: Must, Area: "framing",
+		Quote:   "A recipient MUST be able to parse and decode the chunked transfer coding.",
+		Observe: exchange(chunkedPost("chunked", "5\r\nhello\r\n6\r\n world\r\n0\r\n\r\n")),
+		Judge:   judgeChunkedBody("hello world"),
+	})
+
+	register(&Check{
+		ID:    "rfc9112/7.1.1/chunk-extensions-ignored",
+		Title: "chunk extensions are ignored",
+		Ref:   Ref{"RFC 9112", "7.1.1"}, Level: Must, Area: "framing",
+		Requires: []string{chunkedRequires},
+		Quote:    "A recipient MUST ignore unrecognized chunk extensions.",
+		Observe:  exchange(chunkedPost("chunked", "5;name=value\r\nhello\r\n6 ; quoted=\"a;b\"\r\n world\r\n0;last\r\n\r\n")),
+		Judge:    judgeChunkedBody("hello world"),
+	})
+
+	register(&Check{
+		ID:    "rfc9112/7.1.2/trailer-section",
+		Title: "a trailer section after the last chunk is consumed",
+		Ref:   Ref{"RFC 9112", "7.1"}, Level: Must, Area: "framing",
+		Requires: []string{chunkedRequires},
+		Quote:    "The chunked transfer coding is complete when a chunk with a chunk-size of zero is received, possibly followed by a trailer section, and finally terminated by an empty line.",
+		Observe: pipeline(2, func(t *Target) []byte {
+			return append(chunkedPost("chunked", "5\r\nhello\r\n0\r\nX-Trailer: t\r\nX-Other: u\r\n\r\n")(t), t.get("/after-trailers")...)
+		}),
+		Judge: func(o *Observation) Verdict {
+			if v := judgeChunkedBody("hello")(o); v.Outcome != Conforms {
+				return v
+			}
+			x := o.Conns[0].Exchange
+			if len(x.Responses) < 2 {
+				if x.Closed() {
+					return conforms("body decoded; the server closed the connection after the response")
+				}
+				return violates("the request after the trailer section was not answered (%s): the trailer lines were taken for something else", o.ending(0))
+			}
+			if r := x.Responses[1]; r.Status != 200 {
+				return violates("the request after the trailer section was answered %d %s: trailer lines leaked into the next request", r.Status, r.Reason)
+			}
+			return conforms("body decoded and the next request served")
+		},
+	})
+
+	chunkSizeQuote := "The chunk-size field is a string of hex digits indicating the size of the chunk-data in octets."
+	for _, c := range []struct{ slug, title, body, why string }{
+		{"chunk-size-sign", "a chunk size with a sign (+5) is rejected", "+5\r\nhello\r\n0\r\n\r\n", "strconv-style parsers accept '+5'; a proxy that does not reads a different body length."},
+		{"chunk-size-0x-prefix", "a chunk size with a 0x prefix is rejected", "0x5\r\nhello\r\n0\r\n\r\n", "int(x, 16) accepts '0x5'; other parsers read 0 and end the body there."},
+		{"chunk-size-leading-space", "a chunk size with leading whitespace is rejected", " 5\r\nhello\r\n0\r\n\r\n", "whitespace-tolerant and strict parsers split the stream in different places."},
+		{"chunk-size-non-hex", "a chunk size with a non-hex digit is rejected", "5g\r\nhello\r\n0\r\n\r\n", "a parser that stops at the first non-hex digit and one that rejects disagree on the framing."},
+		{"chunk-size-overflow", "a chunk size that overflows 64 bits is rejected", "10000000000000005\r\nhello\r\n0\r\n\r\n", "a 64-bit wrap turns 0x10000000000000005 into 5: the proxy waits for 2^64 bytes, the server reads 5 and takes the rest as a new request."},
+		{"chunk-size-underscore", "a chunk size with an underscore (5_0) is rejected", "1_0\r\nhello world 1234\r\n0\r\n\r\n", "Python's int('1_0', 16) accepts underscores; no HTTP parser in front of it does."},
+	} {
+		register(&Check{
+			ID:    "rfc9112/7.1/" + c.slug,
+			Title: c.title,
+			Ref:   Ref{"RFC 9112", "7.1"}, Level: Should, Area: "framing",
+			Requires: []string{chunkedRequires},
+			Quote:    chunkSizeQuote,
+			Observe:  exchange(chunkedPost("chunked", c.body)),
+			Judge:    shouldReject(fmt.Sprintf("chunk-size = 1*HEXDIG: %s", c.why)),
+		})
+	}
+
+	register(&Check{
+		ID:    "rfc9112/7.1/chunk-data-crlf",
+		Title: "chunk data not followed by CRLF is rejected",
+		Ref:   Ref{"RFC 9112", "7.1"}, Level: Should, Area: "framing",
+		Requires: []string{chunkedRequires},
+		Quote:    chunkSizeQuote,
+		Observe:  exchange(chunkedPost("chunked", "5\r\nhelloXX0\r\n\r\n")),
+		Judge:    shouldReject("chunk = chunk-size [ chunk-ext ] CRLF chunk-data CRLF: a parser that skips two bytes after the data, whatever they are, can be fed a chunk boundary a proxy does not see."),
+	})
+
+	register(&Check{
+		ID:    "rfc9112/6.1/te-case-insensitive",
+		Title: "Transfer-Encoding: CHUNKED is recognised as chunked",
+		Ref:   Ref{"RFC 9112", "7"}, Level: Must, Area: "framing",
+		Requires: []string{chunkedRequires},
+		Quote:    "All transfer-coding names are case-insensitive and ought to be registered within the HTTP Transfer Coding registry, as defined in Section 7.3.",
+		Observe:  exchange(chunkedPost("CHUNKED", "5\r\nhello\r\n0\r\n\r\n")),
+		Judge:    judgeChunkedBody("hello"),
+	})
+
+	register(&Check{
+		ID:    "rfc9112/6.1/te-and-content-length",
+		Title: "Transfer-Encoding with Content-Length is rejected, or served by chunked and the connection closed",
+		Ref:   Ref{"RFC 9112", "6.1"}, Level: Must, Area: "framing",
+		Quote: "A server MAY reject a request that contains both Content-Length and Transfer-Encoding or process such a request in accordance with the Transfer-Encoding alone. Regardless, the server MUST close the connection after responding to such a request to avoid the potential attacks.",
+		Observe: pipeline(2, func(t *Target) []byte {
+			return append(chunkedPost("chunked", "5\r\nhello\r\n0\r\n\r\n", "Content-Length: 3")(t), t.get("/smuggled")...)
+		}),
+		Judge: func(o *Observation) Verdict {
+			rj := classify(o)
+			x := rj.x
+			served := len(x.Responses) >= 2
+			if !rj.accepted {
+				if served {
+					return violates("the request was refused (%s) but the connection stayed open and the next request was served: the server guessed where the bad request ended", rj)
+				}
+				if rj.status >= 400 || rj.closed {
+					return conforms("rejected: the server %s, and no further request was served", rj)
+				}
+				return inconclusive("the server %s", rj)
+			}
+			e, _, err := o.Echo(0, 0)
+			if err != nil {
+				return inconclusive("the probe's echo was not received: %v", err)
+			}
+			if got := string(e.Input.Body()); got != "hello" {
+				return violates("with both Transfer-Encoding: chunked and Content-Length: 3, the app read %s: the server framed the body by Content-Length, a request smuggling vector", quoteBytes(got))
+			}
+			if served {
+				return violates("the body was decoded as chunked, but the connection stayed open and the pipelined request was served: a front end that used Content-Length sees a different request boundary")
+			}
+			return conforms("processed by Transfer-Encoding alone and the connection closed")
+		},
+	})
+
+	register(&Check{
+		ID:    "rfc9112/6.3/te-chunked-not-final",
+		Title: "a Transfer-Encoding whose final coding is not chunked is rejected with 400 and the connection closed",
+		Ref:   Ref{"RFC 9112", "6.3"}, Level: Must, Area: "framing",
+		Quote:   "If a Transfer-Encoding header field is present in a request and the chunked transfer coding is not the final encoding, the message body length cannot be determined reliably; the server MUST respond with the 400 (Bad Request) status code and then close the connection.",
+		Observe: pipeline(2, func(t *Target) []byte { return append(chunkedPost("chunked, identity", "5\r\nhello\r\n0\r\n\r\n")(t), t.get("/smuggled")...) }),
+		Judge:   mustReject400AndClose("A server that still decodes 'chunked, identity' as chunked disagrees with any front end that follows the RFC."),
+	})
+
+	register(&Check{
+		ID:    "rfc9112/6.1/unknown-transfer-coding",
+		Title: "a request with a transfer coding the server does not understand is refused (501)",
+		Ref:   Ref{"RFC 9112", "6.1"}, Level: Should, Area: "framing",
+		Quote:   "A server that receives a request message with a transfer coding it does not understand SHOULD respond with 501 (Not Implemented).",
+		Observe: exchange(chunkedPost("x-conform, chunked", "5\r\nhello\r\n0\r\n\r\n")),
+		Judge: func(o *Observation) Verdict {
+			rj := classify(o)
+			switch {
+			case rj.status == 501:
+				return conforms("501 Not Implemented")
+			case rj.accepted:
+				return violates("the server accepted 'Transfer-Encoding: x-conform, chunked' (%s): it passed content in a coding nobody decoded to the app", rj)
+			case rj.status >= 400 || rj.closed:
+				return violates("refused, but the server %s; the RFC recommends 501 so clients know the coding is the problem", rj)
+			}
+			return inconclusive("the server %s", rj)
+		},
+	})
+
+	register(&Check{
+		ID:    "rfc9112/6.1/te-in-http10",
+		Title: "Transfer-Encoding in an HTTP/1.0 request is treated as faulty framing and the connection closed",
+		Ref:   Ref{"RFC 9112", "6.1"}, Level: Must, Area: "framing",
+		Quote: "A server or client that receives an HTTP/1.0 message containing a Transfer-Encoding header field MUST treat the message as if the framing is faulty, even if a Content-Length is present, and close the connection after processing the message.",
+		Observe: pipeline(2, func(t *Target) []byte {
+			req := append(t.request("POST "+probes.Prefix+"echo HTTP/1.0", "Connection: keep-alive", "Transfer-Encoding: chunked", "Content-Length: 15"), "5\r\nhello\r\n0\r\n\r\n"...)
+			return append(req, t.request("GET /smuggled HTTP/1.0", "Connection: keep-alive")...)
+		}),
+		Judge: func(o *Observation) Verdict {
+			x := o.Conns[0].Exchange
+			if len(x.Responses) >= 2 {
+				return violates("after an HTTP/1.0 request with Transfer-Encoding the connection stayed open and the next request was served (%d %s): the framing was trusted", x.Responses[1].Status, x.Responses[1].Reason)
+			}
+			if len(x.Responses) == 1 && !x.Closed() {
+				return violates("the connection stayed open after an HTTP/1.0 request with Transfer-Encoding (%s)", x.End)
+			}
+			return conforms("the connection was closed after the request (%s)", describeFirst(o))
+		},
+	})
+
+	clQuote := "If the unrecoverable error is in a request message, the server MUST respond with a 400 (Bad Request) status code and then close the connection."
+	for _, c := range []struct{ slug, title, value, why string }{
+		{"content-length-plus", "Content-Length: +5 is rejected with 400 and the connection closed", "+5", "int('+5') is 5 in Python; a front proxy that rejects or reads it differently desynchronises."},
+		{"content-length-negative", "Content-Length: -1 is rejected with 400 and the connection closed", "-1", "a negative length read as 'until close' or as 0 leaves the body on the connection as a new request."},
+		{"content-length-non-digit", "Content-Length: 5a is rejected with 400 and the connection closed", "5a", "a parser that stops at the first non-digit reads 5; one that rejects does not."},
+		{"content-length-underscore", "Content-Length: 1_0 is rejected with 400 and the connection closed", "1_0", "Python's int('1_0') is 10; every HTTP parser in front of it disagrees."},
+		{"content-length-conflict", "Content-Length: 5, 6 (differing values) is rejected with 400 and the connection closed", "5, 6", "which of the two a parser picks decides where the next request starts."},
+		{"content-length-overflow", "a Content-Length beyond 64 bits is rejected", "18446744073709551621", "a wrapped 64-bit length becomes 5."},
+	} {
+		c := c
+		register(&Check{
+			ID:    "rfc9112/6.3/" + c.slug,
+			Title: c.title,
+			Ref:   Ref{"RFC 9112", "6.3"}, Level: Must, Area: "framing",
+			Quote: clQuote,
+			Observe: pipeline(2, func(t *Target) []byte {
+				req := append(t.request("POST "+probes.Prefix+"echo HTTP/1.1", "Content-Length: "+c.value), "hello"...)
+				return append(req, t.get("/smuggled")...)
+			}),
+			Judge: judgeBadContentLength(c.why),
+		})
+	}
+
+	register(&Check{
+		ID:    "rfc9112/6.3/content-length-repeated-conflict",
+		Title: "two Content-Length lines with different values are rejected with 400 and the connection closed",
+		Ref:   Ref{"RFC 9112", "6.3"}, Level: Must, Area: "framing",
+		Quote: clQuote,
+		Observe: pipeline(2, func(t *Target) []byte {
+			req := append(t.request("POST "+probes.Prefix+"echo HTTP/1.1", "Content-Length: 5", "Content-Length: 6"), "hello!"...)
+			return append(req, t.get("/smuggled")...)
+		}),
+		Judge: judgeBadContentLength("a server that takes the first line and a proxy that takes the last disagree by one byte: enough to smuggle."),
+	})
+
+	register(&Check{
+		ID:    "rfc9112/6.3/content-length-identical-list",
+		Title: "Content-Length: 5, 5 (identical values) is read as 5 or rejected",
+		Ref:   Ref{"RFC 9112", "6.3"}, Level: Must, Area: "framing",
+		Quote: "If a message is received without Transfer-Encoding and with an invalid Content-Length header field, then the message framing is invalid and the recipient MUST treat it as an unrecoverable error, unless the field value can be successfully parsed as a comma-separated list (Section 5.6.1 of [HTTP]), all values in the list are valid, and all values in the list are the same (in which case, the message is processed with that single value used as the Content-Length field value).",
+		Observe: exchange(func(t *Target) []byte {
+			return append(t.request("POST "+probes.Prefix+"echo HTTP/1.1", "Content-Length: 5, 5"), "hello"...)
+		}),
+		Judge: func(o *Observation) Verdict {
+			rj := classify(o)
+			if !rj.accepted {
+				if rj.status == 400 {
+					return conforms("rejected with 400 (the RFC allows treating it as an error)")
+				}
+				return inconclusive("the server %s", rj)
+			}
+			body, _, ok := bodyOf(o, 0, 0)
+			if !ok || body != "hello" {
+				return violates("accepted 'Content-Length: 5, 5' but the app read %s instead of the 5-byte body", quoteBytes(body))
+			}
+			return conforms("processed as Content-Length: 5")
+		},
+	})
+}
+
+// judgeBadContentLength expects 400 and a closed connection for an invalid Content-Length,
+// and explains a leniency by what the app read.
+func judgeBadContentLength(why string) func(o *Observation) Verdict {
+	return func(o *Observation) Verdict {
+		rj := classify(o)
+		if rj.accepted {
+			if body, _, ok := bodyOf(o, 0, 0); ok {
+				return violates("the invalid Content-Length was accepted and the app read %s; expected 400 and close. %s", quoteBytes(body), why)
+			}
+		}
+		return mustReject400AndClose(why)(o)
+	}
+}
