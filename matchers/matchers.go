@@ -85,8 +85,10 @@ func HaveEnviron(key, value string) types.GomegaMatcher {
 			b, ok := v.Bytes()
 			return ok && string(b) == value, nil
 		},
-		fail: func(actual interface{}) string { return fmt.Sprintf("expected environ %s == %q, but %s", key, value, show(actual)) },
-		neg:  func(actual interface{}) string { return fmt.Sprintf("expected environ %s != %q", key, value) },
+		fail: func(actual interface{}) string {
+			return fmt.Sprintf("expected environ %s == %q, but %s", key, value, show(actual))
+		},
+		neg: func(actual interface{}) string { return fmt.Sprintf("expected environ %s != %q", key, value) },
 	}
 }
 

@@ -58,8 +58,10 @@ func init() {
 		ID:    "pep3333/environ/cgi-values-native-str",
 		Title: "every CGI variable is a native str",
 		Ref:   pepEnviron, Level: Must, Area: "environ",
-		Quote:   "It is a violation of this specification for any CGI variable's value to be of any type other than str.",
-		Observe: exchange(func(t *Target) []byte { return t.post("/native?x=1", "body", "Content-Type: text/plain", "X-Header: v") }),
+		Quote: "It is a violation of this specification for any CGI variable's value to be of any type other than str.",
+		Observe: exchange(func(t *Target) []byte {
+			return t.post("/native?x=1", "body", "Content-Type: text/plain", "X-Header: v")
+		}),
 		Judge: onEcho(func(e *probes.Echo) Verdict {
 			var bad []string
 			for _, k := range sortedKeys(e) {
@@ -354,8 +356,10 @@ func init() {
 		ID:    "pep3333/environ/underscore-header-no-collision",
 		Title: "a header spelled with underscores cannot pose as its dashed twin",
 		Ref:   Ref{"conform", "header-underscores"}, Level: Should, Area: "environ",
-		Quote:   "Variables corresponding to the client-supplied HTTP request headers (i.e., variables whose names begin with \"HTTP_\").",
-		Observe: exchange(func(t *Target) []byte { return t.get("/under", "X-Conform-Auth: from-dash", "X_Conform_Auth: from-underscore") }),
+		Quote: "Variables corresponding to the client-supplied HTTP request headers (i.e., variables whose names begin with \"HTTP_\").",
+		Observe: exchange(func(t *Target) []byte {
+			return t.get("/under", "X-Conform-Auth: from-dash", "X_Conform_Auth: from-underscore")
+		}),
 		Judge: onEcho(func(e *probes.Echo) Verdict {
 			s, _ := str(e, "HTTP_X_CONFORM_AUTH")
 			if strings.Contains(s, "from-underscore") {
@@ -372,9 +376,9 @@ func init() {
 		ID:    "pep3333/environ/absolute-form-target",
 		Title: "an absolute-form request target gives PATH_INFO and QUERY_STRING from its path and query",
 		Ref:   Ref{"RFC 9112", "3.2.2"}, Level: Must, Area: "environ",
-		Quote:   "A server MUST accept the absolute-form in requests even though most HTTP/1.1 clients will only send the absolute-form to a proxy.",
+		Quote: "A server MUST accept the absolute-form in requests even though most HTTP/1.1 clients will only send the absolute-form to a proxy.",
 		Observe: exchange(func(t *Target) []byte {
-			return t.request("GET http://"+t.host()+"/abs/path?q=1 HTTP/1.1")
+			return t.request("GET http://" + t.host() + "/abs/path?q=1 HTTP/1.1")
 		}),
 		Judge: onEcho(func(e *probes.Echo) Verdict {
 			p, _ := str(e, "PATH_INFO")

@@ -54,8 +54,10 @@ func init() {
 		ID:    "pep3333/input/read-content-length",
 		Title: "wsgi.input yields exactly the Content-Length body",
 		Ref:   pepEnviron, Level: Must, Area: "input",
-		Quote:   "An input stream (file-like object) from which the HTTP request body bytes can be read.",
-		Observe: exchange(func(t *Target) []byte { return t.post("/body", "hello\r\nconform\x00\xff", "Content-Type: application/octet-stream") }),
+		Quote: "An input stream (file-like object) from which the HTTP request body bytes can be read.",
+		Observe: exchange(func(t *Target) []byte {
+			return t.post("/body", "hello\r\nconform\x00\xff", "Content-Type: application/octet-stream")
+		}),
 		Judge: onEcho(func(e *probes.Echo) Verdict {
 			if got := string(e.Input.Body()); got != "hello\r\nconform\x00\xff" || e.Input.Error != "" {
 				return violates("a 16-byte body read as %s %s", quoteBytes(got), e.Input.Error)

@@ -187,9 +187,11 @@ func init() {
 		ID:    "rfc9112/6.3/te-chunked-not-final",
 		Title: "a Transfer-Encoding whose final coding is not chunked is rejected with 400 and the connection closed",
 		Ref:   Ref{"RFC 9112", "6.3"}, Level: Must, Area: "framing",
-		Quote:   "If a Transfer-Encoding header field is present in a request and the chunked transfer coding is not the final encoding, the message body length cannot be determined reliably; the server MUST respond with the 400 (Bad Request) status code and then close the connection.",
-		Observe: pipeline(2, func(t *Target) []byte { return append(chunkedPost("chunked, identity", "5\r\nhello\r\n0\r\n\r\n")(t), t.get("/smuggled")...) }),
-		Judge:   mustReject400AndClose("A server that still decodes 'chunked, identity' as chunked disagrees with any front end that follows the RFC."),
+		Quote: "If a Transfer-Encoding header field is present in a request and the chunked transfer coding is not the final encoding, the message body length cannot be determined reliably; the server MUST respond with the 400 (Bad Request) status code and then close the connection.",
+		Observe: pipeline(2, func(t *Target) []byte {
+			return append(chunkedPost("chunked, identity", "5\r\nhello\r\n0\r\n\r\n")(t), t.get("/smuggled")...)
+		}),
+		Judge: mustReject400AndClose("A server that still decodes 'chunked, identity' as chunked disagrees with any front end that follows the RFC."),
 	})
 
 	register(&Check{
