@@ -287,11 +287,16 @@ class InputReader:
                 break
         self.capped = self.length >= MAX_BODY and (declared is None or declared > MAX_BODY)
 
-    def read_lines(self, size):
-        while self.length < MAX_BODY:
-            if not self.call("readline", size):
+    def read_lines(self, environ, size):
+        # Like read_sized, a careful app stops at CONTENT_LENGTH rather than asking for the
+        # line after it, which a server without EOF simulation would block on.
+        declared = content_length(environ)
+        limit = MAX_BODY if declared is None else min(declared, MAX_BODY)
+        while self.length < limit:
+            ask = size if size is None or declared is None else min(size, limit - self.length)
+            if not self.call("readline", ask):
                 return
-        self.capped = True
+        self.capped = self.length >= MAX_BODY
 
     def read_all_lines(self):
         lines = list(self.stream.readlines())
@@ -340,7 +345,7 @@ def read_input(environ, spec, mode, size, want_eof):
         elif mode == "readn":
             reader.read_sized(environ, size)
         elif mode == "readline":
-            reader.read_lines(size)
+            reader.read_lines(environ, size)
         elif mode == "readlines":
             reader.read_all_lines()
         elif mode == "iter":

@@ -47,6 +47,7 @@ type rejection struct {
 	status   int
 	closed   bool // the connection ended without a response
 	accepted bool // a 2xx/3xx response came back
+	garbage  bool // the answer was not an HTTP/1.x response
 	resp     *wire.Response
 	x        *wire.Exchange
 }
@@ -55,7 +56,8 @@ func classify(o *Observation) rejection {
 	x := o.Conns[0].Exchange
 	rj := rejection{x: x}
 	if len(x.Responses) == 0 {
-		rj.closed = x.Closed()
+		rj.garbage = x.Garbage != ""
+		rj.closed = x.Closed() && !rj.garbage
 		return rj
 	}
 	rj.resp = x.Responses[0]
@@ -66,6 +68,8 @@ func classify(o *Observation) rejection {
 
 func (rj rejection) String() string {
 	switch {
+	case rj.garbage:
+		return fmt.Sprintf("answered with bytes that are not an HTTP/1.x response (%s: %s)", rj.x.Garbage, quoteBytes(clipStr(string(rj.x.Raw), 60)))
 	case rj.resp != nil:
 		return fmt.Sprintf("answered %d %s", rj.status, rj.resp.Reason)
 	case rj.closed:
@@ -84,6 +88,8 @@ func mustReject400(why string) func(o *Observation) Verdict {
 		switch {
 		case rj.status == 400:
 			return conforms("rejected with 400 Bad Request")
+		case rj.garbage:
+			return violates("the server %s; expected 400 Bad Request", rj)
 		case rj.accepted:
 			return violates("the server %s; expected 400 Bad Request. %s", rj, why)
 		case rj.status >= 400:
@@ -102,7 +108,7 @@ func shouldReject(why string) func(o *Observation) Verdict {
 	return func(o *Observation) Verdict {
 		rj := classify(o)
 		switch {
-		case rj.accepted:
+		case rj.accepted || rj.garbage:
 			return violates("the server %s; expected a 400 Bad Request. %s", rj, why)
 		case rj.status >= 400 || rj.closed:
 			return conforms("rejected: the server %s", rj)

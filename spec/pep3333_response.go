@@ -32,12 +32,9 @@ func judgeNoBody(what string) func(o *Observation) Verdict {
 		if first == nil {
 			return inconclusive("no response to the %s (%s)", what, o.ending(0))
 		}
-		if x.End == wire.EndGarbage && x.GarbageAt >= first.End {
+		if x.Garbage != "" && x.GarbageAt >= first.End {
 			extra := x.Raw[first.End:]
 			return violates("the %s was answered with content: %d unexpected bytes followed its header section (%s); a client or proxy reads them as the start of the next response", what, len(extra), quoteBytes(clipStr(string(extra), 60)))
-		}
-		if cl, ok := first.Get("Content-Length"); ok && first.Status != 200 && cl != "0" && len(x.Responses) < 2 && x.Closed() {
-			return conforms("no content; the connection was closed after the response (Content-Length: %s)", cl)
 		}
 		if len(x.Responses) == 2 {
 			if _, _, err := o.Echo(0, 1); err == nil {

@@ -163,6 +163,8 @@ func init() {
 		Judge: func(o *Observation) Verdict {
 			r := o.Response(0, 0)
 			switch {
+			case r == nil && o.Conns[0].Garbage != "":
+				return violates("the server sent a malformed response (%s) for an app that never called start_response", o.Conns[0].Garbage)
 			case r == nil && o.Conns[0].Closed():
 				return conforms("the server closed the connection without a response")
 			case r == nil:

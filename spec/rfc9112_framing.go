@@ -3,6 +3,7 @@ package spec
 import (
 	"fmt"
 
+	"github.com/conform-wsgi/conform/internal/wire"
 	"github.com/conform-wsgi/conform/probes"
 )
 
@@ -77,7 +78,19 @@ func init() {
 		Ref:   Ref{"RFC 9112", "7.1.1"}, Level: Must, Area: "framing",
 		Requires: []string{chunkedRequires},
 		Quote:    "A recipient MUST ignore unrecognized chunk extensions.",
-		Observe:  exchange(chunkedPost("chunked", "5;name=value\r\nhello\r\n6 ; quoted=\"a;b\"\r\n world\r\n0;last\r\n\r\n")),
+		Observe:  exchange(chunkedPost("chunked", "5;name=value\r\nhello\r\n6;flag\r\n world\r\n0;last=1\r\n\r\n")),
+		Judge:    judgeChunkedBody("hello world"),
+	})
+
+	register(&Check{
+		ID:       "rfc9112/7.1.1/chunk-extension-quoted-bws",
+		Title:    "chunk extensions with whitespace before ';' and quoted-string values are ignored",
+		Ref:      Ref{"RFC 9112", "7.1.1"},
+		Level:    Must,
+		Area:     "framing",
+		Requires: []string{"rfc9112/7.1.1/chunk-extensions-ignored"},
+		Quote:    "A recipient MUST ignore unrecognized chunk extensions.",
+		Observe:  exchange(chunkedPost("chunked", "5 ;quoted=\"a;b\\\"c\"\r\nhello\r\n6\t; name = value\r\n world\r\n0\r\n\r\n")),
 		Judge:    judgeChunkedBody("hello world"),
 	})
 
@@ -114,7 +127,6 @@ func init() {
 		{"chunk-size-0x-prefix", "a chunk size with a 0x prefix is rejected", "0x5\r\nhello\r\n0\r\n\r\n", "int(x, 16) accepts '0x5'; other parsers read 0 and end the body there."},
 		{"chunk-size-leading-space", "a chunk size with leading whitespace is rejected", " 5\r\nhello\r\n0\r\n\r\n", "whitespace-tolerant and strict parsers split the stream in different places."},
 		{"chunk-size-non-hex", "a chunk size with a non-hex digit is rejected", "5g\r\nhello\r\n0\r\n\r\n", "a parser that stops at the first non-hex digit and one that rejects disagree on the framing."},
-		{"chunk-size-overflow", "a chunk size that overflows 64 bits is rejected", "10000000000000005\r\nhello\r\n0\r\n\r\n", "a 64-bit wrap turns 0x10000000000000005 into 5: the proxy waits for 2^64 bytes, the server reads 5 and takes the rest as a new request."},
 		{"chunk-size-underscore", "a chunk size with an underscore (5_0) is rejected", "1_0\r\nhello world 1234\r\n0\r\n\r\n", "Python's int('1_0', 16) accepts underscores; no HTTP parser in front of it does."},
 	} {
 		register(&Check{
@@ -127,6 +139,28 @@ func init() {
 			Judge:    shouldReject(fmt.Sprintf("chunk-size = 1*HEXDIG: %s", c.why)),
 		})
 	}
+
+	// A 2^64+5 size is valid grammar; what must not happen is reading it as 5. A server that
+	// waits for the declared bytes, or refuses so large a body, has parsed it correctly.
+	register(&Check{
+		ID:    "rfc9112/7.1/chunk-size-overflow",
+		Title: "a chunk size beyond 64 bits is not wrapped around",
+		Ref:   Ref{"RFC 9112", "7.1"}, Level: Must, Area: "framing",
+		Requires: []string{chunkedRequires},
+		Quote:    "Therefore, recipients MUST anticipate potentially large hexadecimal numerals and prevent parsing errors due to integer conversion overflows or precision loss due to integer representation.",
+		Observe:  exchange(chunkedPost("chunked", "10000000000000005\r\nhello\r\n0\r\n\r\n")),
+		Judge:    judgeHugeLength("chunk size 0x10000000000000005"),
+	})
+	register(&Check{
+		ID:    "rfc9110/8.6/content-length-overflow",
+		Title: "a Content-Length beyond 64 bits is not wrapped around",
+		Ref:   Ref{"RFC 9110", "8.6"}, Level: Must, Area: "framing",
+		Quote: "Since there is no predefined limit to the length of content, a recipient MUST anticipate potentially large decimal numerals and prevent parsing errors due to integer conversion overflows or precision loss due to integer conversion (Section 17.5).",
+		Observe: exchange(func(t *Target) []byte {
+			return append(t.request("POST "+probes.Prefix+"echo HTTP/1.1", "Content-Length: 18446744073709551621"), "hello"...)
+		}),
+		Judge: judgeHugeLength("Content-Length: 18446744073709551621 (2^64+5)"),
+	})
 
 	register(&Check{
 		ID:    "rfc9112/7.1/chunk-data-crlf",
@@ -191,7 +225,17 @@ func init() {
 		Observe: pipeline(2, func(t *Target) []byte {
 			return append(chunkedPost("chunked, identity", "5\r\nhello\r\n0\r\n\r\n")(t), t.get("/smuggled")...)
 		}),
-		Judge: mustReject400AndClose("A server that still decodes 'chunked, identity' as chunked disagrees with any front end that follows the RFC."),
+		Judge: func(o *Observation) Verdict {
+			// 'identity' is also a coding the server may not understand, for which §6.1
+			// recommends 501: either refusal, followed by closing, conforms.
+			if rj := classify(o); rj.status == 501 {
+				if rj.x.Closed() {
+					return conforms("refused with 501 Not Implemented and closed")
+				}
+				return violates("answered 501 but kept the connection open (%s); the RFC requires closing it", rj.x.End)
+			}
+			return mustReject400AndClose("A server that still decodes 'chunked, identity' as chunked disagrees with any front end that follows the RFC.")(o)
+		},
 	})
 
 	register(&Check{
@@ -242,7 +286,6 @@ func init() {
 		{"content-length-non-digit", "Content-Length: 5a is rejected with 400 and the connection closed", "5a", "a parser that stops at the first non-digit reads 5; one that rejects does not."},
 		{"content-length-underscore", "Content-Length: 1_0 is rejected with 400 and the connection closed", "1_0", "Python's int('1_0') is 10; every HTTP parser in front of it disagrees."},
 		{"content-length-conflict", "Content-Length: 5, 6 (differing values) is rejected with 400 and the connection closed", "5, 6", "which of the two a parser picks decides where the next request starts."},
-		{"content-length-overflow", "a Content-Length beyond 64 bits is rejected", "18446744073709551621", "a wrapped 64-bit length becomes 5."},
 	} {
 		c := c
 		register(&Check{
@@ -301,10 +344,34 @@ func judgeBadContentLength(why string) func(o *Observation) Verdict {
 	return func(o *Observation) Verdict {
 		rj := classify(o)
 		if rj.accepted {
-			if body, _, ok := bodyOf(o, 0, 0); ok {
-				return violates("the invalid Content-Length was accepted and the app read %s; expected 400 and close. %s", quoteBytes(body), why)
+			if body, e, ok := bodyOf(o, 0, 0); ok {
+				return violates("the invalid Content-Length was accepted (%s; the app saw %s and read %s); expected 400 and close. %s", rj, describe(e, "CONTENT_LENGTH"), quoteBytes(body), why).with("CONTENT_LENGTH")
 			}
 		}
+		if rj.resp == nil && rj.x.End == wire.EndIdle {
+			return violates("no response while the connection stayed open: the server took the invalid Content-Length as a length and is waiting for that much body. %s", why)
+		}
 		return mustReject400AndClose(why)(o)
+	}
+}
+
+// judgeHugeLength judges a length of 2^64+5: refusing it (413, 400) or waiting for that much
+// body are both correct readings; serving the request with a 5-byte body is the wrap.
+func judgeHugeLength(what string) func(o *Observation) Verdict {
+	return func(o *Observation) Verdict {
+		rj := classify(o)
+		switch {
+		case rj.accepted:
+			body, _, ok := bodyOf(o, 0, 0)
+			if ok && body == "hello" {
+				return violates("%s was read as 5: the length wrapped around 64 bits, and a front end waiting for 2^64 bytes disagrees about where the next request starts", what)
+			}
+			return violates("%s was accepted and the request served (%s) though 2^64 bytes of body were never sent", what, rj)
+		case rj.status >= 400 || rj.closed:
+			return conforms("refused: the server %s", rj)
+		case rj.resp == nil && rj.x.End == wire.EndIdle:
+			return conforms("the server took %s at its word and waited for the body (no wrap-around)", what)
+		}
+		return inconclusive("the server %s", rj)
 	}
 }

@@ -25,6 +25,7 @@ func Run(ctx context.Context, t *Target, checks []*Check, opt RunOptions) []*Res
 	if opt.CheckTimeout <= 0 {
 		opt.CheckTimeout = 30 * time.Second
 	}
+	checks = prerequisitesFirst(checks)
 	results := make([]*Result, 0, len(checks))
 	byID := map[string]*Result{}
 	for i, c := range checks {
@@ -43,6 +44,36 @@ func Run(ctx context.Context, t *Target, checks []*Check, opt RunOptions) []*Res
 		}
 	}
 	return results
+}
+
+// Ordered returns the checks in the order Run runs them: every check after the checks it
+// requires, the given order otherwise.
+func Ordered(checks []*Check) []*Check { return prerequisitesFirst(checks) }
+
+func prerequisitesFirst(checks []*Check) []*Check {
+	in := map[string]*Check{}
+	for _, c := range checks {
+		in[c.ID] = c
+	}
+	out := make([]*Check, 0, len(checks))
+	placed := map[string]bool{}
+	var place func(c *Check)
+	place = func(c *Check) {
+		if placed[c.ID] {
+			return
+		}
+		placed[c.ID] = true
+		for _, id := range c.Requires {
+			if r, ok := in[id]; ok {
+				place(r)
+			}
+		}
+		out = append(out, c)
+	}
+	for _, c := range checks {
+		place(c)
+	}
+	return out
 }
 
 // unmet says why a check's prerequisites are not met, or "" when they are (or were not run:
