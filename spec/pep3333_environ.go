@@ -392,8 +392,8 @@ func init() {
 
 	register(&Check{
 		ID:    "pep3333/environ/script-name-root",
-		Title: "SCRIPT_NAME is empty for an application mounted at the root",
-		Ref:   pepEnviron, Level: May, Area: "environ",
+		Title: "SCRIPT_NAME + PATH_INFO give back the request path for an application at the root",
+		Ref:   pepEnviron, Level: Must, Area: "environ",
 		Quote:   "This may be an empty string, if the application corresponds to the \"root\" of the server.",
 		Observe: exchange(func(t *Target) []byte { return t.get("/mount/point") }),
 		Judge: onEcho(func(e *probes.Echo) Verdict {
@@ -402,7 +402,7 @@ func init() {
 			if sn+pi != "/mount/point" {
 				return violates("SCRIPT_NAME + PATH_INFO is %q, not the request path '/mount/point'", sn+pi).with("SCRIPT_NAME", "PATH_INFO")
 			}
-			return observed("SCRIPT_NAME=%q PATH_INFO=%q", sn, pi)
+			return conforms("SCRIPT_NAME=%q PATH_INFO=%q", sn, pi)
 		}),
 	})
 
