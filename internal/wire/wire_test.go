@@ -241,3 +241,18 @@ func TestContextCancelEndsExchange(t *testing.T) {
 		t.Fatalf("end %s after %v", x.End, time.Since(start))
 	}
 }
+
+func TestReplay(t *testing.T) {
+	x := Replay([]byte("HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nokHTTP/1.1 204 No Content\r\n\r\n"), Script{Steps: []Step{{Data: []byte("GET / HTTP/1.1\r\n\r\nGET / HTTP/1.1\r\n\r\n")}}, Responses: 2}, true)
+	if len(x.Responses) != 2 || string(x.Responses[0].Body) != "ok" || x.Responses[1].Status != 204 {
+		t.Fatalf("replay parsed %d responses (%s %s)", len(x.Responses), x.End, x.Garbage)
+	}
+	x = Replay([]byte("HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok"), Script{Steps: []Step{{Data: []byte("GET / HTTP/1.1\r\n\r\n")}}, Responses: 1, Linger: time.Second}, false)
+	if x.End != EndOpen {
+		t.Fatalf("an open replay ends %s, want open", x.End)
+	}
+	x = Replay([]byte("HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok"), Script{Steps: []Step{{Data: []byte("GET / HTTP/1.1\r\n\r\n")}}, Responses: 1, Linger: time.Second}, true)
+	if x.End != EndClosed {
+		t.Fatalf("a closed replay ends %s, want closed", x.End)
+	}
+}

@@ -1,0 +1,122 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/conform-wsgi/conform/internal/harness"
+	"github.com/conform-wsgi/conform/reports"
+	"github.com/conform-wsgi/conform/spec"
+)
+
+func newServersCommand(stdout io.Writer) *cobra.Command {
+	return &cobra.Command{
+		Use:   "servers",
+		Short: "List the WSGI servers conform can start, and which are installed here",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			tw := tabwriter.NewWriter(stdout, 2, 8, 2, ' ', 0)
+			fmt.Fprintln(tw, "NAME\tVERSION\tDESCRIPTION")
+			missing := 0
+			for _, s := range harness.Known() {
+				v, err := s.Installed()
+				if err != nil {
+					missing++
+					v = "not installed (apt-get install " + s.Package + ")"
+				}
+				fmt.Fprintf(tw, "%s\t%s\t%s\n", s.Name, v, s.Description)
+			}
+			if err := tw.Flush(); err != nil {
+				return err
+			}
+			if missing > 0 {
+				fmt.Fprintf(stdout, "\n%d not installed; scripts/install-servers.sh installs them all from Debian packages\n", missing)
+			}
+			return nil
+		},
+	}
+}
+
+// runOnServer starts a known server (or a custom command) hosting the probe, runs the
+// catalog against it, and stops it whatever happens, Ctrl-C included.
+func runOnServer(ctx context.Context, o *runOptions, name string, argv []string, stdout, stderr io.Writer) error {
+	startCtx, cancel := context.WithTimeout(ctx, time.Duration(60*o.scale)*time.Second)
+	defer cancel()
+	var in *harness.Instance
+	var err error
+	if argv != nil {
+		in, err = harness.StartCommand(startCtx, argv, harness.Options{})
+	} else {
+		s, lerr := harness.Lookup(name)
+		if lerr != nil {
+			return usageError{lerr}
+		}
+		if _, ierr := s.Installed(); ierr != nil {
+			return fmt.Errorf("server %s is not installed: %w", name, ierr)
+		}
+		in, err = harness.Start(startCtx, s, harness.Options{})
+	}
+	if err != nil {
+		return err
+	}
+	defer in.Stop()
+	if !o.quiet {
+		fmt.Fprintf(stderr, "conform: started %s %s on %s (pid %d)\n", in.Server, in.Version, in.Addr, in.PID)
+	}
+	o.target = in.Addr
+	if err := o.validate(); err != nil {
+		return err
+	}
+	checks, err := spec.Select(spec.All(), o.only, o.skip)
+	if err != nil {
+		return usageError{err}
+	}
+	t := spec.NewTarget(in.Addr)
+	t.Scale = o.scale
+	echo, err := spec.Preflight(ctx, t)
+	if err != nil {
+		return fmt.Errorf("%s started but %w\nserver log:\n%s", in.Server, err, tail(in.Log(), 20))
+	}
+	info := reports.Target{Addr: in.Addr, Server: in.Server, ServerVersion: in.Version, Command: in.Command, Python: echo.Python, ProbeVersion: echo.Version}
+	rep := runAndReport(ctx, t, checks, info, o, stderr)
+	rep.Target.Log = string(in.Log())
+	return finish(rep, o, stdout)
+}
+
+func tail(b []byte, lines int) string {
+	s := strings.Split(strings.TrimRight(string(b), "\n"), "\n")
+	if len(s) > lines {
+		s = s[len(s)-lines:]
+	}
+	return "  " + strings.Join(s, "\n  ")
+}
+
+func newRunCommand(stdout, stderr io.Writer) *cobra.Command {
+	opts := &runOptions{}
+	c := &cobra.Command{
+		Use:   "run [flags] -- COMMAND [ARGS...]",
+		Short: "Start any server command hosting the probe, run the catalog, stop it",
+		Long: `Start COMMAND (your own server, say), wait until it answers, run the catalog, and stop
+it by process group. Placeholders in COMMAND and ARGS: {host}, {port}, {probe_dir} (holds
+probe.py), {state_dir}. Example:
+
+  conform run -- gunicorn --chdir {probe_dir} -b {host}:{port} probe:app`,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if len(args) == 0 {
+				return usagef("give the server command after --, e.g. conform run -- gunicorn --chdir {probe_dir} -b {host}:{port} probe:app")
+			}
+			if opts.target != "" {
+				return usagef("conform run starts its own server: --target does not apply")
+			}
+			return runOnServer(cmd.Context(), opts, "", args, stdout, stderr)
+		},
+	}
+	opts.bind(c)
+	return c
+}
