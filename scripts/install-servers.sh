@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Install the Debian packages of every WSGI server conform knows (internal/harness).
+# Install the Debian packages of every WSGI server conform knows (internal/harness), and
+# chromium, which the HTML report tests use.
 # Idempotent: does nothing when everything is installed already. Services are not started
 # (a policy-rc.d denies it during the install); conform runs its own private instances,
 # so the system apache2 on port 80 is neither needed nor wanted.
@@ -22,6 +23,7 @@ packages=(
 	libapache2-mod-wsgi-py3     # mod_wsgi
 	python3-paste               # paste
 	python3-tornado             # tornado
+	chromium                    # not a server: the reports tests render HTML headless
 )
 
 SUDO=()
