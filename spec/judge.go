@@ -79,6 +79,14 @@ func (rj rejection) String() string {
 	}
 }
 
+// waiting says the server neither answered nor closed: it took the request as valid and
+// is waiting for more of it (a body its own framing promised).
+func (rj rejection) waiting() bool {
+	return rj.resp == nil && !rj.garbage && (rj.x.End == wire.EndIdle || rj.x.End == wire.EndDeadline)
+}
+
+const waitingMsg = "the server did not reject the request: no response while the connection stayed open, so it read the header section as valid and is waiting for more (a body its framing expects)"
+
 // mustReject400 judges a request that RFC 9112 says must be answered with 400: a 400 is
 // conforming; a 4xx other than 400, or a close without answer, rejects the message but not
 // as the RFC says; a success means the server processed what it had to refuse.
@@ -90,6 +98,8 @@ func mustReject400(why string) func(o *Observation) Verdict {
 			return conforms("rejected with 400 Bad Request")
 		case rj.garbage:
 			return violates("the server %s; expected 400 Bad Request", rj)
+		case rj.waiting():
+			return violates("%s; expected 400 Bad Request. %s", waitingMsg, why)
 		case rj.accepted:
 			return violates("the server %s; expected 400 Bad Request. %s", rj, why)
 		case rj.status >= 400:
@@ -110,6 +120,8 @@ func shouldReject(why string) func(o *Observation) Verdict {
 		switch {
 		case rj.accepted || rj.garbage:
 			return violates("the server %s; expected a 400 Bad Request. %s", rj, why)
+		case rj.waiting():
+			return violates("%s; expected a 400 Bad Request. %s", waitingMsg, why)
 		case rj.status >= 400 || rj.closed:
 			return conforms("rejected: the server %s", rj)
 		default:
