@@ -33,7 +33,7 @@ const (
 func readMode(id, title, mode string, level Level, quote string) *Check {
 	requires := []string{"pep3333/input/read-content-length"}
 	body := inputBody
-	if strings.HasPrefix(mode, "readline") {
+	if mode == "readline" || strings.HasPrefix(mode, "readline:") {
 		body = lineBody
 	}
 	if mode == "read" || mode == "readlines" || mode == "iter" {

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"net/http"
 	"strings"
 	"time"
 
@@ -104,7 +105,7 @@ func init() {
 		Ref:   pepContentLength, Level: Should, Area: "response",
 		Quote: "(Of course, if the application does not provide enough data to meet its stated Content-Length, the server should close the connection and log or otherwise report the error.)",
 		Observe: one(func(t *Target) wire.Script {
-			return wire.Script{Steps: []wire.Step{{Data: t.get(probes.Prefix + "content-length?declared=20&actual=5")}}, Responses: 1, IdleTimeout: 2 * time.Second}
+			return wire.Script{Steps: []wire.Step{{Data: t.get(probes.Prefix + "content-length?declared=20&actual=5")}}, Responses: 1, Linger: 300 * time.Millisecond, IdleTimeout: 2 * time.Second}
 		}),
 		Judge: func(o *Observation) Verdict {
 			x := o.Conns[0].Exchange
@@ -164,7 +165,7 @@ func init() {
 			if !ok {
 				return violates("a 200 response without a Date header: RFC 9110 §6.6.1 requires an origin server with a clock to send one in every 2xx, 3xx and 4xx response, and the app did not")
 			}
-			if _, err := time.Parse(time.RFC1123, d); err != nil {
+			if _, err := time.Parse(http.TimeFormat, d); err != nil {
 				return violates("Date: %s is not an IMF-fixdate (RFC 9110 §5.6.7)", d)
 			}
 			return conforms("Date: %s", d)

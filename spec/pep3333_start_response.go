@@ -228,7 +228,10 @@ func init() {
 		Judge: func(o *Observation) Verdict {
 			r := o.Response(0, 0)
 			if r == nil {
-				return conforms("refused: %s", o.ending(0))
+				if o.Conns[0].Closed() {
+					return conforms("refused: %s", o.ending(0))
+				}
+				return inconclusive("no response (%s)", o.ending(0))
 			}
 			if r.Status == 500 {
 				if e, err := probes.Decode(r.Body); err == nil && e.ResultString("start_response") == "raised" {
@@ -252,7 +255,10 @@ func init() {
 		Judge: func(o *Observation) Verdict {
 			r := o.Response(0, 0)
 			if r == nil {
-				return conforms("refused: %s", o.ending(0))
+				if o.Conns[0].Closed() {
+					return conforms("refused: %s", o.ending(0))
+				}
+				return inconclusive("no response (%s)", o.ending(0))
 			}
 			if e, err := probes.Decode(r.Body); err == nil && e.ResultString("start_response") == "raised" {
 				return conforms("start_response raised %s", e.ResultString("exception"))

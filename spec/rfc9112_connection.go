@@ -39,6 +39,9 @@ func init() {
 					return violates("pipelined requests %v were answered in the order %v", want, paths)
 				}
 			}
+			if len(paths) == 0 {
+				return violates("none of 3 pipelined requests was answered (%s)", o.ending(0))
+			}
 			if len(paths) < 3 {
 				if x.Closed() {
 					return conforms("answered %d of 3 in order, then closed the connection (the server does not keep it open for pipelining)", len(paths))
@@ -73,10 +76,10 @@ func init() {
 	})
 
 	register(&Check{
-		ID:    "rfc9112/9.6/close-announced",
+		ID:    "rfc9112/9.3/close-announced",
 		Title: "a server that closes after an HTTP/1.1 response says Connection: close in it",
-		Ref:   Ref{"RFC 9112", "9.6"}, Level: Should, Area: "connection",
-		Quote: "The server SHOULD send a \"close\" connection option in its final response on that connection.",
+		Ref:   Ref{"RFC 9112", "9.3"}, Level: Must, Area: "connection",
+		Quote: "A server that does not support persistent connections MUST send the \"close\" connection option in every response message that does not have a 1xx (Informational) status code.",
 		Observe: one(func(t *Target) wire.Script {
 			return wire.Script{Steps: []wire.Step{{Data: t.get("/keepalive")}}, Responses: 1, Linger: 300 * time.Millisecond, IdleTimeout: 2 * time.Second}
 		}),

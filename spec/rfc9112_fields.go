@@ -153,7 +153,7 @@ func init() {
 		Ref:   Ref{"RFC 9112", "3"}, Level: Should, Area: "fields",
 		Quote:   "Recipients of an invalid request-line SHOULD respond with either a 400 (Bad Request) error or a 301 (Moved Permanently) redirect with the request-target properly encoded.",
 		Observe: exchange(func(t *Target) []byte { return t.request("GET /a b HTTP/1.1") }),
-		Judge:   shouldReject("'GET /a b HTTP/1.1' has four words; guessing which is the target lets a filter see one path and the app another."),
+		Judge:   shouldReject("'GET /a b HTTP/1.1' has four words; a server that serves it anyway has guessed or dropped its parts, so a filter in front of it and the app can see different targets."),
 	})
 
 	hostQuote := "A server MUST respond with a 400 (Bad Request) status code to any HTTP/1.1 request message that lacks a Host header field and to any request message that contains more than one Host header field line or a Host header field with an invalid field value."

@@ -19,10 +19,22 @@ func Replay(received []byte, s Script, closed bool) *Exchange {
 		s.Linger = 50 * time.Millisecond
 	}
 	client, server := net.Pipe()
+	want := 0
+	for _, st := range s.Steps {
+		want += len(st.Data)
+	}
 	go func() {
-		// Drain what the client writes so its steps never block on the pipe.
+		// Take the whole request first, as the recorded server did, so Sent is complete
+		// even when the answer ends with a close; then keep draining so no write blocks.
+		buf := make([]byte, 4096)
+		for got := 0; got < want; {
+			n, err := server.Read(buf)
+			if err != nil {
+				return
+			}
+			got += n
+		}
 		go func() {
-			buf := make([]byte, 4096)
 			for {
 				if _, err := server.Read(buf); err != nil {
 					return

@@ -256,3 +256,13 @@ func TestReplay(t *testing.T) {
 		t.Fatalf("a closed replay ends %s, want closed", x.End)
 	}
 }
+
+func TestReplayKeepsTheWholeRequest(t *testing.T) {
+	req := []byte("GET /a HTTP/1.1\r\nHost: x\r\n\r\n")
+	for i := 0; i < 50; i++ {
+		x := Replay([]byte("HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\n\r\n"), Request(req), true)
+		if string(x.Sent) != string(req) || x.WriteErr != "" {
+			t.Fatalf("run %d: sent %q, write error %q", i, x.Sent, x.WriteErr)
+		}
+	}
+}
