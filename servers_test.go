@@ -43,7 +43,7 @@ var knownVerdicts = []serverVerdicts{wsgirefVerdicts, gunicornSyncVerdicts, wait
 var _ = Describe("real servers", Label("servers"), func() {
 	for _, sv := range knownVerdicts {
 		sv := sv
-		Describe(sv.server, Ordered, Label(sv.server), func() {
+		Describe(sv.server, Ordered, ContinueOnFailure, Label(sv.server), func() {
 			var results map[string]*spec.Result
 			var version string
 

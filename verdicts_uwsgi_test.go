@@ -12,7 +12,7 @@ var uwsgiVerdicts = serverVerdicts{
 	verdicts: map[string]expect{
 		// environ
 		"pep3333/environ/absolute-form-target":           {spec.Fail, "uwsgi 2.0.21 proto/http.c:207 (http_parse) takes PATH_INFO from the whole request-target up to '?', scheme and authority included"},
-		"pep3333/environ/header-value-ows-trimmed":       {spec.Fail, "uwsgi 2.0.21 proto/http.c:21 (http_header_to_cgi) skips only SP before the value (not HTAB) and keeps all trailing whitespace (line 26)"},
+		"pep3333/environ/header-value-ows-trimmed":       {spec.Warn, "uwsgi 2.0.21 proto/http.c:21 (http_header_to_cgi) skips only SP before the value (not HTAB) and keeps all trailing whitespace (line 26)"},
 		"pep3333/environ/underscore-header-no-collision": {spec.Warn, "uwsgi 2.0.21 proto/http.c:14 (http_header_to_cgi) turns '-' into '_' and keeps '_', so X_Conform_Auth and X-Conform-Auth get one name and are merged at http.c:384 (http_parse)"},
 
 		// input
@@ -36,7 +36,7 @@ var uwsgiVerdicts = serverVerdicts{
 		"rfc9110/9.3.2/head-no-content":                {spec.Fail, "uwsgi 2.0.21 core/writer.c:369 (uwsgi_response_write_body_do) sends the app's body whatever the method; nothing drops it for HEAD"},
 
 		// fields
-		"rfc9110/5.1/invalid-field-name":      {spec.Warn, "uwsgi 2.0.21 proto/http.c:11 (http_header_to_cgi) takes every byte before ':' as the name, with no token check: HTTP_X_BAD\\x01NAME reaches the app"},
+		"rfc9112/5/invalid-field-name":        {spec.Warn, "uwsgi 2.0.21 proto/http.c:11 (http_header_to_cgi) takes every byte before ':' as the name, with no token check: HTTP_X_BAD\\x01NAME reaches the app"},
 		"rfc9110/5.5/nul-in-field-value":      {spec.Fail, "uwsgi 2.0.21 proto/http.c:26 (http_header_to_cgi) copies the value bytes verbatim, NUL included"},
 		"rfc9112/3.2/duplicate-host":          {spec.Fail, "uwsgi 2.0.21 proto/http.c:382 (http_parse) merges repeated field lines with ', ', Host included; Host is never validated"},
 		"rfc9112/3.2/invalid-host":            {spec.Fail, "uwsgi 2.0.21 proto/http.c:375 (http_parse) passes any Host value on, and core/protocol.c:219 (uwsgi_proto_check_9) stores it unchecked"},
@@ -51,6 +51,7 @@ var uwsgiVerdicts = serverVerdicts{
 		"rfc9112/6.1/te-case-insensitive":              {spec.Skip, "prerequisite rfc9112/7.1/chunked-body fails: uwsgi 2.0.21 never decodes chunked on --http-socket (core/protocol.c:454 frames by CONTENT_LENGTH only)"},
 		"rfc9112/6.1/unknown-transfer-coding":          {spec.Warn, "uwsgi 2.0.21 core/protocol.c:454 (uwsgi_proto_check_14) frames the body by CONTENT_LENGTH only: nothing in core/, proto/ or plugins/python reads Transfer-Encoding: an unknown coding is accepted unseen"},
 		"rfc9112/6.3/content-length-conflict":          {spec.Fail, "uwsgi 2.0.21 core/protocol.c:10 (get_content_length) stops at the first non-digit without an error ('+5' and '-1' are 0, '5a' and '5, 6' are 5, '1_0' is 1) and the request is served"},
+		"rfc9112/6.3/content-length-identical-list":    {spec.Fail, "uwsgi 2.0.21 core/protocol.c:10 (get_content_length) frames '5, 5' as 5 (stops at the first non-digit), but proto/http.c:34 passes CONTENT_LENGTH='5, 5' to the app verbatim instead of the single value"},
 		"rfc9112/6.3/content-length-negative":          {spec.Fail, "uwsgi 2.0.21 core/protocol.c:10 (get_content_length) stops at the first non-digit without an error ('+5' and '-1' are 0, '5a' and '5, 6' are 5, '1_0' is 1) and the request is served"},
 		"rfc9112/6.3/content-length-non-digit":         {spec.Fail, "uwsgi 2.0.21 core/protocol.c:10 (get_content_length) stops at the first non-digit without an error ('+5' and '-1' are 0, '5a' and '5, 6' are 5, '1_0' is 1) and the request is served"},
 		"rfc9112/6.3/content-length-plus":              {spec.Fail, "uwsgi 2.0.21 core/protocol.c:10 (get_content_length) stops at the first non-digit without an error ('+5' and '-1' are 0, '5a' and '5, 6' are 5, '1_0' is 1) and the request is served"},
@@ -71,6 +72,6 @@ var uwsgiVerdicts = serverVerdicts{
 
 		// connection
 		"rfc9112/9.3/persistent-by-default": {spec.Warn, "uwsgi 2.0.21 proto/http.c:762 (uwsgi_proto_http_setup) sets proto_close to uwsgi_proto_base_close, which closes after every response; keep-alive is only in --http11-socket (http.c:772)"},
-		"rfc9112/9.3/close-announced":       {spec.Warn, "uwsgi 2.0.21 proto/http.c:762 (uwsgi_proto_http_setup) closes after every response (proto/base.c:114) but proto/base.c:352 (uwsgi_proto_base_fix_headers) never adds 'Connection: close'"},
+		"rfc9112/9.3/close-announced":       {spec.Fail, "uwsgi 2.0.21 proto/http.c:762 (uwsgi_proto_http_setup) closes after every response (proto/base.c:114) but proto/base.c:352 (uwsgi_proto_base_fix_headers) never adds 'Connection: close'"},
 	},
 }

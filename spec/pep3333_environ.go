@@ -322,7 +322,7 @@ func init() {
 	register(&Check{
 		ID:    "pep3333/environ/header-value-ows-trimmed",
 		Title: "leading and trailing whitespace around a header value is not part of it",
-		Ref:   Ref{"RFC 9112", "5"}, Level: Must, Area: "environ",
+		Ref:   Ref{"RFC 9112", "5"}, Level: Should, Area: "environ",
 		Quote:   "A field line value might be preceded and/or followed by optional whitespace (OWS); a single SP preceding the field line value is preferred for consistent readability by humans. The field line value does not include that leading or trailing whitespace: OWS occurring before the first non-whitespace octet of the field line value, or after the last non-whitespace octet of the field line value, is excluded by parsers when extracting the field line value from a field line.",
 		Observe: exchange(func(t *Target) []byte { return t.get("/ows", "X-Padded: \t  value with  inner  space \t ") }),
 		Judge: onEcho(func(e *probes.Echo) Verdict {

@@ -93,7 +93,7 @@ func init() {
 				return inconclusive("no response (%s)", o.ending(0))
 			}
 			if bytes.Contains(x.Raw[r.Start:], []byte("xxxxxx")) || bytes.Contains(x.Raw[r.Start:], []byte("yyyy")) {
-				return violates("Content-Length: 5 was declared but more of the app's 18 bytes were sent; the excess is read by the client as the start of the next response")
+				return violates("Content-Length: 5 was declared but more of the app's 18 bytes were sent; on a persistent connection the excess is read as the start of the next response")
 			}
 			return conforms("sent exactly 5 bytes (%s)", o.ending(0))
 		},

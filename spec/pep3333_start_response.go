@@ -1,6 +1,7 @@
 package spec
 
 import (
+	"bytes"
 	"context"
 	"fmt"
 	"strings"
@@ -228,6 +229,9 @@ func init() {
 		Judge: func(o *Observation) Verdict {
 			r := o.Response(0, 0)
 			if r == nil {
+				if probeSays(o, "start_response", "raised") {
+					return conforms("start_response raised (though the error response that followed was malformed: %s)", o.Conns[0].Garbage)
+				}
 				if o.Conns[0].Closed() {
 					return conforms("refused: %s", o.ending(0))
 				}
@@ -255,6 +259,9 @@ func init() {
 		Judge: func(o *Observation) Verdict {
 			r := o.Response(0, 0)
 			if r == nil {
+				if probeSays(o, "start_response", "raised") {
+					return conforms("start_response raised (though the error response that followed was malformed: %s)", o.Conns[0].Garbage)
+				}
 				if o.Conns[0].Closed() {
 					return conforms("refused: %s", o.ending(0))
 				}
@@ -268,6 +275,9 @@ func init() {
 			}
 			if r.Incomplete != "" || o.Conns[0].End == wire.EndGarbage {
 				return violates("the app's 'Transfer-Encoding: chunked' was passed through over an unchunked body: the response framing is broken (%s%s)", r.Incomplete, o.Conns[0].Garbage)
+			}
+			if _, kept := r.Get("Transfer-Encoding"); !kept || r.Framing != wire.FramingChunked {
+				return violates("start_response accepted 'Transfer-Encoding: chunked' without raising and the server dropped it from the response: safe on the wire, but the app is never told its header was refused")
 			}
 			return violates("start_response accepted 'Transfer-Encoding: chunked' from the app (%d %s)", r.Status, r.Reason)
 		},
@@ -336,4 +346,10 @@ func clipStr(s string, n int) string {
 		return s[:n] + "..."
 	}
 	return s
+}
+
+// probeSays looks for the probe's report of key=value in the raw bytes received, for when
+// the server wrapped the probe's answer in a response the reader could not parse.
+func probeSays(o *Observation, key, value string) bool {
+	return bytes.Contains(o.Conns[0].Raw, []byte(fmt.Sprintf("%q: %q", key, value)))
 }

@@ -139,7 +139,7 @@ func init() {
 	})
 
 	register(&Check{
-		ID:    "rfc9110/5.1/invalid-field-name",
+		ID:    "rfc9112/5/invalid-field-name",
 		Title: "a field name with a control character is rejected",
 		Ref:   Ref{"RFC 9112", "5"}, Level: Should, Area: "fields",
 		Quote:   "Each field line consists of a case-insensitive field name followed by a colon (\":\"), optional leading whitespace, the field line value, and optional trailing whitespace.",

@@ -40,9 +40,9 @@ func judgeChunkedBody(want string) func(o *Observation) Verdict {
 		if got == want {
 			return conforms("the app read the decoded body %s", quoteBytes(want))
 		}
-		_, cl := e.Env("CONTENT_LENGTH")
+		cl, _ := str(e, "CONTENT_LENGTH")
 		term, _ := e.Env("wsgi.input_terminated")
-		if got == "" && !cl && term.Value != "True" {
+		if got == "" && cl == "" && term.Value != "True" {
 			return violates("the chunked body was not made readable: no CONTENT_LENGTH and no wsgi.input_terminated, so the app cannot know there is a body (and its bytes may be left on the connection)").with("CONTENT_LENGTH", "wsgi.input_terminated")
 		}
 		return violates("the app read %s; the chunked body decodes to %s", quoteBytes(clipStr(got, 80)), quoteBytes(want)).with("CONTENT_LENGTH", "wsgi.input_terminated")
@@ -136,7 +136,7 @@ func init() {
 			Requires: []string{chunkedRequires},
 			Quote:    chunkSizeQuote,
 			Observe:  exchange(chunkedPost("chunked", c.body)),
-			Judge:    shouldReject(fmt.Sprintf("chunk-size = 1*HEXDIG: %s", c.why)),
+			Judge:    shouldRejectChunk(fmt.Sprintf("chunk-size = 1*HEXDIG: %s", c.why)),
 		})
 	}
 
@@ -169,7 +169,7 @@ func init() {
 		Requires: []string{chunkedRequires},
 		Quote:    chunkSizeQuote,
 		Observe:  exchange(chunkedPost("chunked", "5\r\nhelloXX0\r\n\r\n")),
-		Judge:    shouldReject("chunk = chunk-size [ chunk-ext ] CRLF chunk-data CRLF: a parser that skips two bytes after the data, whatever they are, can be fed a chunk boundary a proxy does not see."),
+		Judge:    shouldRejectChunk("chunk = chunk-size [ chunk-ext ] CRLF chunk-data CRLF: a parser that skips two bytes after the data, whatever they are, can be fed a chunk boundary a proxy does not see."),
 	})
 
 	register(&Check{
@@ -390,5 +390,19 @@ func judgeHugeLength(what string) func(o *Observation) Verdict {
 			return conforms("the server took %s at its word and waited for the body (no wrap-around)", what)
 		}
 		return inconclusive("the server %s", rj)
+	}
+}
+
+// shouldRejectChunk is shouldReject for a malformed chunked body. Servers that decode the
+// body lazily refuse it only when the app reads wsgi.input, by raising there; the probe
+// catches that and still answers, so an input error counts as the refusal it is.
+func shouldRejectChunk(why string) func(o *Observation) Verdict {
+	return func(o *Observation) Verdict {
+		if rj := classify(o); rj.accepted {
+			if e, _, err := o.Echo(0, 0); err == nil && e.Input.Error != "" {
+				return conforms("rejected when the app read wsgi.input: %s (after %d bytes)", e.Input.Error, e.Input.Length)
+			}
+		}
+		return shouldReject(why)(o)
 	}
 }

@@ -427,6 +427,9 @@ func (r *reader) loop(ctx context.Context) {
 		}
 		resp, next, ok := r.parse(ctx, pos, len(r.x.Responses))
 		if !ok {
+			if r.x.End == EndGarbage {
+				r.drain(ctx)
+			}
 			return
 		}
 		pos = next
@@ -465,6 +468,17 @@ func (r *reader) linger(ctx context.Context, pos int) {
 	if r.x.End == EndIdle {
 		r.x.End = EndOpen
 	}
+}
+
+// drain keeps what a server sends for a moment after its bytes stopped making sense, so the
+// evidence holds the whole of a malformed response, not the part that had arrived.
+func (r *reader) drain(ctx context.Context) {
+	saved := r.s.IdleTimeout
+	r.s.IdleTimeout = 200 * time.Millisecond
+	r.lastRead = time.Since(r.start)
+	for r.fill(ctx) {
+	}
+	r.s.IdleTimeout = saved
 }
 
 func isTimeout(err error) bool {

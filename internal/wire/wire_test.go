@@ -266,3 +266,20 @@ func TestReplayKeepsTheWholeRequest(t *testing.T) {
 		}
 	}
 }
+
+func TestGarbageKeepsWhatFollows(t *testing.T) {
+	addr := serve(t, func(c net.Conn) {
+		readHead(bufio.NewReader(c))
+		c.Write([]byte("HTTP/1.1 500 Oops\r\nContent-Length: 3\r\nContent-Length: 4\r\n\r\n"))
+		time.Sleep(100 * time.Millisecond)
+		c.Write([]byte("the rest"))
+		time.Sleep(time.Second)
+	})
+	x := do(t, addr, Request([]byte("GET / HTTP/1.1\r\n\r\n")))
+	if x.End != EndGarbage || !strings.HasSuffix(string(x.Raw), "the rest") {
+		t.Fatalf("end %s, raw %q: the bytes after the garbage were not kept", x.End, x.Raw)
+	}
+	if x.EndAt > 800*time.Millisecond {
+		t.Fatalf("drained for %v; a short drain is enough", x.EndAt)
+	}
+}

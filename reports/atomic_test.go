@@ -1,0 +1,93 @@
+package reports
+
+import (
+	"bytes"
+	"errors"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+func TestWriteFileAtomic(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "report.json")
+	r := sampleReport("gunicorn", "23.0.0", 0)
+
+	if err := WriteFileAtomic(path, func(w io.Writer) error { return WriteJSON(w, r) }); err != nil {
+		t.Fatal(err)
+	}
+	fi, err := os.Stat(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if fi.Mode().Perm() != 0o644 {
+		t.Errorf("new file mode %v, want 0644", fi.Mode().Perm())
+	}
+	f, _ := os.Open(path)
+	back, err := ReadJSON(f)
+	f.Close()
+	if err != nil || back.Totals != r.Totals {
+		t.Fatalf("reading the written report: %v", err)
+	}
+
+	// Replacing keeps the old mode.
+	os.Chmod(path, 0o600)
+	if err := WriteFileAtomic(path, func(w io.Writer) error { _, err := io.WriteString(w, "second"); return err }); err != nil {
+		t.Fatal(err)
+	}
+	if b, _ := os.ReadFile(path); string(b) != "second" {
+		t.Errorf("content %q", b)
+	}
+	if fi, _ := os.Stat(path); fi.Mode().Perm() != 0o600 {
+		t.Errorf("replaced file mode %v, want the old 0600", fi.Mode().Perm())
+	}
+
+	// A failing writer leaves the old file and no temporary file behind, even after it
+	// wrote a lot.
+	boom := errors.New("boom")
+	err = WriteFileAtomic(path, func(w io.Writer) error {
+		w.Write(bytes.Repeat([]byte("x"), 1<<20))
+		return boom
+	})
+	if !errors.Is(err, boom) {
+		t.Errorf("error %v, want boom", err)
+	}
+	if b, _ := os.ReadFile(path); string(b) != "second" {
+		t.Errorf("failed write changed the file to %.20q", b)
+	}
+	entries, _ := os.ReadDir(dir)
+	for _, e := range entries {
+		if e.Name() != "report.json" {
+			t.Errorf("left behind %s", e.Name())
+		}
+	}
+
+	// Errors that happen before writing are reported too.
+	if err := WriteFileAtomic(filepath.Join(dir, "missing", "x.json"), func(io.Writer) error { return nil }); err == nil {
+		t.Error("no error writing into a missing directory")
+	}
+	if err := WriteFileAtomic(dir, func(io.Writer) error { return nil }); err == nil || !strings.Contains(err.Error(), "not a regular file") {
+		t.Errorf("writing over a directory: %v", err)
+	}
+}
+
+func TestWriteFormat(t *testing.T) {
+	r := sampleReport("gunicorn", "23.0.0", 0)
+	for format, prefix := range map[string]string{
+		"text": "conform 0.4.0: ", "": "conform 0.4.0: ", "json": "{\n", "junit": "<?xml", "xml": "<?xml",
+		"markdown": "## ", "md": "## ", "html": "<!DOCTYPE html>",
+	} {
+		var buf bytes.Buffer
+		if err := WriteFormat(&buf, r, format, TextOptions{}); err != nil {
+			t.Errorf("%s: %v", format, err)
+		}
+		if !strings.HasPrefix(buf.String(), prefix) {
+			t.Errorf("%s output starts %.20q", format, buf.String())
+		}
+	}
+	if err := WriteFormat(io.Discard, r, "pdf", TextOptions{}); err == nil {
+		t.Error("unknown format accepted")
+	}
+}

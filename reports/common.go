@@ -1,0 +1,251 @@
+package reports
+
+import (
+	"fmt"
+	"io"
+	"net"
+	"strings"
+	"time"
+	"unicode"
+	"unicode/utf8"
+
+	"github.com/conform-wsgi/conform/spec"
+)
+
+// Statuses lists every result status in the order reports show totals.
+var Statuses = []string{
+	string(spec.Pass), string(spec.Fail), string(spec.Warn),
+	string(spec.Info), string(spec.Error), string(spec.Skip),
+}
+
+// Count returns the total for one status ("pass", "fail", ...); 0 for an unknown status.
+func (t Totals) Count(status string) int {
+	switch spec.Status(status) {
+	case spec.Pass:
+		return t.Pass
+	case spec.Fail:
+		return t.Fail
+	case spec.Warn:
+		return t.Warn
+	case spec.Info:
+		return t.Info
+	case spec.Error:
+		return t.Error
+	case spec.Skip:
+		return t.Skip
+	}
+	return 0
+}
+
+// Total is the number of results counted.
+func (t Totals) Total() int {
+	return t.Pass + t.Fail + t.Warn + t.Info + t.Error + t.Skip
+}
+
+func (t *Totals) add(status string) {
+	switch spec.Status(status) {
+	case spec.Pass:
+		t.Pass++
+	case spec.Fail:
+		t.Fail++
+	case spec.Warn:
+		t.Warn++
+	case spec.Info:
+		t.Info++
+	case spec.Error:
+		t.Error++
+	case spec.Skip:
+		t.Skip++
+	}
+}
+
+// Verdict is the one-line conclusion of a report, for example
+// "FAIL: 3 MUST checks failed, 5 SHOULD checks warned (96 checks in 4.2s)".
+// The word is FAIL when a MUST check failed or the run was interrupted, as conform's exit
+// status is; checks that errored reached no verdict and are counted but do not decide it.
+func (r *Report) Verdict() string {
+	t := r.Totals
+	word := "PASS"
+	if !r.passed() {
+		word = "FAIL"
+	}
+	parts := []string{plural(t.Fail, "MUST check", "MUST checks") + " failed"}
+	if t.Error > 0 {
+		parts = append(parts, plural(t.Error, "check", "checks")+" errored")
+	}
+	parts = append(parts, plural(t.Warn, "SHOULD check", "SHOULD checks")+" warned")
+	tail := fmt.Sprintf("%s in %s", plural(len(r.Results), "check", "checks"), humanDuration(time.Duration(r.Duration)))
+	if r.Interrupted {
+		tail += ", interrupted"
+	}
+	return fmt.Sprintf("%s: %s (%s)", word, strings.Join(parts, ", "), tail)
+}
+
+// passed reports whether Verdict says PASS.
+func (r *Report) passed() bool { return r.Totals.Fail == 0 && !r.Interrupted }
+
+func plural(n int, one, many string) string {
+	if n == 1 {
+		return "1 " + one
+	}
+	return fmt.Sprintf("%d %s", n, many)
+}
+
+// humanDuration prints a run or check duration the way people read it: 350ms, 4.2s, 2m05s.
+func humanDuration(d time.Duration) string {
+	switch {
+	case d <= 0:
+		return "0s"
+	case d < time.Second:
+		return fmt.Sprintf("%dms", d.Round(time.Millisecond)/time.Millisecond)
+	case d < time.Minute:
+		return fmt.Sprintf("%.1fs", d.Seconds())
+	}
+	d = d.Round(time.Second)
+	return fmt.Sprintf("%dm%02ds", int(d/time.Minute), int(d%time.Minute/time.Second))
+}
+
+// serverName is how a report names its server: "gunicorn 21.2.0", or the address when the
+// server is unknown.
+func serverName(t Target) string {
+	switch {
+	case t.Server != "" && t.ServerVersion != "":
+		return t.Server + " " + t.ServerVersion
+	case t.Server != "":
+		return t.Server
+	case t.Addr != "":
+		return t.Addr
+	}
+	return "unknown server"
+}
+
+// areaGroup is one area's results, in report order.
+type areaGroup struct {
+	Area    string
+	Totals  Totals
+	Results []Result
+}
+
+// areaOrder returns the areas present in results: catalog areas first in spec.Areas order,
+// then any others in the order they first appear.
+func areaOrder(results []Result) []string {
+	seen := map[string]bool{}
+	for _, res := range results {
+		seen[res.Area] = true
+	}
+	var out []string
+	for _, a := range spec.Areas {
+		if seen[a] {
+			out = append(out, a)
+			delete(seen, a)
+		}
+	}
+	for _, res := range results {
+		if seen[res.Area] {
+			out = append(out, res.Area)
+			delete(seen, res.Area)
+		}
+	}
+	return out
+}
+
+func groupByArea(results []Result) []areaGroup {
+	idx := map[string]int{}
+	var groups []areaGroup
+	for i, a := range areaOrder(results) {
+		idx[a] = i
+		groups = append(groups, areaGroup{Area: a})
+	}
+	for _, res := range results {
+		g := &groups[idx[res.Area]]
+		g.Results = append(g.Results, res)
+		g.Totals.add(res.Status)
+	}
+	return groups
+}
+
+// areaLabel names an area for display; results without one are "other".
+func areaLabel(a string) string {
+	if a == "" {
+		return "other"
+	}
+	return a
+}
+
+// clean makes untrusted text safe to print on a terminal, in XML or in Markdown: control
+// and format characters (escape sequences, NUL, bidi overrides) and bytes that are not
+// UTF-8 are shown as \xNN or \u{NNNN}. Newlines and tabs are kept when keepSpace is set.
+func clean(s string, keepSpace bool) string {
+	ok := true
+	for _, r := range s {
+		if r == utf8.RuneError || needsEscape(r, keepSpace) {
+			ok = false
+			break
+		}
+	}
+	if ok {
+		return s
+	}
+	var b strings.Builder
+	for i := 0; i < len(s); {
+		r, n := utf8.DecodeRuneInString(s[i:])
+		switch {
+		case r == utf8.RuneError && n <= 1:
+			fmt.Fprintf(&b, `\x%02x`, s[i])
+		case r < 0x100 && needsEscape(r, keepSpace):
+			fmt.Fprintf(&b, `\x%02x`, r)
+		case needsEscape(r, keepSpace):
+			fmt.Fprintf(&b, `\u{%04x}`, r)
+		default:
+			b.WriteString(s[i : i+n])
+		}
+		i += n
+	}
+	return b.String()
+}
+
+func needsEscape(r rune, keepSpace bool) bool {
+	if keepSpace && (r == '\n' || r == '\t') {
+		return false
+	}
+	if r == 0xFFFE || r == 0xFFFF {
+		return true // not characters; invalid in XML
+	}
+	return unicode.Is(unicode.Cc, r) || unicode.Is(unicode.Cf, r)
+}
+
+// splitAddr turns "host:port" into the two arguments nc takes.
+func splitAddr(addr string) []string {
+	if h, p, err := net.SplitHostPort(addr); err == nil {
+		return []string{h, p}
+	}
+	return []string{addr}
+}
+
+// statusLetter is the one-letter code the matrix uses.
+func statusLetter(status string) string {
+	switch spec.Status(status) {
+	case "":
+		return "–"
+	case spec.Pass, spec.Fail, spec.Warn, spec.Info, spec.Error, spec.Skip:
+		return strings.ToUpper(status[:1])
+	}
+	return "?"
+}
+
+// WriteFormat writes r in a named format: text, json, junit, markdown (or md) or html.
+func WriteFormat(w io.Writer, r *Report, format string, opt TextOptions) error {
+	switch format {
+	case "text", "":
+		return WriteText(w, r, opt)
+	case "json":
+		return WriteJSON(w, r)
+	case "junit", "xml":
+		return WriteJUnit(w, r)
+	case "markdown", "md":
+		return WriteMarkdown(w, r)
+	case "html":
+		return WriteHTML(w, r)
+	}
+	return fmt.Errorf("unknown report format %q (want text, json, junit, markdown or html)", format)
+}

@@ -1,0 +1,267 @@
+package reports
+
+import (
+	"bufio"
+	"embed"
+	"fmt"
+	"html/template"
+	"io"
+	"sort"
+	"strings"
+	"time"
+)
+
+// The HTML reports are single self-contained files: inline CSS and JS, no fonts, images
+// or scripts by URL, and a Content-Security-Policy that forbids the page any network
+// access. Everything that came from the target (bytes, messages, environ values, the
+// server log) reaches the page only through html/template, which escapes it for the
+// context it lands in; no markup is built from strings in Go.
+
+//go:embed templates/*.tmpl
+var templateFS embed.FS
+
+var htmlTemplates = template.Must(template.New("reports").Funcs(template.FuncMap{
+	"upper":  strings.ToUpper,
+	"letter": statusLetter,
+	"add":    func(a, b int) int { return a + b },
+}).ParseFS(templateFS, "templates/*.tmpl"))
+
+// statusCount is one status's total, for chips and headings.
+type statusCount struct {
+	Status string
+	N      int
+}
+
+func statusCounts(t Totals) []statusCount {
+	out := make([]statusCount, 0, len(Statuses))
+	for _, s := range Statuses {
+		out = append(out, statusCount{s, t.Count(s)})
+	}
+	return out
+}
+
+// htmlCheck is one result prepared for the page.
+type htmlCheck struct {
+	Anchor   string
+	ID       string
+	Title    string
+	Area     string
+	Level    string
+	Spec     string
+	SpecURL  string
+	Quote    string
+	Status   string
+	Message  string
+	Duration string
+	Search   string // lower-cased text the search box matches
+	Evidence []htmlEvidence
+}
+
+type htmlEvidence struct {
+	Anchor   string
+	Label    string
+	End      string
+	Timings  []string
+	Environ  []keyValue
+	Request  []segment
+	ReqLen   int
+	Response []segment
+	RespLen  int
+	Replay   string
+}
+
+type keyValue struct{ Key, Value string }
+
+func newHTMLCheck(res Result, anchor, addr string) htmlCheck {
+	c := htmlCheck{
+		Anchor:   anchor,
+		ID:       clean(res.ID, false),
+		Title:    clean(res.Title, true),
+		Area:     areaLabel(clean(res.Area, false)),
+		Level:    clean(res.Level, false),
+		Spec:     clean(res.Spec, false),
+		SpecURL:  linkURL(res.SpecURL),
+		Quote:    clean(res.Quote, true),
+		Status:   clean(res.Status, false),
+		Message:  clean(res.Message, true),
+		Duration: humanDuration(time.Duration(res.Duration)),
+	}
+	c.Search = strings.ToLower(strings.Join([]string{c.ID, c.Title, c.Message, c.Spec, c.Level, c.Status}, " "))
+	for i, e := range res.Evidence {
+		he := htmlEvidence{
+			Anchor:   fmt.Sprintf("%s~conn%d", anchor, i+1), // '~' + letters: no check anchor looks like this
+			Label:    clean(e.Label, false),
+			End:      clean(e.End, true),
+			Request:  visibleSegments(e.Request),
+			ReqLen:   len(e.Request),
+			Response: visibleSegments(e.Response),
+			RespLen:  len(e.Response),
+		}
+		for _, t := range e.Timings {
+			he.Timings = append(he.Timings, clean(t, true))
+		}
+		keys := make([]string, 0, len(e.Environ))
+		for k := range e.Environ {
+			keys = append(keys, k)
+		}
+		sort.Strings(keys)
+		for _, k := range keys {
+			he.Environ = append(he.Environ, keyValue{clean(k, false), clean(e.Environ[k], true)})
+		}
+		if len(e.Request) > 0 && addr != "" {
+			he.Replay = ShellReplay(e.Request, addr)
+		}
+		c.Evidence = append(c.Evidence, he)
+	}
+	return c
+}
+
+// linkURL keeps a spec link only when it is a plain http(s) URL; anything else (from a
+// hand-edited JSON report, say) is shown as text rather than left to the template's
+// sanitizer, which would turn it into a dead "#ZgotmplZ" link.
+func linkURL(u string) string {
+	if strings.HasPrefix(u, "https://") || strings.HasPrefix(u, "http://") {
+		return u
+	}
+	return ""
+}
+
+// anchors hands out unique, URL-friendly element ids.
+type anchors map[string]bool
+
+func (a anchors) make(prefix, s string) string {
+	var b strings.Builder
+	b.WriteString(prefix)
+	for _, c := range []byte(s) {
+		if c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '-' || c == '_' || c == '.' {
+			b.WriteByte(c)
+		} else if c == '/' {
+			b.WriteByte('.') // html/template would percent-encode a slash in href="#..."
+		} else {
+			b.WriteByte('_')
+		}
+	}
+	base := b.String()
+	id := base
+	for n := 2; a[id]; n++ {
+		id = fmt.Sprintf("%s~%d", base, n)
+	}
+	a[id] = true
+	return id
+}
+
+type htmlArea struct {
+	Area   string
+	Anchor string
+	Totals []statusCount
+	Checks []htmlCheck
+}
+
+type reportPage struct {
+	Title       string
+	Server      string
+	Target      Target
+	Command     string
+	Started     string
+	Duration    string
+	Tool        string
+	Catalog     string
+	Host        string
+	Verdict     string
+	Passed      bool
+	Interrupted bool
+	Count       int
+
+	VerdictWord, VerdictDetail string
+	Totals                     []statusCount
+	Areas                      []htmlArea
+	Log                        []segment
+	LogLines                   int
+	Data                       reportData
+}
+
+// reportData is the machine-readable summary embedded in the page as
+// <script type="application/json" id="conform-data">.
+type reportData struct {
+	Schema        int           `json:"schema"`
+	Target        string        `json:"target"`
+	Server        string        `json:"server"`
+	ServerVersion string        `json:"server_version"`
+	Verdict       string        `json:"verdict"`
+	Passed        bool          `json:"passed"`
+	Checks        int           `json:"checks"`
+	Totals        Totals        `json:"totals"`
+	Areas         []areaData    `json:"areas"`
+	Results       []resultBrief `json:"results"`
+}
+
+type areaData struct {
+	Area   string `json:"area"`
+	Totals Totals `json:"totals"`
+}
+
+type resultBrief struct {
+	ID     string `json:"id"`
+	Area   string `json:"area"`
+	Level  string `json:"level"`
+	Status string `json:"status"`
+}
+
+func newReportPage(r *Report) reportPage {
+	p := reportPage{
+		Server:      clean(serverName(r.Target), false),
+		Target:      r.Target,
+		Command:     clean(strings.Join(r.Target.Command, " "), false),
+		Duration:    humanDuration(time.Duration(r.Duration)),
+		Tool:        clean(strings.TrimSpace("conform "+r.ToolVersion), false),
+		Catalog:     clean(r.CatalogVersion, false),
+		Host:        clean(r.Environment.Host, false),
+		Verdict:     r.Verdict(),
+		Passed:      r.passed(),
+		Interrupted: r.Interrupted,
+		Count:       len(r.Results),
+		Totals:      statusCounts(r.Totals),
+	}
+	p.Target.Addr = clean(p.Target.Addr, false)
+	p.Target.Python = clean(p.Target.Python, false)
+	p.Title = "conform: " + p.Server
+	p.VerdictWord, p.VerdictDetail, _ = strings.Cut(p.Verdict, ": ")
+	if !r.Started.IsZero() {
+		p.Started = r.Started.UTC().Format("2006-01-02 15:04:05 UTC")
+	}
+	p.Data = reportData{
+		Schema: SchemaVersion, Target: r.Target.Addr, Server: r.Target.Server, ServerVersion: r.Target.ServerVersion,
+		Verdict: p.Verdict, Passed: p.Passed, Checks: len(r.Results), Totals: r.Totals,
+		Areas: []areaData{}, Results: []resultBrief{},
+	}
+	ids := anchors{}
+	for _, g := range groupByArea(r.Results) {
+		a := htmlArea{Area: areaLabel(clean(g.Area, false)), Totals: statusCounts(g.Totals)}
+		a.Anchor = ids.make("area-", a.Area)
+		for _, res := range g.Results {
+			a.Checks = append(a.Checks, newHTMLCheck(res, ids.make("c-", res.ID), r.Target.Addr))
+			p.Data.Results = append(p.Data.Results, resultBrief{res.ID, res.Area, res.Level, res.Status})
+		}
+		p.Areas = append(p.Areas, a)
+		p.Data.Areas = append(p.Data.Areas, areaData{g.Area, g.Totals})
+	}
+	if r.Target.Log != "" {
+		p.Log = visibleSegments([]byte(r.Target.Log))
+		p.LogLines = strings.Count(strings.TrimRight(r.Target.Log, "\n"), "\n") + 1
+	}
+	return p
+}
+
+// WriteHTML writes r as one self-contained HTML page: a header with the target, server,
+// date, duration and totals (the totals are filter chips), filters by status and area and
+// a search box, a section per area with a compact row per check, and the evidence of
+// each check collapsed under it with the raw bytes made visible and a shell one-liner to
+// replay each request. The URL fragment holds the filter state (#status=fail,warn&area=
+// framing&q=chunk), so a filtered view can be linked.
+func WriteHTML(w io.Writer, r *Report) error {
+	bw := bufio.NewWriter(w)
+	if err := htmlTemplates.ExecuteTemplate(bw, "report.tmpl", newReportPage(r)); err != nil {
+		return err
+	}
+	return bw.Flush()
+}

@@ -1,0 +1,268 @@
+package reports
+
+import (
+	"bufio"
+	"encoding/xml"
+	"fmt"
+	"io"
+	"sort"
+	"strings"
+	"time"
+)
+
+// JUnit XML, in the dialect Jenkins, GitLab, GitHub test reporters, Azure DevOps and
+// CircleCI all read: <testsuites> with one <testsuite> per area.
+
+type junitSuites struct {
+	XMLName  xml.Name     `xml:"testsuites"`
+	Name     string       `xml:"name,attr"`
+	Tests    int          `xml:"tests,attr"`
+	Failures int          `xml:"failures,attr"`
+	Errors   int          `xml:"errors,attr"`
+	Skipped  int          `xml:"skipped,attr"`
+	Time     string       `xml:"time,attr"`
+	Suites   []junitSuite `xml:"testsuite"`
+}
+
+type junitSuite struct {
+	Name       string          `xml:"name,attr"`
+	Tests      int             `xml:"tests,attr"`
+	Failures   int             `xml:"failures,attr"`
+	Errors     int             `xml:"errors,attr"`
+	Skipped    int             `xml:"skipped,attr"`
+	Time       string          `xml:"time,attr"`
+	Timestamp  string          `xml:"timestamp,attr,omitempty"`
+	Hostname   string          `xml:"hostname,attr,omitempty"`
+	Properties *junitProps     `xml:"properties"`
+	Cases      []junitTestCase `xml:"testcase"`
+}
+
+type junitProps struct {
+	Props []junitProp `xml:"property"`
+}
+
+type junitProp struct {
+	Name  string `xml:"name,attr"`
+	Value string `xml:"value,attr"`
+}
+
+type junitTestCase struct {
+	ClassName  string        `xml:"classname,attr"`
+	Name       string        `xml:"name,attr"`
+	Time       string        `xml:"time,attr"`
+	Properties *junitProps   `xml:"properties"`
+	Failure    *junitProblem `xml:"failure"`
+	Error      *junitProblem `xml:"error"`
+	Skipped    *junitSkipped `xml:"skipped"`
+	SystemOut  junitText     `xml:"system-out,omitempty"`
+}
+
+// junitText is element text. Like the ",chardata" fields it is XML-escaped, but newlines
+// stay newlines rather than &#xA;, so the file reads well too.
+type junitText string
+
+func (t junitText) MarshalXML(e *xml.Encoder, start xml.StartElement) error {
+	if err := e.EncodeToken(start); err != nil {
+		return err
+	}
+	if err := e.EncodeToken(xml.CharData(t)); err != nil {
+		return err
+	}
+	return e.EncodeToken(start.End())
+}
+
+type junitProblem struct {
+	Message string
+	Type    string
+	Text    string
+}
+
+func (p *junitProblem) MarshalXML(e *xml.Encoder, start xml.StartElement) error {
+	start.Attr = []xml.Attr{{Name: xml.Name{Local: "message"}, Value: p.Message}, {Name: xml.Name{Local: "type"}, Value: p.Type}}
+	return junitText(p.Text).MarshalXML(e, start)
+}
+
+type junitSkipped struct {
+	Message string `xml:"message,attr"`
+}
+
+func seconds(d Duration) string { return formatSeconds(time.Duration(d)) }
+
+// WriteJUnit writes r as JUnit XML: a <testsuite name="conform.<area>"> per area and a
+// <testcase> per check. A fail is a <failure type="MUST">, an error an <error>, a skip a
+// <skipped>; warn and info results pass but say so in <system-out> and in their level and
+// status properties. Every string from the target is XML-escaped, and characters XML 1.0
+// cannot carry are written as \xNN.
+func WriteJUnit(w io.Writer, r *Report) error {
+	out := junitSuites{Name: "conform", Time: seconds(r.Duration)}
+	stamp := ""
+	if !r.Started.IsZero() {
+		stamp = r.Started.UTC().Format("2006-01-02T15:04:05")
+	}
+	for _, g := range groupByArea(r.Results) {
+		area := xs(areaLabel(g.Area))
+		suite := junitSuite{
+			Name:      "conform." + area,
+			Tests:     len(g.Results),
+			Failures:  g.Totals.Fail,
+			Errors:    g.Totals.Error,
+			Skipped:   g.Totals.Skip,
+			Timestamp: stamp,
+			Hostname:  xs(r.Environment.Host),
+		}
+		suite.Properties = suiteProps(r)
+		var total time.Duration
+		for _, res := range g.Results {
+			total += time.Duration(res.Duration)
+			suite.Cases = append(suite.Cases, junitCase(r, area, res))
+		}
+		suite.Time = formatSeconds(total)
+		out.Tests += suite.Tests
+		out.Failures += suite.Failures
+		out.Errors += suite.Errors
+		out.Skipped += suite.Skipped
+		out.Suites = append(out.Suites, suite)
+	}
+	bw := bufio.NewWriter(w)
+	bw.WriteString(xml.Header)
+	enc := xml.NewEncoder(bw)
+	enc.Indent("", "  ")
+	if err := enc.Encode(out); err != nil {
+		return err
+	}
+	bw.WriteString("\n")
+	return bw.Flush()
+}
+
+func suiteProps(r *Report) *junitProps {
+	var ps []junitProp
+	add := func(k, v string) {
+		if v != "" {
+			ps = append(ps, junitProp{k, xs(v)})
+		}
+	}
+	add("target", r.Target.Addr)
+	add("server", r.Target.Server)
+	add("server_version", r.Target.ServerVersion)
+	add("python", r.Target.Python)
+	add("tool_version", r.ToolVersion)
+	add("catalog_version", r.CatalogVersion)
+	if len(ps) == 0 {
+		return nil
+	}
+	return &junitProps{ps}
+}
+
+func junitCase(r *Report, area string, res Result) junitTestCase {
+	name := xs(res.ID)
+	if res.Title != "" {
+		name += ": " + xs(res.Title)
+	}
+	tc := junitTestCase{
+		ClassName: "conform." + area,
+		Name:      name,
+		Time:      seconds(res.Duration),
+		Properties: &junitProps{[]junitProp{
+			{"level", xs(res.Level)},
+			{"status", xs(res.Status)},
+			{"spec", xs(res.Spec)},
+		}},
+	}
+	if res.SpecURL != "" {
+		tc.Properties.Props = append(tc.Properties.Props, junitProp{"spec_url", xs(res.SpecURL)})
+	}
+	detail := xs(resultDetail(r, res))
+	switch res.Status {
+	case "fail":
+		tc.Failure = &junitProblem{Message: xs(res.Message), Type: xs(res.Level), Text: detail}
+	case "error":
+		tc.Error = &junitProblem{Message: xs(res.Message), Type: "error", Text: detail}
+	case "skip":
+		tc.Skipped = &junitSkipped{Message: xs(res.Message)}
+	case "warn":
+		tc.SystemOut = junitText("WARN: " + detail)
+	case "info":
+		tc.SystemOut = junitText("INFO: " + detail)
+	}
+	return tc
+}
+
+// resultDetail is the plain-text account of a result used by JUnit: the message, the spec
+// reference and sentence, and the evidence with its bytes made visible. Request lines are
+// prefixed "> " and response lines "< ", as curl -v does.
+func resultDetail(r *Report, res Result) string {
+	var b strings.Builder
+	b.WriteString(res.Message)
+	b.WriteString("\n\n")
+	fmt.Fprintf(&b, "%s %s (%s)", res.Level, res.ID, res.Spec)
+	if res.SpecURL != "" {
+		fmt.Fprintf(&b, " %s", res.SpecURL)
+	}
+	b.WriteString("\n")
+	if res.Quote != "" {
+		fmt.Fprintf(&b, "  \"%s\"\n", res.Quote)
+	}
+	for i, e := range res.Evidence {
+		fmt.Fprintf(&b, "\nEvidence %d/%d: %s", i+1, len(res.Evidence), e.Label)
+		if e.End != "" {
+			fmt.Fprintf(&b, " (%s)", e.End)
+		}
+		b.WriteString("\n")
+		for _, t := range e.Timings {
+			fmt.Fprintf(&b, "  %s\n", t)
+		}
+		if len(e.Environ) > 0 {
+			keys := make([]string, 0, len(e.Environ))
+			for k := range e.Environ {
+				keys = append(keys, k)
+			}
+			sort.Strings(keys)
+			b.WriteString("  environ:\n")
+			for _, k := range keys {
+				fmt.Fprintf(&b, "    %s = %s\n", k, e.Environ[k])
+			}
+		}
+		if len(e.Request) > 0 {
+			fmt.Fprintf(&b, "  request (%d bytes):\n", len(e.Request))
+			b.WriteString(prefixLines(VisibleBytes(e.Request), "  > "))
+			fmt.Fprintf(&b, "  replay: %s\n", ShellReplay(e.Request, r.Target.Addr))
+		}
+		if len(e.Response) > 0 {
+			fmt.Fprintf(&b, "  response (%d bytes):\n", len(e.Response))
+			b.WriteString(prefixLines(VisibleBytes(e.Response), "  < "))
+		} else {
+			b.WriteString("  no response bytes\n")
+		}
+	}
+	return b.String()
+}
+
+func prefixLines(s, prefix string) string {
+	var b strings.Builder
+	for _, line := range strings.SplitAfter(s, "\n") {
+		if line == "" {
+			continue
+		}
+		b.WriteString(prefix)
+		b.WriteString(line)
+	}
+	if !strings.HasSuffix(s, "\n") {
+		b.WriteString("\n")
+	}
+	return b.String()
+}
+
+// xs makes s safe to carry in XML 1.0: characters XML cannot hold (controls other than
+// TAB and LF; U+FFFE and U+FFFF; bytes that are not UTF-8) are written as \xNN or
+// \u{NNNN}, and so are CR, DEL, C1 controls and invisible format characters such as bidi
+// overrides, which XML allows but a CI log viewer should not interpret. encoding/xml then
+// escapes markup characters.
+func xs(s string) string {
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if c < 0x20 && c != '\t' && c != '\n' || c >= 0x7f {
+			return clean(s, true)
+		}
+	}
+	return s
+}
