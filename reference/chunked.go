@@ -1,0 +1,165 @@
+package reference
+
+// The chunked transfer coding, RFC 9112 §7.1:
+//
+//	chunked-body   = *chunk last-chunk trailer-section CRLF
+//	chunk          = chunk-size [ chunk-ext ] CRLF chunk-data CRLF
+//	chunk-size     = 1*HEXDIG
+//	last-chunk     = 1*("0") [ chunk-ext ] CRLF
+//
+// Chunk lines and the CRLF after chunk-data must be CRLF: the bare-LF tolerance of RFC 9112
+// §2.2 is for "the start-line and fields", and a lenient chunk parser is a classic request
+// smuggling vector. The trailer section is field lines, so it follows the header rules.
+
+func (p *parser) stepChunkSize() step {
+	line, next, crlf, ok := p.line()
+	if !ok {
+		if p.pending() > maxChunkLine {
+			return p.fail(400, p.pos, "rfc9112/7.1.1 chunk extensions too long", "chunk-size line longer than the limit")
+		}
+		return stepMore
+	}
+	at := p.pos
+	if len(line) > maxChunkLine {
+		return p.fail(400, at, "rfc9112/7.1.1 chunk extensions too long", "chunk-size line longer than the limit")
+	}
+	if !crlf {
+		return p.fail(400, next-1, "rfc9112/7.1 chunk line ends in CRLF", "chunk-size line ends in a bare LF")
+	}
+	size, e := p.chunkSizeLine(line, at)
+	if e != nil {
+		return p.failErr(e)
+	}
+	// Limits: RFC 9110 §15.5.14 (413 Content Too Large).
+	if size > uint64(p.lim.MaxChunkSize) {
+		return p.fail(413, at, "rfc9110/15.5.14 chunk too large", "chunk-size larger than the limit")
+	}
+	if p.total+int64(size) > p.lim.MaxBody {
+		return p.fail(413, at, "rfc9110/15.5.14 content too large", "chunked body larger than the limit")
+	}
+	p.pos = next
+	if size == 0 {
+		// last-chunk: the trailer section follows (RFC 9112 §7.1.2).
+		if p.dev.MishandleTrailers {
+			p.st = psDone
+			return stepAgain
+		}
+		p.secBytes, p.nfields, p.lastTerm, p.folding = 0, 0, "", false
+		p.st = psTrailers
+		return stepAgain
+	}
+	p.remaining = int64(size)
+	p.st = psChunkData
+	return stepAgain
+}
+
+// chunkSizeLine parses chunk-size [ chunk-ext ] (the line without its CRLF).
+func (p *parser) chunkSizeLine(line []byte, at int) (uint64, *ParseError) {
+	c := cursor{b: line}
+	if p.dev.AcceptChunkSizePrefix {
+		c.ows()
+		if c.peek() == '+' {
+			c.i++
+		}
+		if c.i+1 < len(line) && line[c.i] == '0' && (line[c.i+1] == 'x' || line[c.i+1] == 'X') {
+			c.i += 2
+		}
+	}
+	var size uint64
+	digits := 0
+	for ; c.i < len(line); c.i++ {
+		d, ok := hexVal(line[c.i])
+		if !ok {
+			break
+		}
+		digits++
+		// RFC 9112 §7.1: "recipients MUST anticipate potentially large hexadecimal numerals
+		// and prevent parsing errors due to integer conversion overflows".
+		if size>>60 != 0 && !p.dev.ChunkSizeOverflowWraps {
+			return 0, p.perr(400, at, "rfc9112/7.1 chunk-size overflow", "chunk-size does not fit in 64 bits")
+		}
+		size = size<<4 | d
+	}
+	if digits == 0 {
+		return 0, p.perr(400, at, "rfc9112/7.1 chunk-size = 1*HEXDIG", "chunk-size is not hexadecimal")
+	}
+	if p.dev.AcceptChunkSizePrefix {
+		if c.ows(); c.done() {
+			return size, nil
+		}
+	}
+	// RFC 9112 §7.1.1: chunk-ext = *( BWS ";" BWS chunk-ext-name [ BWS "=" BWS chunk-ext-val ] ),
+	// chunk-ext-name = token, chunk-ext-val = token / quoted-string. "A recipient MUST ignore
+	// unrecognized chunk extensions": they are checked for syntax and dropped.
+	for !c.done() {
+		c.ows()
+		if c.peek() != ';' {
+			return 0, p.perr(400, at+c.i, "rfc9112/7.1.1 chunk-ext syntax", "unexpected bytes after chunk-size")
+		}
+		if p.dev.RejectChunkExtensions {
+			return 0, p.perr(400, at+c.i, "deviation RejectChunkExtensions", "chunk extension rejected")
+		}
+		c.i++
+		c.ows()
+		if _, ok := c.token(); !ok {
+			return 0, p.perr(400, at+c.i, "rfc9112/7.1.1 chunk-ext syntax", "chunk-ext-name is not a token")
+		}
+		save := c.i
+		c.ows()
+		if c.peek() == '=' {
+			c.i++
+			c.ows()
+			if !c.tokenOrQuoted() {
+				return 0, p.perr(400, at+c.i, "rfc9112/7.1.1 chunk-ext syntax", "chunk-ext-val is neither token nor quoted-string")
+			}
+		} else {
+			c.i = save
+		}
+		if rest := c.b[c.i:]; len(trimOWS(rest)) == 0 && len(rest) > 0 {
+			// BWS is only allowed before ";" or "=": trailing whitespace is not chunk-ext.
+			return 0, p.perr(400, at+c.i, "rfc9112/7.1.1 chunk-ext syntax", "whitespace at the end of the chunk line")
+		}
+	}
+	return size, nil
+}
+
+func (p *parser) stepChunkData() step {
+	n := int64(len(p.buf) - p.pos)
+	if n > p.remaining {
+		n = p.remaining
+	}
+	p.req.Body = append(p.req.Body, p.buf[p.pos:p.pos+int(n)]...)
+	p.pos += int(n)
+	p.remaining -= n
+	p.total += n
+	if p.remaining > 0 {
+		return stepMore
+	}
+	p.st = psChunkEnd
+	return stepAgain
+}
+
+// stepChunkEnd reads the CRLF that ends chunk-data.
+func (p *parser) stepChunkEnd() step {
+	avail := len(p.buf) - p.pos
+	if p.dev.IgnoreChunkCRLF {
+		if avail < 2 {
+			return stepMore
+		}
+		p.pos += 2
+		p.st = psChunkSize
+		return stepAgain
+	}
+	if avail >= 1 && p.buf[p.pos] != '\r' {
+		return p.fail(400, p.pos, "rfc9112/7.1 chunk-data followed by CRLF", "chunk-data not followed by CRLF")
+	}
+	if avail >= 2 && p.buf[p.pos+1] != '\n' {
+		return p.fail(400, p.pos+1, "rfc9112/7.1 chunk-data followed by CRLF", "chunk-data not followed by CRLF")
+	}
+	if avail < 2 {
+		return stepMore
+	}
+	p.pos += 2
+	p.st = psChunkSize
+	return stepAgain
+}

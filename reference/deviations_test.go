@@ -1,0 +1,418 @@
+package reference
+
+import (
+	"bufio"
+	"io"
+	"net"
+	"net/http"
+	"path/filepath"
+	"reflect"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+)
+
+// Every parsing deviation must change what InterpretWith sees for some input that the
+// conforming reference treats differently.
+func TestParserDeviations(t *testing.T) {
+	const post = "POST / HTTP/1.1\r\nHost: a\r\n"
+	const te = post + "Transfer-Encoding: chunked\r\n\r\n"
+	cases := []struct {
+		dev    string
+		raw    string
+		normal func(in Interpretation) bool // holds for the conforming reference
+		dev_   func(in Interpretation) bool // holds with the deviation
+	}{
+		{"AcceptObsFoldRaw", get[:len(get)-2] + "X: a\r\n b\r\n\r\n",
+			func(in Interpretation) bool { v, _ := in.Requests[0].Get("X"); return v == "a b" },
+			func(in Interpretation) bool { v, _ := in.Requests[0].Get("X"); return v == "a\r\n b" }},
+		{"AcceptWhitespaceBeforeColon", get[:len(get)-2] + "X : 1\r\n\r\n", rejected(400),
+			func(in Interpretation) bool { v, _ := in.Requests[0].Get("X"); return v == "1" }},
+		{"AcceptInvalidFieldNames", get[:len(get)-2] + "X(1): 1\r\n\r\n", rejected(400), served(1)},
+		{"AcceptBareCR", get[:len(get)-2] + "X: a\rb\r\n\r\n", rejected(400),
+			func(in Interpretation) bool { v, _ := in.Requests[0].Get("X"); return v == "a\rb" }},
+		{"AcceptNUL", get[:len(get)-2] + "X: a\x00b\r\n\r\n", rejected(400), served(1)},
+		{"PreferContentLength", post + "Transfer-Encoding: chunked\r\nContent-Length: 3\r\n\r\n0\r\n\r\n" + get, rejected(400),
+			func(in Interpretation) bool { return string(in.Requests[0].Body) == "0\r\n" && !in.Requests[0].Close }},
+		{"AcceptSignedContentLength", post + "Content-Length: +2\r\n\r\nab", rejected(400), served(1)},
+		{"AcceptInvalidContentLengthList", post + "Content-Length: 2, 3\r\n\r\nab", rejected(400),
+			func(in Interpretation) bool { return string(in.Requests[0].Body) == "ab" }},
+		{"AcceptChunkSizePrefix", te + "0x2\r\nab\r\n 1 \r\nc\r\n+0\r\n\r\n", rejected(400),
+			func(in Interpretation) bool { return string(in.Requests[0].Body) == "abc" }},
+		{"ChunkSizeOverflowWraps", te + "10000000000000000\r\n\r\n", rejected(400), served(1)},
+		{"IgnoreChunkCRLF", te + "2\r\nabXX0\r\n\r\n", rejected(400),
+			func(in Interpretation) bool { return string(in.Requests[0].Body) == "ab" }},
+		{"RejectChunkExtensions", te + "2;x=y\r\nab\r\n0\r\n\r\n", served(1), rejected(400)},
+		{"MishandleTrailers", te + "0\r\nX-T: 1\r\n\r\n", served(1),
+			func(in Interpretation) bool { return len(in.Requests) == 1 && in.Error != nil }},
+		{"AcceptTENotFinalChunked", post + "Transfer-Encoding: chunked, gzip\r\n\r\n0\r\n\r\n", rejected(400), served(1)},
+		{"NoChunkedSupport", te + "2\r\nab\r\n0\r\n\r\n", served(1),
+			func(in Interpretation) bool {
+				return len(in.Requests) == 1 && len(in.Requests[0].Body) == 0 && in.Error != nil
+			}},
+		{"AcceptMissingHost", "GET / HTTP/1.1\r\n\r\n", rejected(400), served(1)},
+		{"AcceptDuplicateHost", "GET / HTTP/1.1\r\nHost: a\r\nHost: b\r\n\r\n", rejected(400), served(1)},
+		{"KeepHeaderWhitespace", get[:len(get)-2] + "X:  v \r\n\r\n",
+			func(in Interpretation) bool { v, _ := in.Requests[0].Get("X"); return v == "v" },
+			func(in Interpretation) bool { v, _ := in.Requests[0].Get("X"); return v == "  v " }},
+		{"RejectAbsoluteForm", "GET http://a/ HTTP/1.1\r\nHost: a\r\n\r\n", served(1), rejected(400)},
+		{"IgnoreConnectionClose", "GET / HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n" + get, served(1), served(2)},
+		{"KeepAliveHTTP10", "GET / HTTP/1.0\r\n\r\n" + get, served(1), served(2)},
+	}
+	seen := map[string]bool{}
+	for _, c := range cases {
+		seen[c.dev] = true
+		t.Run(c.dev, func(t *testing.T) {
+			normal := Interpret([]byte(c.raw), Limits{})
+			if !c.normal(normal) {
+				t.Errorf("conforming: %+v", normal)
+			}
+			var dev Deviations
+			if err := dev.Set(c.dev, ""); err != nil {
+				t.Fatal(err)
+			}
+			deviated := InterpretWith([]byte(c.raw), Limits{}, dev)
+			if !c.dev_(deviated) {
+				t.Errorf("deviated: %+v err %v", deviated, deviated.Error)
+			}
+		})
+	}
+	// The list above covers every parsing deviation.
+	for _, name := range []string{"AcceptObsFoldRaw", "AcceptWhitespaceBeforeColon", "AcceptInvalidFieldNames", "AcceptBareCR",
+		"AcceptNUL", "PreferContentLength", "AcceptSignedContentLength", "AcceptInvalidContentLengthList", "AcceptChunkSizePrefix",
+		"ChunkSizeOverflowWraps", "IgnoreChunkCRLF", "RejectChunkExtensions", "MishandleTrailers", "AcceptTENotFinalChunked",
+		"NoChunkedSupport", "AcceptMissingHost", "AcceptDuplicateHost", "KeepHeaderWhitespace", "RejectAbsoluteForm",
+		"IgnoreConnectionClose", "KeepAliveHTTP10"} {
+		if !seen[name] {
+			t.Errorf("%s not tested", name)
+		}
+	}
+}
+
+func rejected(status int) func(Interpretation) bool {
+	return func(in Interpretation) bool {
+		return len(in.Requests) == 0 && in.Error != nil && in.Error.Status == status
+	}
+}
+
+func served(n int) func(Interpretation) bool {
+	return func(in Interpretation) bool { return len(in.Requests) == n && in.Error == nil && !in.Incomplete }
+}
+
+func TestDeviationsSet(t *testing.T) {
+	var d Deviations
+	if d.Any() {
+		t.Error("zero value has deviations")
+	}
+	if err := d.Set("BytesEnviron", "PATH_INFO"); err != nil || d.BytesEnviron != "PATH_INFO" {
+		t.Error(err)
+	}
+	if err := d.Set("DropEnviron", "A,B"); err != nil || !reflect.DeepEqual(d.DropEnviron, []string{"A", "B"}) {
+		t.Error(err)
+	}
+	if err := d.Set("Nope", ""); err == nil {
+		t.Error("unknown deviation accepted")
+	}
+	if err := d.Set("AcceptNUL", "maybe"); err == nil {
+		t.Error("bad boolean accepted")
+	}
+	if !d.Any() || len(DeviationNames()) < 55 {
+		t.Error(len(DeviationNames()))
+	}
+}
+
+// deviated starts a reference with one deviation.
+func deviated(t *testing.T, name, value string) *Running {
+	t.Helper()
+	var d Deviations
+	if err := d.Set(name, value); err != nil {
+		t.Fatal(err)
+	}
+	return startServer(t, Options{Deviations: d, IdleTimeout: 700 * time.Millisecond})
+}
+
+// rawExchange sends raw and returns every byte the server sends until it closes or goes
+// quiet for quiet.
+func rawExchange(t *testing.T, r *Running, raw string, quiet time.Duration) string {
+	t.Helper()
+	nc, err := net.Dial("tcp", r.Addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer nc.Close()
+	io.WriteString(nc, raw)
+	var out []byte
+	buf := make([]byte, 4096)
+	for {
+		nc.SetReadDeadline(time.Now().Add(quiet))
+		n, err := nc.Read(buf)
+		out = append(out, buf[:n]...)
+		if err != nil {
+			return string(out)
+		}
+	}
+}
+
+func TestEnvironDeviations(t *testing.T) {
+	type check func(t *testing.T, res *resp)
+	env := func(key, typ, value string) check {
+		return func(t *testing.T, res *resp) {
+			t.Helper()
+			e := res.echo(t)
+			v, ok := e.Env(key)
+			switch {
+			case typ == "" && ok:
+				t.Errorf("%s present: %+v", key, v)
+			case typ != "" && (!ok || v.Type != typ || value != "" && v.Value != value):
+				t.Errorf("%s = %+v (present %v), want %s %q", key, v, ok, typ, value)
+			}
+		}
+	}
+	req := getReq("/caf%C3%A9%E2%98%83?x=%20y", "X_Under: u\r\nX-Dup: a\r\nX-Dup: b\r\nContent-Type: t/p\r\n")
+	cases := []struct {
+		dev, value string
+		raw        string
+		conform    check
+		deviated   check
+	}{
+		{"KeepUnderscoreHeaders", "", req, env("HTTP_X_UNDER", "", ""), env("HTTP_X_UNDER", "str", "u")},
+		{"RepeatedHeaderKeepLast", "", req, env("HTTP_X_DUP", "str", "a,b"), env("HTTP_X_DUP", "str", "b")},
+		{"HTTPContentHeaders", "", req, env("HTTP_CONTENT_TYPE", "", ""), env("HTTP_CONTENT_TYPE", "str", "t/p")},
+		{"PathInfoUTF8", "", req, env("PATH_INFO", "str", latin1("/caf\xc3\xa9\xe2\x98\x83")), env("PATH_INFO", "str", "/café☃")},
+		{"PathInfoUndecoded", "", req, env("PATH_INFO", "str", latin1("/caf\xc3\xa9\xe2\x98\x83")), env("PATH_INFO", "str", "/caf%C3%A9%E2%98%83")},
+		{"QueryStringDecoded", "", req, env("QUERY_STRING", "str", "x=%20y"), env("QUERY_STRING", "str", "x= y")},
+		{"AbsoluteFormRaw", "", "GET http://h/p HTTP/1.1\r\nHost: h\r\n\r\n", env("PATH_INFO", "str", "/p"), env("PATH_INFO", "str", "http://h/p")},
+		{"ServerProtocolFixed", "", "GET / HTTP/1.0\r\n\r\n", env("SERVER_PROTOCOL", "str", "HTTP/1.0"), env("SERVER_PROTOCOL", "str", "HTTP/1.1")},
+		{"BytesEnviron", "PATH_INFO", req, env("PATH_INFO", "str", ""), env("PATH_INFO", "bytes", `b'/caf\xc3\xa9\xe2\x98\x83'`)},
+		{"DropEnviron", "SERVER_NAME,wsgi.errors", req, env("wsgi.errors", "ReferenceErrors", ""), env("wsgi.errors", "", "")},
+		{"WSGIVersionList", "", req, env("wsgi.version", "tuple", "(1, 0)"), env("wsgi.version", "list", "[1, 0]")},
+		{"FlagsAsInt", "", req, env("wsgi.run_once", "bool", "False"), env("wsgi.run_once", "int", "0")},
+		{"EmptyServerPort", "", req, func(t *testing.T, res *resp) {
+			if v, _ := res.echo(t).Env("SERVER_PORT"); v.Value == "" {
+				t.Error("empty SERVER_PORT")
+			}
+		}, env("SERVER_PORT", "str", "")},
+		{"DenyMultithread", "", req, env("wsgi.multithread", "bool", "True"), env("wsgi.multithread", "bool", "False")},
+		{"Serialise", "", req, env("wsgi.multithread", "bool", "True"), env("wsgi.multithread", "bool", "True")},
+		{"NoInputTerminated", "", "POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n1\r\nx\r\n0\r\n\r\n",
+			func(t *testing.T, res *resp) {
+				if e := res.echo(t); e.Input.Length != 1 {
+					t.Errorf("input %+v", e.Input)
+				}
+			},
+			func(t *testing.T, res *resp) {
+				if e := res.echo(t); e.Input.Length != 0 || len(e.Input.Calls) != 0 {
+					t.Errorf("input %+v", e.Input)
+				}
+				env("wsgi.input_terminated", "", "")(t, res)
+			}},
+		{"NoFileWrapper", "", getReq("/__conform__/file-wrapper?size=10"),
+			func(t *testing.T, res *resp) {
+				if res.Header.Get("X-Conform-File-Wrapper") != "used" {
+					t.Error(res.Header)
+				}
+			},
+			func(t *testing.T, res *resp) {
+				if res.Header.Get("X-Conform-File-Wrapper") != "absent" || len(res.body) != 10 {
+					t.Error(res.Header)
+				}
+			}},
+		{"NoEOFSimulation", "", "POST /?eof=1 HTTP/1.1\r\nHost: a\r\nContent-Length: 1\r\n\r\nx",
+			func(t *testing.T, res *resp) {
+				if e := res.echo(t); *e.Input.AfterEOF != 0 {
+					t.Error(*e.Input.AfterEOF)
+				}
+			},
+			func(t *testing.T, res *resp) {
+				if e := res.echo(t); *e.Input.AfterEOF != 1 {
+					t.Error(*e.Input.AfterEOF)
+				}
+			}},
+		{"InputNoReadline", "", "POST /?read=readline HTTP/1.1\r\nHost: a\r\nContent-Length: 1\r\n\r\nx",
+			func(t *testing.T, res *resp) {
+				if e := res.echo(t); e.Input.Error != "" || !e.InputMethods["readline"] {
+					t.Error(e.Input)
+				}
+			},
+			func(t *testing.T, res *resp) {
+				if e := res.echo(t); !strings.HasPrefix(e.Input.Error, "AttributeError") || e.InputMethods["readline"] {
+					t.Error(e.Input)
+				}
+			}},
+		{"ErrorsStreamRejectsUnicode", "", getReq("/__conform__/errors"),
+			func(t *testing.T, res *resp) {
+				if res.echo(t).ResultString("write") != "ok" {
+					t.Error("write")
+				}
+			},
+			func(t *testing.T, res *resp) {
+				if !strings.HasPrefix(res.echo(t).ResultString("write"), "TypeError") {
+					t.Error("write")
+				}
+			}},
+	}
+	for _, c := range cases {
+		t.Run(c.dev, func(t *testing.T) {
+			method, _, _ := strings.Cut(c.raw, " ")
+			conf := startServer(t, Options{})
+			cl := dial(t, conf)
+			cl.send(c.raw)
+			c.conform(t, cl.read(method))
+			r := deviated(t, c.dev, c.value)
+			cl = dial(t, r)
+			cl.send(c.raw)
+			c.deviated(t, cl.read(method))
+		})
+	}
+}
+
+func TestResponseDeviations(t *testing.T) {
+	conf := startServer(t, Options{})
+	quiet := 300 * time.Millisecond
+	type check func(t *testing.T, out string)
+	has := func(s string) check {
+		return func(t *testing.T, out string) {
+			t.Helper()
+			if !strings.Contains(out, s) {
+				t.Errorf("response lacks %q: %q", s, trunc(out))
+			}
+		}
+	}
+	lacks := func(s string) check {
+		return func(t *testing.T, out string) {
+			t.Helper()
+			if strings.Contains(out, s) {
+				t.Errorf("response has %q: %q", s, trunc(out))
+			}
+		}
+	}
+	sc := func(s string, extra ...string) string { return getReq("/__conform__/"+s, extra...) }
+	cases := []struct {
+		dev, raw          string
+		conform, deviated check
+	}{
+		{"SecondStartResponseAllowed", sc("start-response-twice"), has(`"second_call":"raised"`), all(has("HTTP/1.1 299 Second"), has(`"second_call":"returned"`))},
+		{"ExcInfoBeforeHeadersIgnored", sc("exc-info-before-headers"), has("X-Conform-Call: second"), all(has("HTTP/1.1 200 OK"), has("X-Conform-Call: first"))},
+		{"ExcInfoAfterHeadersReturns", sc("exc-info-after-headers"), has("raised ValueError same=True"), has("returned\n")},
+		{"SendHeadersEarly", sc("empty-then-error"), has("HTTP/1.1 500"), all(has("HTTP/1.1 200 OK"), lacks("HTTP/1.1 500"))},
+		{"NoStartResponseOK", sc("no-start-response"), has("HTTP/1.1 500"), all(has("HTTP/1.1 200 OK"), has("no start_response was called"))},
+		{"WriteCallableBroken", sc("write-then-iterable"), has("write-part;"), all(lacks("write-part;"), has("iterable-part"))},
+		{"ContentLengthOverrun", sc("content-length?declared=5&actual=10"), lacks("xxxxxx"), has("xxxxxxxxxxyyyyyyyy")},
+		{"AllowHeaderCRLF", sc("header-value?value=a%0D%0AX-Injected:%201"), all(has("HTTP/1.1 500"), lacks("\r\nX-Injected: 1\r\n")), all(has("HTTP/1.1 200"), has("\r\nX-Injected: 1\r\n"))},
+		{"AllowHopByHop", sc("hop-by-hop?name=Upgrade&value=h2c"), lacks("\r\nUpgrade: h2c\r\n"), has("\r\nUpgrade: h2c\r\n")},
+		{"BodyOnHEAD", "HEAD /__conform__/status?code=200&body=abc HTTP/1.1\r\nHost: a\r\n\r\n", lacks("abc"), has("abc")},
+		{"BodyOn204", sc("status?code=204&body=abc"), lacks("abc"), has("abc")},
+		{"NoDate", sc("status?code=200"), has("\r\nDate: "), lacks("\r\nDate: ")},
+		{"ChunkedToHTTP10", "GET /__conform__/no-content-length HTTP/1.0\r\n\r\n", lacks("chunked"), has("Transfer-Encoding: chunked")},
+		{"IgnoreConnectionClose", getReq("/__conform__/status?code=200", "Connection: close\r\n") + getReq("/__conform__/status?code=201"), lacks("201 Created"), all(lacks("Connection: close"), has("201 Created"))},
+		{"KeepAliveHTTP10", "GET /__conform__/status?code=200 HTTP/1.0\r\n\r\n" + getReq("/__conform__/status?code=201"), lacks("201 Created"), has("201 Created")},
+		{"NoExpectContinue", "POST / HTTP/1.1\r\nHost: a\r\nExpect: 100-continue\r\nContent-Length: 1\r\n\r\n", has("100 Continue"), lacks("100 Continue")},
+	}
+	for _, c := range cases {
+		t.Run(c.dev, func(t *testing.T) {
+			c.conform(t, rawExchange(t, conf, c.raw, quiet))
+			c.deviated(t, rawExchange(t, deviated(t, c.dev, ""), c.raw, quiet))
+		})
+	}
+}
+
+func all(cs ...func(*testing.T, string)) func(*testing.T, string) {
+	return func(t *testing.T, out string) {
+		t.Helper()
+		for _, c := range cs {
+			c(t, out)
+		}
+	}
+}
+
+func trunc(s string) string {
+	if len(s) > 400 {
+		return s[:400] + "..."
+	}
+	return s
+}
+
+func TestDeviationContentLengthShortKeepAlive(t *testing.T) {
+	for _, dev := range []bool{false, true} {
+		opt := Options{IdleTimeout: 5 * time.Second}
+		opt.Deviations.ContentLengthShortKeepAlive = dev
+		r := startServer(t, opt)
+		c := dial(t, r)
+		c.send(getReq("/__conform__/content-length?declared=5&actual=3"))
+		if _, err := http.ReadResponse(c.br, nil); err != nil {
+			t.Fatal(err)
+		}
+		c.nc.SetReadDeadline(time.Now().Add(500 * time.Millisecond))
+		b, err := io.ReadAll(c.br)
+		timedOut := err != nil && strings.Contains(err.Error(), "timeout")
+		if string(b) != "xxx" || timedOut != dev {
+			t.Errorf("deviation %v: %q %v", dev, b, err)
+		}
+	}
+}
+
+func TestDeviationSkipClose(t *testing.T) {
+	r := deviated(t, "SkipClose", "")
+	res := roundTrip(t, r, getReq("/__conform__/close?token=skip"))
+	if res.StatusCode != 200 {
+		t.Fatal(res.StatusCode)
+	}
+	time.Sleep(200 * time.Millisecond)
+	e := roundTrip(t, r, getReq("/__conform__/close-status?token=skip")).echo(t)
+	if e.Result["closed"] != false {
+		t.Error("close() called")
+	}
+	if _, err := filepath.Glob(filepath.Join(r.Server.opt.StateDir, "*")); err != nil {
+		t.Error(err)
+	}
+}
+
+func TestDeviationBufferStreamedBody(t *testing.T) {
+	for _, dev := range []bool{false, true} {
+		opt := Options{}
+		opt.Deviations.BufferStreamedBody = dev
+		r := startServer(t, opt)
+		c := dial(t, r)
+		start := time.Now()
+		c.send(getReq("/__conform__/stream?chunks=3&delay_ms=200&size=8"))
+		res, err := http.ReadResponse(c.br, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		b := make([]byte, 8)
+		io.ReadFull(res.Body, b)
+		late := time.Since(start) > 350*time.Millisecond
+		if late != dev || string(b) != "0:.....\n" {
+			t.Errorf("deviation %v: first block %q after %v", dev, b, time.Since(start))
+		}
+	}
+}
+
+func TestDeviationSerialise(t *testing.T) {
+	for _, dev := range []bool{false, true} {
+		opt := Options{}
+		opt.Deviations.Serialise = dev
+		r := startServer(t, opt)
+		start := time.Now()
+		var wg sync.WaitGroup
+		for i := 0; i < 3; i++ {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				nc, err := net.Dial("tcp", r.Addr)
+				if err != nil {
+					t.Error(err)
+					return
+				}
+				defer nc.Close()
+				io.WriteString(nc, getReq("/__conform__/sleep?ms=200"))
+				http.ReadResponse(bufio.NewReader(nc), nil)
+			}()
+		}
+		wg.Wait()
+		if serial := time.Since(start) >= 550*time.Millisecond; serial != dev {
+			t.Errorf("Serialise=%v: 3 sleeps of 200ms took %v", dev, time.Since(start))
+		}
+	}
+}
