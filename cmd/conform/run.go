@@ -132,7 +132,7 @@ func finish(rep *reports.Report, o *runOptions, stdout io.Writer) error {
 	write(o.htmlPath, func(w io.Writer) error { return reports.WriteHTML(w, rep) })
 	write(o.markdownPath, func(w io.Writer) error { return reports.WriteMarkdown(w, rep) })
 	if o.quiet {
-		fmt.Fprintln(stdout, verdictLine(rep))
+		fmt.Fprintln(stdout, rep.Verdict())
 	} else if err := reports.WriteText(stdout, rep, reports.TextOptions{Color: useColor(stdout, o.noColor), Verbose: o.verbose}); err != nil {
 		errs = append(errs, fmt.Sprintf("write summary: %v", err))
 	}
@@ -147,16 +147,6 @@ func finish(rep *reports.Report, o *runOptions, stdout io.Writer) error {
 		return exitError{exitFail}
 	}
 	return nil
-}
-
-func verdictLine(rep *reports.Report) string {
-	t := rep.Totals
-	word := "PASS"
-	if t.Fail > 0 {
-		word = "FAIL"
-	}
-	return fmt.Sprintf("%s: %d fail, %d warn, %d info, %d error, %d skip, %d pass (%d checks in %.1fs)",
-		word, t.Fail, t.Warn, t.Info, t.Error, t.Skip, t.Pass, len(rep.Results), time.Duration(rep.Duration).Seconds())
 }
 
 func useColor(w io.Writer, disabled bool) bool {

@@ -1,0 +1,190 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/conform-wsgi/conform/internal/harness"
+	"github.com/conform-wsgi/conform/reports"
+	"github.com/conform-wsgi/conform/spec"
+)
+
+type matrixOptions struct {
+	servers  []string
+	html     string
+	jsonPath string
+	parallel int
+	run      runOptions
+}
+
+func newMatrixCommand(stdout, stderr io.Writer) *cobra.Command {
+	o := &matrixOptions{}
+	c := &cobra.Command{
+		Use:   "matrix [--servers a,b,c]",
+		Short: "Run the catalog against every installed known server and compare them",
+		Long: `Start each known server that is installed here (or those named with --servers), run the
+catalog against it, stop it, and write one comparison: servers across, checks down.
+Servers run one at a time by default, so timing checks are not disturbed by each other;
+--parallel N runs N at once.`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			return runMatrix(cmd.Context(), o, stdout, stderr)
+		},
+	}
+	f := c.Flags()
+	f.StringSliceVar(&o.servers, "servers", nil, "servers to compare (default: every installed known server)")
+	f.StringVar(&o.html, "html", "", "write the comparison as a self-contained HTML file")
+	f.StringVar(&o.jsonPath, "json", "", "write every server's report as a JSON array")
+	f.IntVar(&o.parallel, "parallel", 1, "how many servers to test at once")
+	f.StringSliceVar(&o.run.only, "only", nil, "run only checks matching these ID globs, prefixes or areas")
+	f.StringSliceVar(&o.run.skip, "skip", nil, "skip checks matching these")
+	f.DurationVar(&o.run.checkTimeout, "timeout", 30*time.Second, "time limit for one check")
+	f.Float64Var(&o.run.scale, "timeout-scale", 1, "stretch every delay, threshold and timeout by this factor")
+	f.BoolVar(&o.run.noColor, "no-color", false, "disable ANSI colours")
+	return c
+}
+
+func runMatrix(ctx context.Context, o *matrixOptions, stdout, stderr io.Writer) error {
+	if o.parallel < 1 || o.parallel > 8 {
+		return usagef("--parallel must be 1 to 8, got %d", o.parallel)
+	}
+	if o.run.scale <= 0 || o.run.scale > 100 {
+		return usagef("--timeout-scale must be in (0, 100], got %g", o.run.scale)
+	}
+	checks, err := spec.Select(spec.All(), o.run.only, o.run.skip)
+	if err != nil {
+		return usageError{err}
+	}
+	servers, skipped, err := matrixServers(o.servers)
+	if err != nil {
+		return err
+	}
+	for _, s := range skipped {
+		fmt.Fprintf(stderr, "conform: %s\n", s)
+	}
+	if len(servers) == 0 {
+		return fmt.Errorf("no installed server to compare (scripts/install-servers.sh installs them)")
+	}
+	fmt.Fprintf(stderr, "conform: comparing %d servers on %d checks\n", len(servers), len(checks))
+
+	reps := make([]*reports.Report, len(servers))
+	errs := make([]error, len(servers))
+	sem := make(chan struct{}, o.parallel)
+	var mu sync.Mutex
+	var wg sync.WaitGroup
+	for i, s := range servers {
+		wg.Add(1)
+		go func(i int, s harness.Server) {
+			defer wg.Done()
+			sem <- struct{}{}
+			defer func() { <-sem }()
+			if ctx.Err() != nil {
+				return
+			}
+			start := time.Now()
+			reps[i], errs[i] = matrixOne(ctx, s, checks, &o.run)
+			mu.Lock()
+			defer mu.Unlock()
+			if errs[i] != nil {
+				fmt.Fprintf(stderr, "conform: %s: %v\n", s.Name, errs[i])
+				return
+			}
+			fmt.Fprintf(stderr, "conform: %-18s %s (%s)\n", s.Name, reps[i].Verdict(), time.Since(start).Round(100*time.Millisecond))
+		}(i, s)
+	}
+	wg.Wait()
+
+	m := &reports.Matrix{}
+	var failed []string
+	for i, r := range reps {
+		if r != nil {
+			m.Reports = append(m.Reports, r)
+		} else {
+			failed = append(failed, servers[i].Name)
+		}
+	}
+	if len(m.Reports) == 0 {
+		return fmt.Errorf("no server could be tested")
+	}
+	if err := reports.WriteMatrixText(stdout, m, useColor(stdout, o.run.noColor)); err != nil {
+		return err
+	}
+	if o.html != "" {
+		if err := reports.WriteFileAtomic(o.html, func(w io.Writer) error { return reports.WriteMatrixHTML(w, m) }); err != nil {
+			return fmt.Errorf("write %s: %w", o.html, err)
+		}
+	}
+	if o.jsonPath != "" {
+		if err := reports.WriteFileAtomic(o.jsonPath, func(w io.Writer) error {
+			enc := json.NewEncoder(w)
+			enc.SetIndent("", "  ")
+			return enc.Encode(m.Reports)
+		}); err != nil {
+			return fmt.Errorf("write %s: %w", o.jsonPath, err)
+		}
+	}
+	if ctx.Err() != nil {
+		fmt.Fprintln(stdout, "conform: interrupted; the comparison covers the servers that finished")
+		return exitError{exitFail}
+	}
+	if len(failed) > 0 {
+		return fmt.Errorf("could not test %s (see above)", strings.Join(failed, ", "))
+	}
+	return nil
+}
+
+// matrixServers resolves the servers to compare: the named ones (all must be known and
+// installed) or every installed known server.
+func matrixServers(names []string) (servers []harness.Server, skipped []string, err error) {
+	if len(names) == 0 {
+		for _, s := range harness.Known() {
+			if _, err := s.Installed(); err != nil {
+				skipped = append(skipped, fmt.Sprintf("skipping %s: %v", s.Name, err))
+				continue
+			}
+			servers = append(servers, s)
+		}
+		return servers, skipped, nil
+	}
+	for _, n := range names {
+		s, err := harness.Lookup(n)
+		if err != nil {
+			return nil, nil, usageError{err}
+		}
+		if _, err := s.Installed(); err != nil {
+			return nil, nil, fmt.Errorf("server %s is not installed: %w", n, err)
+		}
+		servers = append(servers, s)
+	}
+	return servers, nil, nil
+}
+
+// matrixOne starts one server, runs the checks, and stops it.
+func matrixOne(ctx context.Context, s harness.Server, checks []*spec.Check, o *runOptions) (*reports.Report, error) {
+	sctx, cancel := context.WithTimeout(ctx, time.Duration(60*o.scale)*time.Second)
+	in, err := harness.Start(sctx, s, harness.Options{})
+	cancel()
+	if err != nil {
+		return nil, err
+	}
+	defer in.Stop()
+	t := spec.NewTarget(in.Addr)
+	t.Scale = o.scale
+	echo, err := spec.Preflight(ctx, t)
+	if err != nil {
+		return nil, fmt.Errorf("started but %w", err)
+	}
+	info := reports.Target{Addr: in.Addr, Server: in.Server, ServerVersion: in.Version, Command: in.Command, Python: echo.Python, ProbeVersion: echo.Version}
+	quiet := *o
+	quiet.quiet = true
+	rep := runAndReport(ctx, t, checks, info, &quiet, io.Discard)
+	rep.Target.Log = string(in.Log())
+	return rep, nil
+}
