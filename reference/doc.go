@@ -91,8 +91,9 @@
 //     the rule, and a graceful close (write side shut, late input drained briefly) so the
 //     answer is not lost to a TCP reset. A request not received within ReadTimeout gets 408.
 //
-// Probe emulation details PROTOCOL.md leaves open: "readn:N" calls read(N) until b"" and,
-// when CONTENT_LENGTH is set, stops once that many bytes were read; "readlines" records one
-// call whose "got" is the total byte count of the lines; "iter" records one call per line; the
-// eof=1 read(1) is recorded in calls but not counted in length/sha256.
+// The probe application (app.go) is probes/probe.py ported call for call: the same parameter
+// validation (400 with one line of text for a bad parameter, 404 for an unknown scenario), the
+// same wsgi.input calls per read mode (never asking past CONTENT_LENGTH, reading at most 16
+// MiB), the same fixed-length bodies for start-response-twice and exc-info-before-headers.
+// Only "python" (the Go version), "pid" and "thread" (the connection number) differ in kind.
 package reference

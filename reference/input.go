@@ -5,9 +5,9 @@ import (
 	"crypto/sha256"
 	"encoding/base64"
 	"encoding/hex"
+	"errors"
 	"hash"
 	"strconv"
-	"errors"
 
 	"github.com/conform-wsgi/conform/probes"
 )
