@@ -380,14 +380,19 @@ func init() {
 		Observe: exchange(func(t *Target) []byte {
 			return t.request("GET http://" + t.host() + "/abs/path?q=1 HTTP/1.1")
 		}),
-		Judge: onEcho(func(e *probes.Echo) Verdict {
-			p, _ := str(e, "PATH_INFO")
-			q, _ := str(e, "QUERY_STRING")
-			if p != "/abs/path" || q != "q=1" {
-				return violates("GET http://host/abs/path?q=1 gave %s, %s; expected '/abs/path' and 'q=1'", describe(e, "PATH_INFO"), describe(e, "QUERY_STRING")).with("PATH_INFO", "QUERY_STRING")
+		Judge: func(o *Observation) Verdict {
+			if rj := classify(o); !rj.accepted && (rj.status >= 400 || rj.closed || rj.garbage) {
+				return violates("the absolute-form request was refused: the server %s", rj)
 			}
-			return conforms("PATH_INFO and QUERY_STRING taken from the absolute URI")
-		}),
+			return onEcho(func(e *probes.Echo) Verdict {
+				p, _ := str(e, "PATH_INFO")
+				q, _ := str(e, "QUERY_STRING")
+				if p != "/abs/path" || q != "q=1" {
+					return violates("GET http://host/abs/path?q=1 gave %s, %s; expected '/abs/path' and 'q=1'", describe(e, "PATH_INFO"), describe(e, "QUERY_STRING")).with("PATH_INFO", "QUERY_STRING")
+				}
+				return conforms("PATH_INFO and QUERY_STRING taken from the absolute URI")
+			})(o)
+		},
 	})
 
 	register(&Check{

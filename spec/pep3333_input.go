@@ -53,12 +53,12 @@ func readMode(id, title, mode string, level Level, quote string) *Check {
 			if got != body {
 				return violates("reading with %s gave %s; sent %s", mode, quoteBytes(got), quoteBytes(body))
 			}
-			if strings.HasPrefix(mode, "readline:") {
+			if op, n, sized := strings.Cut(mode, ":"); sized {
 				var size int
-				fmt.Sscanf(strings.TrimPrefix(mode, "readline:"), "%d", &size)
+				fmt.Sscanf(n, "%d", &size)
 				for _, c := range e.Input.Calls {
 					if c.Got > size {
-						return violates("readline(%d) returned %d bytes: the size argument was ignored", size, c.Got)
+						return violates("%s(%d) returned %d bytes: the size argument was ignored", strings.TrimSuffix(op, "n"), size, c.Got)
 					}
 				}
 			}
