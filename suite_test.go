@@ -2,7 +2,7 @@ package conform_test
 
 // The Ginkgo suite runs the check catalog, one spec per check, labelled by area and level:
 //
-//	go test . -- --target 127.0.0.1:8000      a server you started with probe.py
+//	go test . -args --target 127.0.0.1:8000      a server you started with probe.py
 //	CONFORM_TARGET=127.0.0.1:8000 go test .
 //	go test .                                  the in-process reference server
 //	ginkgo --label-filter=framing -- --target 127.0.0.1:8000

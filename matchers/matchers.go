@@ -10,7 +10,6 @@ package matchers
 
 import (
 	"fmt"
-	"strings"
 
 	"github.com/onsi/gomega/types"
 
@@ -204,11 +203,3 @@ func HaveStatus(statuses ...spec.Status) types.GomegaMatcher {
 	}
 }
 
-// statusList is for messages.
-func statusList(ss []spec.Status) string {
-	var out []string
-	for _, s := range ss {
-		out = append(out, string(s))
-	}
-	return strings.Join(out, "|")
-}

@@ -87,7 +87,8 @@ func unmet(c *Check, done map[string]*Result) string {
 	return ""
 }
 
-// RunOne runs a single check with a deadline and turns what happened into a result.
+// RunOne runs a single check with a deadline (30s when timeout is zero) and turns what
+// happened into a result.
 func RunOne(ctx context.Context, t *Target, c *Check, timeout time.Duration) (r *Result) {
 	start := time.Now()
 	r = &Result{Check: c}
@@ -97,6 +98,9 @@ func RunOne(ctx context.Context, t *Target, c *Check, timeout time.Duration) (r 
 			r.Status, r.Message = Error, fmt.Sprintf("internal error in check (please report): %v", p)
 		}
 	}()
+	if timeout <= 0 {
+		timeout = 30 * time.Second
+	}
 	cctx, cancel := context.WithTimeout(ctx, t.dur(timeout))
 	defer cancel()
 	o, err := c.Observe(cctx, t)
