@@ -49,7 +49,13 @@ const (
 	Info  Status = "info"
 	Error Status = "error"
 	Skip  Status = "skip"
+	// Flaky: a timing-sensitive check (Check.Timing) measured several times reached
+	// different statuses; the message gives each trial's. It never fails a run by default.
+	Flaky Status = "flaky"
 )
+
+// Statuses lists every status a result can have, in report order.
+var Statuses = []Status{Pass, Fail, Warn, Flaky, Info, Error, Skip}
 
 // Outcome is what Judge concludes before the level turns it into a Status.
 type Outcome int
@@ -145,9 +151,12 @@ func (r Ref) URL() string {
 
 // Check is one requirement and the means to test it.
 type Check struct {
-	ID    string
-	Title string
-	Ref   Ref
+	// ID is stable: it never changes meaning. A check that is renamed keeps its old IDs
+	// in Aliases, so --only, --skip, baselines and Lookup written against them still work.
+	ID      string
+	Aliases []string
+	Title   string
+	Ref     Ref
 	// Quote is the sentence the check enforces, verbatim from the spec text.
 	Quote string
 	Level Level
@@ -156,8 +165,12 @@ type Check struct {
 	// Requires names checks that must pass for this one to mean anything; when one did
 	// not, this check is skipped with the reason instead of failing in cascade.
 	Requires []string
-	Observe  func(ctx context.Context, t *Target) (*Observation, error)
-	Judge    func(o *Observation) Verdict
+	// Timing marks a check whose verdict rests on measured time (delays, concurrency,
+	// interim responses). Run measures it again when the first trial does not conform and
+	// reports Flaky when the trials disagree, instead of flipping between runs.
+	Timing  bool
+	Observe func(ctx context.Context, t *Target) (*Observation, error)
+	Judge   func(o *Observation) Verdict
 }
 
 // CatalogVersion changes whenever a check is added, removed or changes meaning; a check ID
@@ -173,8 +186,12 @@ var registry []*Check
 // registry is the one piece of global state the package keeps.
 func register(c *Check) {
 	for _, e := range registry {
-		if e.ID == c.ID {
-			panic("spec: duplicate check ID " + c.ID)
+		for _, name := range c.names() {
+			for _, other := range e.names() {
+				if name == other {
+					panic("spec: check " + c.ID + " reuses the ID or alias " + name + " of " + e.ID)
+				}
+			}
 		}
 	}
 	if c.Observe == nil || c.Judge == nil || c.Quote == "" || c.Title == "" {
@@ -199,11 +216,22 @@ func All() []*Check {
 	return out
 }
 
-// Lookup returns the check with the given ID.
+// names returns the check's ID followed by its aliases.
+func (c *Check) names() []string { return append([]string{c.ID}, c.Aliases...) }
+
+// Lookup returns the check with the given ID or alias (an ID the check had before it was
+// renamed).
 func Lookup(id string) (*Check, bool) {
 	for _, c := range registry {
 		if c.ID == id {
 			return c, true
+		}
+	}
+	for _, c := range registry {
+		for _, a := range c.Aliases {
+			if a == id {
+				return c, true
+			}
 		}
 	}
 	return nil, false
@@ -233,17 +261,24 @@ func Select(checks []*Check, only, skip []string) ([]*Check, error) {
 	return out, nil
 }
 
+// matchAny matches the check's ID and its aliases alike, so a pattern written before a
+// rename keeps selecting the same checks.
 func matchAny(c *Check, patterns []string) bool {
 	for _, p := range patterns {
-		if p == c.Area || p == c.ID {
+		if p == c.Area {
 			return true
 		}
-		if ok, _ := path.Match(p, c.ID); ok {
-			return true
-		}
-		// A prefix such as "rfc9112/7.1" selects everything below it.
-		if strings.HasPrefix(c.ID, strings.TrimSuffix(p, "/")+"/") {
-			return true
+		for _, id := range c.names() {
+			if p == id {
+				return true
+			}
+			if ok, _ := path.Match(p, id); ok {
+				return true
+			}
+			// A prefix such as "rfc9112/7.1" selects everything below it.
+			if strings.HasPrefix(id, strings.TrimSuffix(p, "/")+"/") {
+				return true
+			}
 		}
 	}
 	return false
@@ -256,6 +291,12 @@ type Result struct {
 	Message  string
 	Evidence []Evidence
 	Duration time.Duration
+	// Trials holds each trial's status when a timing-sensitive check was measured more
+	// than once; nil after a single trial.
+	Trials []Status
+	// Request is every byte the check's first connection sent, uncapped (Evidence caps
+	// them), so a failure can be replayed by hand.
+	Request []byte
 }
 
 // Evidence is what one connection of a check sent and received.

@@ -102,6 +102,8 @@ func mustReject400(why string) func(o *Observation) Verdict {
 			return violates("%s; expected 400 Bad Request. %s", waitingMsg, why)
 		case rj.accepted:
 			return violates("the server %s; expected 400 Bad Request. %s", rj, why)
+		case rj.status >= 500:
+			return violates("the server %s: it failed on the request instead of refusing it with 400 Bad Request", rj)
 		case rj.status >= 400:
 			return violates("the server %s; the request was refused, but the RFC asks for 400 Bad Request", rj)
 		case rj.closed:

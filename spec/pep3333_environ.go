@@ -250,24 +250,36 @@ func init() {
 	})
 
 	register(&Check{
-		ID:    "pep3333/environ/content-headers-not-http",
-		Title: "Content-Type and Content-Length appear as CONTENT_TYPE/CONTENT_LENGTH, never as HTTP_CONTENT_*",
+		ID:    "pep3333/environ/content-type-length",
+		Title: "Content-Type and Content-Length appear as CONTENT_TYPE and CONTENT_LENGTH",
 		Ref:   pepEnviron, Level: Must, Area: "environ",
 		Quote:   "The contents of any Content-Type fields in the HTTP request.",
 		Observe: exchange(func(t *Target) []byte { return t.post("/content", "0123456789", "Content-Type: text/x-conform") }),
 		Judge: onEcho(func(e *probes.Echo) Verdict {
 			ct, _ := str(e, "CONTENT_TYPE")
 			cl, _ := str(e, "CONTENT_LENGTH")
+			keys := []string{"CONTENT_TYPE", "CONTENT_LENGTH"}
+			if ct != "text/x-conform" || cl != "10" {
+				return violates("%s, %s; expected 'text/x-conform' and '10'", describe(e, "CONTENT_TYPE"), describe(e, "CONTENT_LENGTH")).with(keys...)
+			}
+			return conforms("CONTENT_TYPE and CONTENT_LENGTH set")
+		}),
+	})
+
+	register(&Check{
+		ID:    "pep3333/environ/content-headers-not-http",
+		Title: "Content-Type and Content-Length do not also appear as HTTP_CONTENT_TYPE / HTTP_CONTENT_LENGTH",
+		Ref:   Ref{"conform", "cgi-content-headers"}, Level: Should, Area: "environ",
+		Requires: []string{"pep3333/environ/content-type-length"},
+		Quote:    "The contents of any Content-Length fields in the HTTP request.",
+		Observe:  exchange(func(t *Target) []byte { return t.post("/content", "0123456789", "Content-Type: text/x-conform") }),
+		Judge: onEcho(func(e *probes.Echo) Verdict {
 			_, dupT := e.Env("HTTP_CONTENT_TYPE")
 			_, dupL := e.Env("HTTP_CONTENT_LENGTH")
-			keys := []string{"CONTENT_TYPE", "CONTENT_LENGTH", "HTTP_CONTENT_TYPE", "HTTP_CONTENT_LENGTH"}
-			switch {
-			case ct != "text/x-conform" || cl != "10":
-				return violates("%s, %s; expected 'text/x-conform' and '10'", describe(e, "CONTENT_TYPE"), describe(e, "CONTENT_LENGTH")).with(keys...)
-			case dupT || dupL:
-				return violates("the content headers also appear as HTTP_CONTENT_*: %s, %s (CGI forbids it; code that reads either gets two sources of truth)", describe(e, "HTTP_CONTENT_TYPE"), describe(e, "HTTP_CONTENT_LENGTH")).with(keys...)
+			if dupT || dupL {
+				return violates("the content headers also appear as %s, %s: CGI (RFC 3875 §4.1.18) says the server SHOULD remove them, since they are CONTENT_TYPE and CONTENT_LENGTH; code that reads either gets two sources of truth", describe(e, "HTTP_CONTENT_TYPE"), describe(e, "HTTP_CONTENT_LENGTH")).with("HTTP_CONTENT_TYPE", "HTTP_CONTENT_LENGTH")
 			}
-			return conforms("CONTENT_TYPE and CONTENT_LENGTH set, no HTTP_CONTENT_*")
+			return conforms("no HTTP_CONTENT_TYPE or HTTP_CONTENT_LENGTH")
 		}),
 	})
 

@@ -31,6 +31,9 @@ func judgeNoBody(what string) func(o *Observation) Verdict {
 		x := o.Conns[0].Exchange
 		first := o.Response(0, 0)
 		if first == nil {
+			if x.Closed() && x.Garbage == "" {
+				return violates("the %s was not answered at all: the server closed the connection (%s), choking on the app's content instead of leaving it out", what, x.End)
+			}
 			return inconclusive("no response to the %s (%s)", what, o.ending(0))
 		}
 		if x.Garbage != "" && x.GarbageAt >= first.End {
@@ -90,6 +93,9 @@ func init() {
 			x := o.Conns[0].Exchange
 			r := o.Response(0, 0)
 			if r == nil {
+				if x.Closed() && len(x.Raw) == 0 {
+					return conforms("the server raised on the excess and closed the connection without sending anything")
+				}
 				return inconclusive("no response (%s)", o.ending(0))
 			}
 			if bytes.Contains(x.Raw[r.Start:], []byte("xxxxxx")) || bytes.Contains(x.Raw[r.Start:], []byte("yyyy")) {

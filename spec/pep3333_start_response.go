@@ -82,6 +82,9 @@ func init() {
 				return inconclusive("no response (%s)", o.ending(0))
 			}
 			body := string(r.Body)
+			if r.Status != 200 {
+				return bufferedReplacement(r)
+			}
 			switch {
 			case !strings.HasPrefix(body, "first\n"):
 				return inconclusive("the first block did not arrive: %d %s, body %s", r.Status, r.Reason, quoteBytes(clipStr(body, 80)))
@@ -107,6 +110,9 @@ func init() {
 				return inconclusive("no response (%s)", o.ending(0))
 			}
 			body := string(r.Body)
+			if r.Status != 200 {
+				return bufferedReplacement(r)
+			}
 			if strings.Contains(body, "raised ValueError same=True") {
 				return conforms("the original ValueError was re-raised")
 			}
@@ -301,13 +307,18 @@ func init() {
 				o := &Observation{Conns: []*Conn{{Label: "close-" + mode, Exchange: x}}}
 				// close() may run after the response is on the wire; give the server time.
 				poll := time.Now().Add(t.dur(6 * time.Second))
+				// A server still busy with the aborted response (one thread) may not answer a
+				// poll at once: an unanswered poll means "not yet", until the window closes.
 				for {
-					y, err := t.Do(ctx, wire.Request(t.get(probes.Prefix+"close-status?token="+token)))
+					s := wire.Request(t.get(probes.Prefix + "close-status?token=" + token))
+					s.IdleTimeout = time.Until(poll)
+					y, err := t.Do(ctx, s)
 					if err != nil {
 						return nil, err
 					}
 					st := &Conn{Label: "close-status", Exchange: y}
-					if e, _, err := (&Observation{Conns: []*Conn{st}}).Echo(0, 0); err != nil || e.Result["closed"] == true || time.Now().After(poll) || ctx.Err() != nil {
+					e, _, err := (&Observation{Conns: []*Conn{st}}).Echo(0, 0)
+					if (err == nil && e.Result["closed"] == true) || time.Now().After(poll) || ctx.Err() != nil {
 						o.Conns = append(o.Conns, st)
 						return o, nil
 					}
@@ -352,4 +363,12 @@ func clipStr(s string, n int) string {
 // the server wrapped the probe's answer in a response the reader could not parse.
 func probeSays(o *Observation, key, value string) bool {
 	return bytes.Contains(o.Conns[0].Raw, []byte(fmt.Sprintf("%q: %q", key, value)))
+}
+
+// bufferedReplacement judges exc-info-after-headers when the replacement status reached the
+// client: the server had held the whole body back, so no headers had been sent when the app
+// called start_response with exc_info, and the MUST does not apply (the buffering itself is
+// streaming-unbuffered's finding).
+func bufferedReplacement(r *wire.Response) Verdict {
+	return notApplicable("the server sent %d %s, the status the app passed with exc_info after its first block: it buffered the body, so no headers had been sent yet and start_response rightly replaced them", r.Status, r.Reason)
 }

@@ -240,7 +240,7 @@ func init() {
 				}
 				return violates("answered 501 but kept the connection open (%s); the RFC requires closing it", rj.x.End)
 			}
-			return mustReject400AndClose("A server that still decodes 'chunked, identity' as chunked disagrees with any front end that follows the RFC.")(o)
+			return mustReject400AndClose("A server that frames 'chunked, identity' at all (as chunked, or not at all) disagrees with any front end that follows the RFC.")(o)
 		},
 	})
 
@@ -256,7 +256,7 @@ func init() {
 			case rj.status == 501:
 				return conforms("501 Not Implemented")
 			case rj.accepted:
-				return violates("the server accepted 'Transfer-Encoding: x-conform, chunked' (%s): it passed content in a coding nobody decoded to the app", rj)
+				return violates("the server accepted 'Transfer-Encoding: x-conform, chunked' (%s) instead of refusing a coding it does not understand", rj)
 			case rj.status >= 400 || rj.closed:
 				return violates("refused, but the server %s; the RFC recommends 501 so clients know the coding is the problem", rj)
 			}
