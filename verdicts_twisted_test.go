@@ -45,5 +45,6 @@ var twistedVerdicts = serverVerdicts{
 		"rfc9112/7.1/chunk-size-overflow":          {spec.Skip, "skipped: rfc9112/7.1/chunked-body fails (twisted/web/wsgi.py:298 leaves CONTENT_LENGTH empty for a chunked body)"},
 		"rfc9112/7.1/chunk-size-sign":              {spec.Skip, "skipped: rfc9112/7.1/chunked-body fails (twisted/web/wsgi.py:298 leaves CONTENT_LENGTH empty for a chunked body)"},
 		"rfc9112/7.1/chunk-size-underscore":        {spec.Skip, "skipped: rfc9112/7.1/chunked-body fails (twisted/web/wsgi.py:298 leaves CONTENT_LENGTH empty for a chunked body)"},
+		"pep3333/environ/content-headers-not-http": {spec.Warn, "twisted/web/wsgi.py:309-315 (_WSGIResponse.__init__) copies every header, Content-Type/Length included, into HTTP_* after wsgi.py:297-298 set CONTENT_TYPE/CONTENT_LENGTH"},
 	},
 }
