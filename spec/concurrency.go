@@ -91,7 +91,7 @@ func init() {
 	register(&Check{
 		ID:    "conform/concurrency/blocking-capacity",
 		Title: "requests to a blocking application are served concurrently",
-		Ref:   Ref{"conform", "concurrency"}, Level: May, Area: "concurrency",
+		Ref:   Ref{"conform", "concurrency"}, Level: May, Area: "concurrency", Timing: true,
 		Quote:   "This value should evaluate true if the application object may be simultaneously invoked by another thread in the same process, and should evaluate false otherwise.",
 		Observe: blockingRequests,
 		Judge: func(o *Observation) Verdict {
@@ -116,7 +116,7 @@ func init() {
 	register(&Check{
 		ID:    "conform/concurrency/fresh-request-while-blocked",
 		Title: "a new request is served while another blocks in the application",
-		Ref:   Ref{"conform", "concurrency"}, Level: May, Area: "concurrency",
+		Ref:   Ref{"conform", "concurrency"}, Level: May, Area: "concurrency", Timing: true,
 		Quote: "This value should evaluate true if the application object may be simultaneously invoked by another thread in the same process, and should evaluate false otherwise.",
 		Observe: func(ctx context.Context, t *Target) (*Observation, error) {
 			long := t.dur(1200 * time.Millisecond).Milliseconds()
@@ -142,7 +142,7 @@ func init() {
 
 	stall := func(id, title string, first []byte, rest []byte) *Check {
 		return &Check{
-			ID: id, Title: title, Ref: Ref{"conform", "concurrency"}, Level: May, Area: "concurrency",
+			ID: id, Title: title, Ref: Ref{"conform", "concurrency"}, Level: May, Area: "concurrency", Timing: true,
 			Quote: "A server that receives an incomplete request message, usually due to a canceled request or a triggered timeout exception, MAY send an error response prior to closing the connection.",
 			Observe: func(ctx context.Context, t *Target) (*Observation, error) {
 				head := t.get("/slow-client")
@@ -170,7 +170,7 @@ func init() {
 	register(&Check{
 		ID:    "pep3333/environ/multithread-truthful",
 		Title: "wsgi.multithread matches what was observed",
-		Ref:   pepEnviron, Level: Should, Area: "concurrency",
+		Ref:   pepEnviron, Level: Should, Area: "concurrency", Timing: true,
 		Quote:   "This value should evaluate true if the application object may be simultaneously invoked by another thread in the same process, and should evaluate false otherwise.",
 		Observe: blockingRequests,
 		Judge: func(o *Observation) Verdict {
@@ -200,7 +200,7 @@ func init() {
 	register(&Check{
 		ID:    "pep3333/environ/multiprocess-truthful",
 		Title: "wsgi.multiprocess matches what was observed",
-		Ref:   pepEnviron, Level: Should, Area: "concurrency",
+		Ref:   pepEnviron, Level: Should, Area: "concurrency", Timing: true,
 		Quote:   "This value should evaluate true if an equivalent application object may be simultaneously invoked by another process, and should evaluate false otherwise.",
 		Observe: blockingRequests,
 		Judge: func(o *Observation) Verdict {

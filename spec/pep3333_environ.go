@@ -1,11 +1,14 @@
 package spec
 
 import (
+	"context"
 	"fmt"
 	"net"
 	"sort"
 	"strings"
+	"time"
 
+	"github.com/conform-wsgi/conform/internal/wire"
 	"github.com/conform-wsgi/conform/probes"
 )
 
@@ -177,16 +180,32 @@ func init() {
 
 	register(&Check{
 		ID:    "pep3333/environ/server-protocol",
-		Title: "SERVER_PROTOCOL is the version the client used (HTTP/1.0 request)",
+		Title: "SERVER_PROTOCOL is the version the client used (HTTP/1.0 and HTTP/1.1 requests)",
 		Ref:   pepEnviron, Level: Must, Area: "environ",
-		Quote:   "The version of the protocol the client used to send the request.",
-		Observe: exchange(func(t *Target) []byte { return t.request("GET /proto HTTP/1.0") }),
-		Judge: onEcho(func(e *probes.Echo) Verdict {
-			if s, _ := str(e, "SERVER_PROTOCOL"); s != "HTTP/1.0" {
-				return violates("an HTTP/1.0 request reached the app with %s", describe(e, "SERVER_PROTOCOL")).with("SERVER_PROTOCOL")
+		Quote: "The version of the protocol the client used to send the request.",
+		Observe: func(ctx context.Context, t *Target) (*Observation, error) {
+			o := &Observation{}
+			for _, v := range []string{"HTTP/1.0", "HTTP/1.1"} {
+				x, err := t.Do(ctx, wire.Script{Steps: []wire.Step{{Data: t.request("GET /proto "+v, "Connection: close")}}, Responses: 1, IdleTimeout: 2 * time.Second})
+				if err != nil {
+					return nil, err
+				}
+				o.Conns = append(o.Conns, &Conn{Label: v + " request", Exchange: x})
 			}
-			return conforms("SERVER_PROTOCOL == 'HTTP/1.0'")
-		}),
+			return o, nil
+		},
+		Judge: func(o *Observation) Verdict {
+			for i, v := range []string{"HTTP/1.0", "HTTP/1.1"} {
+				e, _, err := o.Echo(i, 0)
+				if err != nil {
+					return inconclusive("the %s request's echo was not received: %v", v, err)
+				}
+				if s, _ := str(e, "SERVER_PROTOCOL"); s != v {
+					return violates("an %s request reached the app with %s", v, describe(e, "SERVER_PROTOCOL")).with("SERVER_PROTOCOL")
+				}
+			}
+			return conforms("SERVER_PROTOCOL matched both HTTP/1.0 and HTTP/1.1 requests")
+		},
 	})
 
 	register(&Check{

@@ -45,26 +45,35 @@ func readMode(id, title, mode string, level Level, quote string) *Check {
 		Observe: exchange(func(t *Target) []byte {
 			return t.post(probes.Prefix+"echo?read="+mode, body, "Content-Type: text/plain")
 		}),
-		Judge: onEcho(func(e *probes.Echo) Verdict {
-			got := string(e.Input.Body())
-			if e.Input.Error != "" {
-				return violates("wsgi.input in mode %s raised %s after %d bytes", mode, e.Input.Error, len(got))
+		Judge: func(o *Observation) Verdict {
+			if o.Response(0, 0) == nil && o.Conns[0].End == wire.EndIdle {
+				return violates("reading the %d-byte body with %s blocked: no response came while the connection stayed open, so the method reads past Content-Length", len(body), mode)
 			}
-			if got != body {
-				return violates("reading with %s gave %s; sent %s", mode, quoteBytes(got), quoteBytes(body))
-			}
-			if op, n, sized := strings.Cut(mode, ":"); sized {
-				var size int
-				fmt.Sscanf(n, "%d", &size)
-				for _, c := range e.Input.Calls {
-					if c.Got > size {
-						return violates("%s(%d) returned %d bytes: the size argument was ignored", strings.TrimSuffix(op, "n"), size, c.Got)
-					}
+			return readModeJudge(o, mode, body)
+		},
+	}
+}
+
+func readModeJudge(o *Observation, mode, body string) Verdict {
+	return onEcho(func(e *probes.Echo) Verdict {
+		got := string(e.Input.Body())
+		if e.Input.Error != "" {
+			return violates("wsgi.input in mode %s raised %s after %d bytes", mode, e.Input.Error, len(got))
+		}
+		if got != body {
+			return violates("reading with %s gave %s; sent %s", mode, quoteBytes(got), quoteBytes(body))
+		}
+		if op, n, sized := strings.Cut(mode, ":"); sized {
+			var size int
+			fmt.Sscanf(n, "%d", &size)
+			for _, c := range e.Input.Calls {
+				if c.Got > size {
+					return violates("%s(%d) returned %d bytes: the size argument was ignored", strings.TrimSuffix(op, "n"), size, c.Got)
 				}
 			}
-			return conforms("%s returned the %d body bytes", mode, len(got))
-		}),
-	}
+		}
+		return conforms("%s returned the %d body bytes", mode, len(got))
+	})(o)
 }
 
 func init() {

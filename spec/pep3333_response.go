@@ -56,7 +56,7 @@ func init() {
 	register(&Check{
 		ID:    "pep3333/response/streaming-unbuffered",
 		Title: "each yielded block is sent before the application produces the next",
-		Ref:   Ref{"PEP 3333", "Buffering and Streaming"}, Level: Must, Area: "response",
+		Ref:   Ref{"PEP 3333", "Buffering and Streaming"}, Level: Must, Area: "response", Timing: true,
 		Quote: "WSGI servers, gateways, and middleware must not delay the transmission of any block; they must either fully transmit the block to the client, or guarantee that they will continue transmission even while the application is producing its next block.",
 		Observe: func(ctx context.Context, t *Target) (*Observation, error) {
 			delay := t.dur(300 * time.Millisecond).Milliseconds()
@@ -255,7 +255,7 @@ func init() {
 	register(&Check{
 		ID:    "pep3333/response/expect-continue-interim",
 		Title: "the server sends 100 Continue rather than making the client wait it out",
-		Ref:   Ref{"PEP 3333", "HTTP 1.1 Expect/Continue"}, Level: Should, Area: "response",
+		Ref:   Ref{"PEP 3333", "HTTP 1.1 Expect/Continue"}, Level: Should, Area: "response", Timing: true,
 		Requires: []string{"pep3333/response/expect-continue-transparent"},
 		Quote:    "Wait until the client decides that the server does not support expect/continue, and sends the request body on its own. (This is suboptimal, and is not recommended.)",
 		Observe:  one(expect),

@@ -340,7 +340,9 @@ func init() {
 	closeQuote := "If the iterable returned by the application has a close() method, the server or gateway must call that method upon completion of the current request, whether the request was completed normally, or terminated early due to an application error during iteration or an early disconnect of the browser."
 	register(closeCheck("pep3333/start-response/close-called", "the response iterable's close() is called after a normal response", "list", false, closeQuote))
 	register(closeCheck("pep3333/start-response/close-called-on-error", "close() is called when iteration raises", "error", false, closeQuote))
-	register(closeCheck("pep3333/start-response/close-called-on-disconnect", "close() is called when the client disconnects mid-response", "slow", true, closeQuote))
+	onDisconnect := closeCheck("pep3333/start-response/close-called-on-disconnect", "close() is called when the client disconnects mid-response", "slow", true, closeQuote)
+	onDisconnect.Timing = true
+	register(onDisconnect)
 }
 
 var modeWords = map[string]string{"list": "normal completion", "error": "iteration raised", "slow": "client disconnected mid-body"}

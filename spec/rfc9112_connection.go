@@ -78,7 +78,7 @@ func init() {
 	register(&Check{
 		ID:    "rfc9112/9.3/close-announced",
 		Title: "a server that closes after an HTTP/1.1 response says Connection: close in it",
-		Ref:   Ref{"RFC 9112", "9.3"}, Level: Must, Area: "connection",
+		Ref:   Ref{"RFC 9112", "9.3"}, Level: Must, Area: "connection", Aliases: []string{"rfc9112/9.6/close-announced"},
 		Quote: "A server that does not support persistent connections MUST send the \"close\" connection option in every response message that does not have a 1xx (Informational) status code.",
 		Observe: one(func(t *Target) wire.Script {
 			return wire.Script{Steps: []wire.Step{{Data: t.get("/keepalive")}}, Responses: 1, Linger: 300 * time.Millisecond, IdleTimeout: 2 * time.Second}

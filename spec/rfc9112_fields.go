@@ -141,7 +141,7 @@ func init() {
 	register(&Check{
 		ID:    "rfc9112/5/invalid-field-name",
 		Title: "a field name with a control character is rejected",
-		Ref:   Ref{"RFC 9112", "5"}, Level: Should, Area: "fields",
+		Ref:   Ref{"RFC 9112", "5"}, Level: Should, Area: "fields", Aliases: []string{"rfc9110/5.1/invalid-field-name"},
 		Quote:   "Each field line consists of a case-insensitive field name followed by a colon (\":\"), optional leading whitespace, the field line value, and optional trailing whitespace.",
 		Observe: exchange(func(t *Target) []byte { return t.get("/name", "X-Bad\x01Name: v") }),
 		Judge:   shouldReject("A field name is a token; a parser that accepts control bytes in it disagrees with every proxy that refuses them."),

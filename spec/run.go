@@ -17,10 +17,40 @@ type RunOptions struct {
 	CheckTimeout time.Duration
 	// Progress, when set, is called after every check.
 	Progress func(done, total int, r *Result)
+	// Trials is how many times, at most, a timing-sensitive check (Check.Timing) is
+	// measured when its first trial does not pass: 0 means DefaultTrials, 1 measures once.
+	// Trials that disagree give the status Flaky.
+	Trials int
+	// Revive, when set, brings back a target that died during a check (conform started
+	// it: restart it). The run then goes on with the next check. When Revive is nil or
+	// fails, every check after the one that killed the target is skipped.
+	Revive func(ctx context.Context) error
+}
+
+// DefaultTrials is how many times a timing-sensitive check is measured at most.
+const DefaultTrials = 3
+
+// TargetDied starts the message of the result of a check after which the target no
+// longer answered.
+const TargetDied = "target died"
+
+// reviveTimeout bounds one Revive call.
+const reviveTimeout = 90 * time.Second
+
+func (opt RunOptions) trials() int {
+	if opt.Trials <= 0 {
+		return DefaultTrials
+	}
+	return opt.Trials
 }
 
 // Run runs the checks against the target, one at a time (a single-threaded server must not
 // see one check's traffic interleaved with another's), and returns one result per check.
+//
+// After a check whose connections ended without an answer (refused, reset, closed or
+// timed out with no response) Run probes the target (Target.Alive). If it no longer
+// answers, that check's result becomes an error whose message starts with TargetDied, and
+// the target is revived (RunOptions.Revive) or the remaining checks are skipped.
 func Run(ctx context.Context, t *Target, checks []*Check, opt RunOptions) []*Result {
 	if opt.CheckTimeout <= 0 {
 		opt.CheckTimeout = 30 * time.Second
@@ -28,14 +58,21 @@ func Run(ctx context.Context, t *Target, checks []*Check, opt RunOptions) []*Res
 	checks = prerequisitesFirst(checks)
 	results := make([]*Result, 0, len(checks))
 	byID := map[string]*Result{}
+	dead := ""
 	for i, c := range checks {
 		var r *Result
 		if ctx.Err() != nil {
 			r = &Result{Check: c, Status: Skip, Message: "not run: the run was interrupted"}
+		} else if dead != "" {
+			r = &Result{Check: c, Status: Skip, Message: "not run: the target died during " + dead}
 		} else if reason := unmet(c, byID); reason != "" {
 			r = &Result{Check: c, Status: Skip, Message: reason}
 		} else {
-			r = RunOne(ctx, t, c, opt.CheckTimeout)
+			var gone bool
+			r, gone = runTrials(ctx, t, c, opt)
+			if gone {
+				dead = c.ID
+			}
 		}
 		results = append(results, r)
 		byID[c.ID] = r
@@ -44,6 +81,82 @@ func Run(ctx context.Context, t *Target, checks []*Check, opt RunOptions) []*Res
 		}
 	}
 	return results
+}
+
+// runTrials runs a check once, or, for a timing-sensitive check whose first trial did not
+// pass, until the trials disagree or opt.trials() were made. gone reports that the target
+// died and could not be revived.
+func runTrials(ctx context.Context, t *Target, c *Check, opt RunOptions) (r *Result, gone bool) {
+	n := 1
+	if c.Timing {
+		n = opt.trials()
+	}
+	var trials []*Result
+	for k := 0; k < n; k++ {
+		res, suspect := runOnce(ctx, t, c, opt.CheckTimeout)
+		if suspect && ctx.Err() == nil {
+			if err := t.Alive(ctx); err != nil && ctx.Err() == nil {
+				return died(ctx, t, res, err, opt)
+			}
+		}
+		trials = append(trials, res)
+		if res.Status == Pass || res.Status == Skip || ctx.Err() != nil || res.Status != trials[0].Status {
+			break
+		}
+	}
+	return combineTrials(trials), false
+}
+
+// died turns the result of the check after which the target stopped answering into a
+// TargetDied error, and revives the target when it can.
+func died(ctx context.Context, t *Target, r *Result, why error, opt RunOptions) (*Result, bool) {
+	saw := string(r.Status)
+	if r.Message != "" {
+		saw += ": " + r.Message
+	}
+	r.Status = Error
+	r.Trials = nil
+	r.Message = fmt.Sprintf("%s: the target stopped answering after this check (%v); the check itself saw %s", TargetDied, why, saw)
+	if opt.Revive == nil {
+		return r, true
+	}
+	rctx, cancel := context.WithTimeout(ctx, t.dur(reviveTimeout))
+	err := opt.Revive(rctx)
+	cancel()
+	if err == nil {
+		err = t.Alive(ctx)
+	}
+	if err != nil {
+		r.Message += fmt.Sprintf("; restarting it failed: %v", err)
+		return r, true
+	}
+	r.Message += "; conform restarted it and went on with the next check"
+	return r, false
+}
+
+// combineTrials folds the trials of one check into its result: the first trial's, with
+// Trials set when there were several, and the status Flaky when they disagree.
+func combineTrials(trials []*Result) *Result {
+	if len(trials) == 1 {
+		return trials[0]
+	}
+	out := *trials[0]
+	out.Duration = 0
+	same := true
+	parts := make([]string, len(trials))
+	for i, tr := range trials {
+		out.Trials = append(out.Trials, tr.Status)
+		out.Duration += tr.Duration
+		same = same && tr.Status == trials[0].Status
+		parts[i] = fmt.Sprintf("trial %d: %s: %s", i+1, tr.Status, tr.Message)
+	}
+	if same {
+		out.Message = fmt.Sprintf("%s [the same in %d trials]", out.Message, len(trials))
+		return &out
+	}
+	out.Status = Flaky
+	out.Message = fmt.Sprintf("the %d trials disagree, so this timing measurement is not conclusive here (try --timeout-scale); %s", len(trials), strings.Join(parts, "; "))
+	return &out
 }
 
 // Ordered returns the checks in the order Run runs them: every check after the checks it
@@ -88,8 +201,16 @@ func unmet(c *Check, done map[string]*Result) string {
 }
 
 // RunOne runs a single check with a deadline (30s when timeout is zero) and turns what
-// happened into a result.
-func RunOne(ctx context.Context, t *Target, c *Check, timeout time.Duration) (r *Result) {
+// happened into a result. It makes one trial and does not probe the target afterwards.
+func RunOne(ctx context.Context, t *Target, c *Check, timeout time.Duration) *Result {
+	r, _ := runOnce(ctx, t, c, timeout)
+	return r
+}
+
+// runOnce is RunOne; suspect reports that the observation failed or that a connection
+// ended without any response (refused, reset, closed, timed out), after which the target
+// may have died.
+func runOnce(ctx context.Context, t *Target, c *Check, timeout time.Duration) (r *Result, suspect bool) {
 	start := time.Now()
 	r = &Result{Check: c}
 	defer func() {
@@ -114,13 +235,50 @@ func RunOne(ctx context.Context, t *Target, c *Check, timeout time.Duration) (r 
 		default:
 			r.Message = err.Error()
 		}
-		return r
+		return r, true
 	}
+	suspect = unanswered(o)
+	r.Request = firstRequest(o)
 	v := c.Judge(o)
 	r.Status = v.Status(c.Level)
 	r.Message = v.Message
 	r.Evidence = evidence(o, v.Keys)
-	return r
+	return r, suspect
+}
+
+// unanswered reports whether some connection of the observation ended without any
+// response, or badly.
+func unanswered(o *Observation) bool {
+	if o == nil {
+		return false
+	}
+	for _, c := range o.Conns {
+		if c == nil || c.Exchange == nil {
+			return true
+		}
+		switch x := c.Exchange; x.End {
+		case wire.EndReset, wire.EndError:
+			return true
+		case wire.EndClosed, wire.EndIdle, wire.EndDeadline:
+			if len(x.Responses) == 0 {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// firstRequest is every byte the observation's first connection sent.
+func firstRequest(o *Observation) []byte {
+	if o == nil {
+		return nil
+	}
+	for _, c := range o.Conns {
+		if c != nil && c.Exchange != nil {
+			return c.Exchange.Sent
+		}
+	}
+	return nil
 }
 
 const evidenceCap = 64 << 10

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"sort"
 	"strings"
 	"sync/atomic"
 	"time"
@@ -20,7 +21,12 @@ type Target struct {
 	// Scale stretches every timing a check uses (delays, thresholds, timeouts), for slow
 	// machines. 1 when zero.
 	Scale float64
-	seq   atomic.Uint64
+	// RTT is the round trip to the target (dial, echo request, complete response): the
+	// median of the calibration round trips Preflight makes; zero until then. Every
+	// exchange's timeouts get a few round trips of slack, so a remote target is not timed
+	// out on network latency alone.
+	RTT time.Duration
+	seq atomic.Uint64
 }
 
 // NewTarget returns a target for host:port.
@@ -97,8 +103,21 @@ func (t *Target) Do(ctx context.Context, s wire.Script) (*wire.Exchange, error) 
 			s.Steps[i].AwaitResponse = t.dur(s.Steps[i].AwaitResponse)
 		}
 	}
+	if slack := t.slack(); slack > 0 {
+		s.IdleTimeout = orDefault(s.IdleTimeout, wire.DefaultIdleTimeout) + slack
+		s.Deadline = orDefault(s.Deadline, wire.DefaultDeadline) + slack
+	}
 	return wire.Do(ctx, t.Addr, s)
 }
+
+// rttSlack is how many round trips every timeout is lengthened by.
+const rttSlack = 4
+
+// slack is the latency allowance added to an exchange's timeouts: a few round trips, so
+// it is nothing on a local target (a fraction of a millisecond) and keeps a remote one
+// from being cut off by network latency. Delays, the stimulus of timing checks, are left
+// as they are.
+func (t *Target) slack() time.Duration { return rttSlack * t.RTT }
 
 func orDefault(d, def time.Duration) time.Duration {
 	if d <= 0 {
@@ -112,26 +131,96 @@ var ErrNotProbe = errors.New("target does not host the conform probe")
 
 // Preflight makes sure the target is reachable and hosts a probe speaking this protocol,
 // so a misconfigured run stops with one clear message instead of a page of failures.
+//
+// It then calibrates: it makes CalibrationTrips more echo round trips (each on a fresh
+// connection) and keeps their median on t.RTT.
 func Preflight(ctx context.Context, t *Target) (*probes.Echo, error) {
-	x, err := t.Do(ctx, wire.Script{Steps: []wire.Step{{Data: t.get(probes.Prefix + "echo")}}, Responses: 1, IdleTimeout: 5 * time.Second})
+	e, _, err := t.echo(ctx, 5*time.Second)
 	if err != nil {
 		return nil, err
 	}
+	rtt, err := t.Calibrate(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("calibrating the round trip to %s: %w", t.Addr, err)
+	}
+	t.RTT = rtt
+	return e, nil
+}
+
+// CalibrationTrips is how many echo round trips Calibrate measures.
+const CalibrationTrips = 5
+
+// Calibrate measures CalibrationTrips echo round trips, each on a fresh connection from
+// dial to the complete response, and returns their median. It does not set t.RTT.
+func (t *Target) Calibrate(ctx context.Context) (time.Duration, error) {
+	trips := make([]time.Duration, 0, CalibrationTrips)
+	for i := 0; i < CalibrationTrips; i++ {
+		_, d, err := t.echo(ctx, 5*time.Second)
+		if err != nil {
+			return 0, err
+		}
+		trips = append(trips, d)
+	}
+	sort.Slice(trips, func(i, j int) bool { return trips[i] < trips[j] })
+	return trips[len(trips)/2], nil
+}
+
+// echo makes one echo round trip on a fresh connection and returns the decoded echo and
+// how long the round trip took, dial included.
+func (t *Target) echo(ctx context.Context, idle time.Duration) (*probes.Echo, time.Duration, error) {
+	start := time.Now()
+	x, err := t.Do(ctx, wire.Script{Steps: []wire.Step{{Data: t.get(probes.Prefix + "echo")}}, Responses: 1, IdleTimeout: idle})
+	took := time.Since(start)
+	if err != nil {
+		return nil, took, err
+	}
 	if len(x.Responses) == 0 {
 		if x.Garbage != "" {
-			return nil, fmt.Errorf("%w: %s answered something that is not HTTP/1.x (%s)", ErrNotProbe, t.Addr, x.Garbage)
+			return nil, took, fmt.Errorf("%w: %s answered something that is not HTTP/1.x (%s)", ErrNotProbe, t.Addr, x.Garbage)
 		}
-		return nil, fmt.Errorf("%w: %s accepted the connection but sent no response (%s)", ErrNotProbe, t.Addr, x.End)
+		return nil, took, fmt.Errorf("%w: %s accepted the connection but sent no response (%s)", ErrNotProbe, t.Addr, x.End)
 	}
 	r := x.Responses[0]
 	if r.Status != 200 {
-		return nil, fmt.Errorf("%w: GET %secho answered %d %s; is the server running probe.py ('conform probe --write DIR')?", ErrNotProbe, probes.Prefix, r.Status, r.Reason)
+		return nil, took, fmt.Errorf("%w: GET %secho answered %d %s; is the server running probe.py ('conform probe --write DIR')?", ErrNotProbe, probes.Prefix, r.Status, r.Reason)
 	}
 	e, err := probes.Decode(r.Body)
 	if err != nil {
-		return nil, fmt.Errorf("%w: %v", ErrNotProbe, err)
+		return nil, took, fmt.Errorf("%w: %v", ErrNotProbe, err)
 	}
-	return e, nil
+	return e, took, nil
+}
+
+// livenessTimeout bounds one liveness probe's wait for the echo: generous, because a
+// server that is merely slow (a worker being respawned, a single thread finishing the
+// previous check's connection) must not be declared dead.
+const livenessTimeout = 5 * time.Second
+
+// Alive probes whether the target still serves: a TCP connect and an echo request, tried
+// twice. Any HTTP response counts as alive; it returns why not otherwise.
+func (t *Target) Alive(ctx context.Context) error {
+	var err error
+	for attempt := 0; attempt < 2; attempt++ {
+		if attempt > 0 {
+			select {
+			case <-time.After(t.dur(200 * time.Millisecond)):
+			case <-ctx.Done():
+				return ctx.Err()
+			}
+		}
+		var x *wire.Exchange
+		x, err = t.Do(ctx, wire.Script{Steps: []wire.Step{{Data: t.get(probes.Prefix + "echo")}}, Responses: 1, IdleTimeout: livenessTimeout})
+		if err == nil && len(x.Responses) > 0 {
+			return nil
+		}
+		if err == nil {
+			err = fmt.Errorf("%s accepted a connection but answered no request (%s)", t.Addr, x.End)
+		}
+		if ctx.Err() != nil {
+			return ctx.Err()
+		}
+	}
+	return err
 }
 
 // ScaleDuration stretches d by the target's timing scale.

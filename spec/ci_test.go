@@ -1,0 +1,424 @@
+package spec
+
+// Tests of what makes a run fit for CI: stable IDs with aliases, timing checks measured
+// again and reported flaky, a target that dies mid-run, the calibrated round trip.
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"os"
+	"reflect"
+	"strconv"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/conform-wsgi/conform/internal/harness"
+	"github.com/conform-wsgi/conform/internal/wire"
+	"github.com/conform-wsgi/conform/probes"
+	"github.com/conform-wsgi/conform/reference"
+)
+
+// renames are the check IDs that changed, old -> new. An old ID must keep working.
+var renames = map[string]string{
+	"rfc9112/9.6/close-announced":         "rfc9112/9.3/close-announced",
+	"rfc9110/5.1/invalid-field-name":      "rfc9112/5/invalid-field-name",
+	"rfc9112/6.3/content-length-overflow": "rfc9110/8.6/content-length-overflow",
+}
+
+func TestNoAliasCollidesWithAnID(t *testing.T) {
+	owner := map[string]string{}
+	for _, c := range All() {
+		for _, name := range c.names() {
+			if prev, dup := owner[name]; dup {
+				t.Errorf("%q names both %s and %s", name, prev, c.ID)
+			}
+			owner[name] = c.ID
+		}
+		for _, a := range c.Aliases {
+			if a == c.ID {
+				t.Errorf("%s lists itself as an alias", c.ID)
+			}
+			if strings.Count(a, "/") != 2 {
+				t.Errorf("%s: alias %q is not <document>/<section>/<slug>", c.ID, a)
+			}
+		}
+	}
+	// register refuses a collision at start-up too.
+	defer func(saved []*Check) { registry = saved }(append([]*Check(nil), registry...))
+	for _, bad := range []*Check{
+		{ID: "x/1/new", Aliases: []string{"rfc9112/3.2/missing-host"}},
+		{ID: "rfc9112/6.3/content-length-overflow"},
+		{ID: "x/1/other", Aliases: []string{"rfc9112/9.6/close-announced"}},
+	} {
+		bad.Title, bad.Quote = "t", "q"
+		bad.Observe = fixedObserve(obs(), nil)
+		bad.Judge = func(*Observation) Verdict { return conforms("") }
+		func() {
+			defer func() {
+				if p := recover(); p == nil || !strings.Contains(p.(string), "reuses the ID or alias") {
+					t.Errorf("register(%s %v) did not refuse the collision: %v", bad.ID, bad.Aliases, p)
+				}
+			}()
+			register(bad)
+		}()
+	}
+}
+
+func TestRenamedChecksAnswerToTheirOldIDs(t *testing.T) {
+	for old, now := range renames {
+		c, ok := Lookup(old)
+		if !ok || c.ID != now {
+			t.Errorf("Lookup(%q) = %v, %v; want %s", old, c, ok, now)
+			continue
+		}
+		if !reflect.DeepEqual(c.Aliases, []string{old}) {
+			t.Errorf("%s aliases %q", now, c.Aliases)
+		}
+		if _, ok := Lookup(now); !ok {
+			t.Errorf("Lookup(%q) failed", now)
+		}
+		// --only and --skip written against the old ID, its section or a glob over it keep
+		// selecting the renamed check.
+		sec := old[:strings.LastIndex(old, "/")]
+		for _, p := range []string{old, sec, sec + "/*"} {
+			got, err := Select(All(), []string{p}, nil)
+			if err != nil || !containsID(got, now) {
+				t.Errorf("--only %s does not select %s: %v", p, now, err)
+			}
+			got, err = Select(All(), nil, []string{p})
+			if err != nil || containsID(got, now) {
+				t.Errorf("--skip %s does not skip %s: %v", p, now, err)
+			}
+		}
+	}
+	if _, ok := Lookup("rfc9112/9.6/no-such-check"); ok {
+		t.Error("Lookup found a check that does not exist")
+	}
+}
+
+func containsID(cs []*Check, id string) bool {
+	for _, c := range cs {
+		if c.ID == id {
+			return true
+		}
+	}
+	return false
+}
+
+func TestTimingChecksAreMarked(t *testing.T) {
+	want := map[string]bool{
+		"pep3333/response/streaming-unbuffered":             true,
+		"pep3333/response/expect-continue-interim":          true,
+		"pep3333/start-response/close-called-on-disconnect": true,
+		"conform/concurrency/slow-headers-isolated":         true,
+		"conform/concurrency/slow-body-isolated":            true,
+	}
+	for _, c := range All() {
+		if c.Area == "concurrency" {
+			want[c.ID] = true
+		}
+	}
+	for _, c := range All() {
+		if c.Timing != want[c.ID] {
+			t.Errorf("%s: Timing %v, want %v", c.ID, c.Timing, want[c.ID])
+		}
+		delete(want, c.ID)
+	}
+	for id := range want {
+		t.Errorf("timing check %s is not in the catalog", id)
+	}
+}
+
+// sequenceCheck is a timing check whose k-th trial reaches outcomes[k] (the last one
+// repeating), with a connection-free observation so no liveness probe is made.
+func sequenceCheck(id string, level Level, outcomes ...Outcome) (*Check, *int) {
+	n := new(int)
+	c := fakeCheck(id, "concurrency")
+	c.Level, c.Timing = level, true
+	c.Judge = func(*Observation) Verdict {
+		o := outcomes[min(*n, len(outcomes)-1)]
+		*n++
+		return Verdict{Outcome: o, Message: "trial said " + [...]string{"conforms", "violates", "observed", "inconclusive", "n/a"}[o]}
+	}
+	return c, n
+}
+
+func TestTimingChecksAreMeasuredAgainAndFlakyWhenTrialsDisagree(t *testing.T) {
+	target := NewTarget("127.0.0.1:1")
+	for _, tc := range []struct {
+		name     string
+		timing   bool
+		level    Level
+		outcomes []Outcome
+		trials   int
+		want     Status
+		calls    int
+		statuses []Status
+		msg      string
+	}{
+		{"passes at once", true, Must, []Outcome{Conforms}, 0, Pass, 1, nil, "trial said conforms"},
+		{"fails then passes", true, Must, []Outcome{Violates, Conforms}, 0, Flaky, 2, []Status{Fail, Pass}, "trial 1: fail: trial said violates; trial 2: pass: trial said conforms"},
+		{"fails, fails, passes", true, Must, []Outcome{Violates, Violates, Conforms}, 0, Flaky, 3, []Status{Fail, Fail, Pass}, "the 3 trials disagree"},
+		{"fails every time", true, Must, []Outcome{Violates}, 0, Fail, 3, []Status{Fail, Fail, Fail}, "trial said violates [the same in 3 trials]"},
+		{"a May violation is measured again too", true, May, []Outcome{Violates, Conforms}, 0, Flaky, 2, []Status{Info, Pass}, "trial 1: info"},
+		{"inconclusive then fails", true, Should, []Outcome{Inconclusive, Violates}, 0, Flaky, 2, []Status{Error, Warn}, "trial 2: warn"},
+		{"not applicable is not measured again", true, Must, []Outcome{NotApplicable, Conforms}, 0, Skip, 1, nil, ""},
+		{"one trial when asked", true, Must, []Outcome{Violates, Conforms}, 1, Fail, 1, nil, "trial said violates"},
+		{"five trials when asked", true, Must, []Outcome{Violates}, 5, Fail, 5, []Status{Fail, Fail, Fail, Fail, Fail}, "the same in 5 trials"},
+		{"checks that do not measure time run once", false, Must, []Outcome{Violates, Conforms}, 0, Fail, 1, nil, "trial said violates"},
+	} {
+		c, calls := sequenceCheck("conform/test/timed", tc.level, tc.outcomes...)
+		c.Timing = tc.timing
+		rs := Run(context.Background(), target, []*Check{c}, RunOptions{Trials: tc.trials})
+		r := rs[0]
+		if r.Status != tc.want || *calls != tc.calls || !reflect.DeepEqual(r.Trials, tc.statuses) || !strings.Contains(r.Message, tc.msg) {
+			t.Errorf("%s: status %s after %d trials %v, message %q; want %s after %d trials %v, message with %q",
+				tc.name, r.Status, *calls, r.Trials, r.Message, tc.want, tc.calls, tc.statuses, tc.msg)
+		}
+	}
+
+	// A flaky prerequisite does not pass: its dependents are skipped, not failed in cascade.
+	base, _ := sequenceCheck("conform/test/base", Must, Violates, Conforms)
+	dep := fakeCheck("conform/test/dependent", "concurrency", "conform/test/base")
+	rs := Run(context.Background(), target, []*Check{dep, base}, RunOptions{})
+	if rs[0].Status != Flaky || rs[1].Status != Skip || !strings.Contains(rs[1].Message, "(flaky)") {
+		t.Errorf("flaky prerequisite: %s, dependent %s %q", rs[0].Status, rs[1].Status, rs[1].Message)
+	}
+}
+
+func TestRunRecordsTheFullFirstRequest(t *testing.T) {
+	big := append(recTarget.post("/big", strings.Repeat("x", evidenceCap+100)), "tail"...)
+	c := fakeCheck("conform/test/big", "framing")
+	c.Observe = fixedObserve(obs(exch(big, badRequest(), false)), nil)
+	r := Run(context.Background(), NewTarget("127.0.0.1:1"), []*Check{c}, RunOptions{})[0]
+	if !bytes.Equal(r.Request, big) {
+		t.Fatalf("Request holds %d bytes, want the %d sent", len(r.Request), len(big))
+	}
+	if len(r.Evidence[0].Request) >= len(big) {
+		t.Errorf("evidence not capped: %d bytes", len(r.Evidence[0].Request))
+	}
+}
+
+// startReference starts the reference gateway on addr ("" for a free port).
+func startReference(t *testing.T, addr string) (*reference.Server, string) {
+	t.Helper()
+	if addr == "" {
+		addr = "127.0.0.1:0"
+	}
+	var l net.Listener
+	var err error
+	for i := 0; i < 50; i++ {
+		if l, err = net.Listen("tcp", addr); err == nil {
+			break
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := reference.New(reference.Options{})
+	go s.Serve(l)
+	t.Cleanup(func() { s.Close() })
+	return s, l.Addr().String()
+}
+
+// killer is a check that stops the target from inside its observation, then tries to
+// talk to it.
+func killer(stop func()) *Check {
+	c := fakeCheck("conform/test/killer", "framing")
+	c.Observe = func(ctx context.Context, t *Target) (*Observation, error) {
+		stop()
+		x, err := t.Do(ctx, wire.Script{Steps: []wire.Step{{Data: t.get("/after-the-end")}}, Responses: 1, IdleTimeout: time.Second})
+		if err != nil {
+			return nil, err
+		}
+		return &Observation{Conns: []*Conn{{Label: "request", Exchange: x}}}, nil
+	}
+	return c
+}
+
+func realCheck(t *testing.T, id string) *Check {
+	t.Helper()
+	c, ok := Lookup(id)
+	if !ok {
+		t.Fatalf("no check %s", id)
+	}
+	return c
+}
+
+func TestTargetThatDiesMidRun(t *testing.T) {
+	before := realCheck(t, "pep3333/environ/wsgi-version")
+	after := []*Check{realCheck(t, "pep3333/environ/url-scheme"), realCheck(t, "pep3333/environ/request-method")}
+
+	t.Run("not revived: the rest is skipped", func(t *testing.T) {
+		srv, addr := startReference(t, "")
+		target := NewTarget(addr)
+		rs := Run(context.Background(), target, append([]*Check{before, killer(func() { srv.Close() })}, after...), RunOptions{})
+		if rs[0].Status != Pass {
+			t.Fatalf("before: %s %s", rs[0].Status, rs[0].Message)
+		}
+		if rs[1].Status != Error || !strings.HasPrefix(rs[1].Message, TargetDied+":") || !strings.Contains(rs[1].Message, "target stopped accepting connections") {
+			t.Fatalf("killer: %s %q", rs[1].Status, rs[1].Message)
+		}
+		for _, r := range rs[2:] {
+			if r.Status != Skip || r.Message != "not run: the target died during conform/test/killer" {
+				t.Errorf("%s after the death: %s %q", r.Check.ID, r.Status, r.Message)
+			}
+		}
+	})
+
+	t.Run("revived: the run goes on", func(t *testing.T) {
+		srv, addr := startReference(t, "")
+		target := NewTarget(addr)
+		revived := 0
+		rs := Run(context.Background(), target, append([]*Check{before, killer(func() { srv.Close() })}, after...), RunOptions{
+			Revive: func(ctx context.Context) error {
+				revived++
+				startReference(t, addr)
+				return nil
+			},
+		})
+		if revived != 1 {
+			t.Fatalf("revived %d times", revived)
+		}
+		if rs[1].Status != Error || !strings.HasPrefix(rs[1].Message, TargetDied+":") || !strings.Contains(rs[1].Message, "conform restarted it") {
+			t.Fatalf("killer: %s %q", rs[1].Status, rs[1].Message)
+		}
+		for _, r := range rs[2:] {
+			if r.Status != Pass {
+				t.Errorf("%s after the restart: %s %q", r.Check.ID, r.Status, r.Message)
+			}
+		}
+	})
+
+	t.Run("revive fails", func(t *testing.T) {
+		srv, addr := startReference(t, "")
+		rs := Run(context.Background(), NewTarget(addr), append([]*Check{killer(func() { srv.Close() })}, after...), RunOptions{
+			Revive: func(context.Context) error { return errors.New("no such server") },
+		})
+		if !strings.Contains(rs[0].Message, "restarting it failed: no such server") || rs[1].Status != Skip {
+			t.Errorf("killer %q, next %s", rs[0].Message, rs[1].Status)
+		}
+	})
+
+	t.Run("a closed connection alone is not a death", func(t *testing.T) {
+		_, addr := startReference(t, "")
+		rude := realCheck(t, "rfc9112/3/invalid-request-line") // the reference answers 400 and closes
+		silent := fakeCheck("conform/test/silent", "framing")  // no response within the idle timeout
+		silent.Observe = func(ctx context.Context, t *Target) (*Observation, error) {
+			head := t.get("/never-finished")
+			x, err := t.Do(ctx, wire.Script{Steps: []wire.Step{{Data: head[:len(head)-2]}}, Responses: 1, IdleTimeout: 100 * time.Millisecond})
+			return &Observation{Conns: []*Conn{{Label: "request", Exchange: x}}}, err
+		}
+		rs := Run(context.Background(), NewTarget(addr), append([]*Check{rude, silent}, after...), RunOptions{})
+		for _, r := range rs {
+			if r.Status == Error || r.Status == Skip {
+				t.Errorf("%s: %s %q", r.Check.ID, r.Status, r.Message)
+			}
+		}
+	})
+}
+
+// TestRealServerKilledMidRunIsRestarted kills a real server's process group from inside a
+// check and lets the harness restart it.
+func TestRealServerKilledMidRunIsRestarted(t *testing.T) {
+	s, err := harness.Lookup("wsgiref")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.Installed(); err != nil {
+		if os.Getenv("CI") == "true" {
+			t.Fatalf("wsgiref not installed in CI: %v", err)
+		}
+		t.Skipf("wsgiref not installed: %v", err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	in, err := harness.Start(ctx, s, harness.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer in.Stop()
+	target := NewTarget(in.Addr)
+	if _, err := Preflight(ctx, target); err != nil {
+		t.Fatal(err)
+	}
+	firstPID := in.PID
+	kill := killer(func() {
+		syscall.Kill(-in.PID, syscall.SIGKILL)
+		for in.Alive() {
+			time.Sleep(10 * time.Millisecond)
+		}
+	})
+	checks := []*Check{realCheck(t, "pep3333/environ/wsgi-version"), kill, realCheck(t, "pep3333/environ/url-scheme")}
+	rs := Run(ctx, target, checks, RunOptions{Revive: in.Restart})
+	if rs[1].Status != Error || !strings.HasPrefix(rs[1].Message, TargetDied) || !strings.Contains(rs[1].Message, "restarted") {
+		t.Fatalf("killer: %s %q", rs[1].Status, rs[1].Message)
+	}
+	if rs[0].Status != Pass || rs[2].Status != Pass {
+		t.Errorf("before %s %q, after %s %q", rs[0].Status, rs[0].Message, rs[2].Status, rs[2].Message)
+	}
+	if !in.Alive() || in.PID == firstPID {
+		t.Errorf("server not restarted: alive %v, pid %d (was %d)", in.Alive(), in.PID, firstPID)
+	}
+	if !strings.Contains(string(in.Log()), "restarting wsgiref") {
+		t.Errorf("server log lacks the restart marker:\n%s", in.Log())
+	}
+}
+
+func TestPreflightCalibratesTheRoundTrip(t *testing.T) {
+	_, addr := startReference(t, "")
+	target := NewTarget(addr)
+	e, err := Preflight(context.Background(), target)
+	if err != nil || e.Probe != "conform-probe" {
+		t.Fatalf("preflight: %v", err)
+	}
+	if target.RTT <= 0 || target.RTT > time.Second {
+		t.Fatalf("RTT %v after preflight", target.RTT)
+	}
+	// The slack is a few round trips and lengthens timeouts, never the stimulus delays.
+	if got := target.slack(); got != rttSlack*target.RTT {
+		t.Errorf("slack %v", got)
+	}
+	// A slow target: every echo is answered after 30ms; the median says so.
+	slow := slowEchoServer(t, 30*time.Millisecond)
+	st := NewTarget(slow)
+	if _, err := Preflight(context.Background(), st); err != nil {
+		t.Fatal(err)
+	}
+	if st.RTT < 30*time.Millisecond || st.RTT > time.Second {
+		t.Errorf("RTT %v against a server that takes 30ms", st.RTT)
+	}
+}
+
+// slowEchoServer answers every request with a minimal echo after delay, then closes.
+func slowEchoServer(t *testing.T, delay time.Duration) string {
+	t.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { l.Close() })
+	body := fmt.Sprintf(`{"probe":"conform-probe","version":%d,"environ":{}}`, probes.Version)
+	go func() {
+		for {
+			c, err := l.Accept()
+			if err != nil {
+				return
+			}
+			go func() {
+				defer c.Close()
+				buf := make([]byte, 4096)
+				c.Read(buf)
+				time.Sleep(delay)
+				c.Write([]byte("HTTP/1.1 200 OK\r\nContent-Length: " + strconv.Itoa(len(body)) + "\r\nConnection: close\r\n\r\n" + body))
+			}()
+		}
+	}()
+	return l.Addr().String()
+}
