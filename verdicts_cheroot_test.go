@@ -50,5 +50,7 @@ var cherootVerdicts = serverVerdicts{
 		"rfc9112/7.1/chunk-size-leading-space":         {spec.Warn, "cheroot/server.py:471 (ChunkedRFile._fetch) strip()s the chunk-size line before int(chunk_size, 16) (server.py:475), so ' 5' is read as 5"},
 		"rfc9112/7.1/chunk-size-sign":                  {spec.Warn, "cheroot/server.py:471-475 (ChunkedRFile._fetch) parses the chunk size with int(chunk_size, 16), which accepts '+5'"},
 		"rfc9112/7.1/chunk-size-underscore":            {spec.Warn, "cheroot/server.py:471-475 (ChunkedRFile._fetch) parses the chunk size with int(chunk_size, 16), which accepts '1_0'"},
+		"pep3333/input/iteration":                      {spec.Fail, "cheroot/server.py:429-434 (KnownLengthRFile.__next__) calls next(self.rfile) without checking the bytes left, so iteration blocks reading past Content-Length"},
+		"rfc9112/6.1/te-and-content-length":            {spec.Fail, "cheroot/wsgi.py:302-304 passes CONTENT_LENGTH='3' to the app although the body was decoded as chunked, and the connection stays open (the leftover 0 CRLF is parsed as the next request)"},
 	},
 }

@@ -60,5 +60,8 @@ var eventletVerdicts = serverVerdicts{
 		"rfc9112/7.1/chunk-size-overflow":              {spec.Skip, "skipped: rfc9112/7.1/chunked-body fails (eventlet/wsgi.py:702-704 gives a chunked request neither CONTENT_LENGTH nor wsgi.input_terminated)"},
 		"rfc9112/7.1/chunk-size-sign":                  {spec.Skip, "skipped: rfc9112/7.1/chunked-body fails (eventlet/wsgi.py:702-704 gives a chunked request neither CONTENT_LENGTH nor wsgi.input_terminated)"},
 		"rfc9112/7.1/chunk-size-underscore":            {spec.Skip, "skipped: rfc9112/7.1/chunked-body fails (eventlet/wsgi.py:702-704 gives a chunked request neither CONTENT_LENGTH nor wsgi.input_terminated)"},
+		"pep3333/environ/server-protocol":              {spec.Fail, "eventlet/wsgi.py:705 (get_environ) hard-codes SERVER_PROTOCOL to 'HTTP/1.0' whatever the request said"},
+		"pep3333/input/readlines":                      {spec.Fail, "eventlet/wsgi.py:234 (Input.readlines) passes the remaining length to the raw file's readlines as a size hint, which does not stop it reading past the body"},
+		"rfc9112/6.1/te-and-content-length":            {spec.Fail, "eventlet/wsgi.py:702-704 passes CONTENT_LENGTH='3' to the app although the body was decoded as chunked, and the connection stays open (the pipelined request is served)"},
 	},
 }

@@ -65,5 +65,6 @@ var pasteVerdicts = serverVerdicts{
 
 		// connection
 		"rfc9112/9.3/persistent-by-default": {spec.Warn, "paste/httpserver.py:1330-1332 (serve) sets the handler's protocol_version only when asked, so it stays 'HTTP/1.0' (http/server.py:630) and parse_request (http/server.py:309-310) keeps close_connection set: one request per connection"},
+		"pep3333/input/readlines":           {spec.Fail, "paste/httpserver.py:504-508 (LimitedLengthFile.readlines) calls the raw socket file's readlines(hint) with no length limit, so it blocks reading past Content-Length"},
 	},
 }

@@ -202,4 +202,3 @@ func HaveStatus(statuses ...spec.Status) types.GomegaMatcher {
 		},
 	}
 }
-

@@ -1,0 +1,192 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"os"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/conform-wsgi/conform/fuzz"
+	"github.com/conform-wsgi/conform/internal/harness"
+)
+
+type fuzzOptions struct {
+	target, server string
+	seed           uint64
+	duration       time.Duration
+	cases          int64
+	workers        int
+	dir            string
+	resume         bool
+	idle, linger   time.Duration
+	caseTimeout    time.Duration
+	minimizeBudget int
+	minimizeGrace  time.Duration
+	noCatalog      bool
+	quiet          bool
+}
+
+// newFuzzCommand is 'conform fuzz': a differential traffic fuzzing session against a server
+// hosting the probe. Exit status: 0 when the session found nothing new, 1 when it did, 2 when
+// it could not run.
+func newFuzzCommand(stdout, stderr io.Writer) *cobra.Command {
+	o := &fuzzOptions{}
+	c := &cobra.Command{
+		Use:   "fuzz --target HOST:PORT | --server NAME [flags]",
+		Short: "Fuzz a server's request parsing against the reference and record the disagreements",
+		Long: `conform fuzz sends generated and mutated HTTP/1.1 requests, each case ending with a
+pipelined GET of the probe's echo, and compares what the server's application saw with what the
+reference parser sees in the same bytes. Disagreements are classified (framing, crash, 5xx, hang,
+leniency, strictness, semantic), deduplicated, minimized and written to --dir as <id>.http (the
+exact bytes) and <id>.json. 'conform replay DIR/<id>.http --target ...' shows one again.`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			return runFuzz(cmd, o, stdout, stderr)
+		},
+	}
+	f := c.Flags()
+	f.StringVarP(&o.target, "target", "t", "", "HOST:PORT of a running server hosting probe.py")
+	f.StringVarP(&o.server, "server", "s", "", "start this known server with the probe (restarted when it dies)")
+	f.Uint64Var(&o.seed, "seed", 1, "seed of the case generator: the same seed makes the same cases")
+	f.DurationVar(&o.duration, "duration", 0, "stop after this long (0: until --cases or Ctrl-C)")
+	f.Int64Var(&o.cases, "cases", 0, "stop after this many cases (0: until --duration or Ctrl-C)")
+	f.IntVar(&o.workers, "workers", 4, "connections in flight at once")
+	f.StringVar(&o.dir, "dir", "conform-findings", "directory for findings (<id>.http, <id>.json) and the session state")
+	f.BoolVar(&o.resume, "resume", false, "continue the session recorded in --dir: its seed, its case counter, its known findings")
+	f.DurationVar(&o.idle, "idle", time.Second, "longest wait for the next byte of an expected response")
+	f.DurationVar(&o.linger, "linger", 100*time.Millisecond, "longest wait for an unexpected extra response")
+	f.DurationVar(&o.caseTimeout, "case-timeout", 5*time.Second, "deadline of one case")
+	f.IntVar(&o.minimizeBudget, "minimize-budget", 100, "re-sends spent minimizing one finding (negative: do not minimize)")
+	f.DurationVar(&o.minimizeGrace, "minimize-grace", 30*time.Second, "how long pending minimizations may go on after --duration or --cases is reached")
+	f.BoolVar(&o.noCatalog, "no-catalog", false, "do not seed the generator with the check catalog's requests")
+	f.BoolVarP(&o.quiet, "quiet", "q", false, "no live progress")
+	return c
+}
+
+func runFuzz(cmd *cobra.Command, o *fuzzOptions, stdout, stderr io.Writer) error {
+	ctx := cmd.Context()
+	if (o.target == "") == (o.server == "") {
+		return usagef("give --target HOST:PORT or --server NAME (one of them)")
+	}
+	if o.target != "" {
+		if _, _, err := net.SplitHostPort(o.target); err != nil {
+			return usagef("--target %q is not HOST:PORT: %v", o.target, err)
+		}
+	}
+	if o.workers <= 0 || o.idle <= 0 || o.linger <= 0 || o.caseTimeout <= 0 || o.duration < 0 || o.cases < 0 {
+		return usagef("--workers, --idle, --linger and --case-timeout must be positive; --duration and --cases not negative")
+	}
+	if o.resume && !cmd.Flags().Changed("dir") {
+		return usagef("--resume needs --dir, the directory of the session to continue")
+	}
+	opt := fuzz.Options{Addr: o.target, Label: o.target, Seed: o.seed, Cases: o.cases, Duration: o.duration, Workers: o.workers,
+		Dir: o.dir, Resume: o.resume, Timing: fuzz.Timing{Idle: o.idle, Linger: o.linger, Deadline: o.caseTimeout},
+		NoCatalog: o.noCatalog, MinimizeBudget: o.minimizeBudget, MinimizeGrace: o.minimizeGrace}
+	if !o.quiet {
+		opt.Progress, opt.TTY = stderr, isTerminal(stderr)
+		opt.OnFinding = func(f *fuzz.Finding) {
+			if f.MinimizeTries == 0 {
+				if opt.TTY {
+					fmt.Fprint(stderr, "\r\033[K")
+				}
+				fmt.Fprintf(stderr, "conform fuzz: new %s finding %s: %s\n", f.Class, f.ID, f.Signature)
+			}
+		}
+	}
+	if o.resume && cmd.Flags().Changed("seed") {
+		fmt.Fprintln(stderr, "conform fuzz: --resume continues with the seed recorded in --dir; --seed is ignored")
+	}
+	if o.server != "" {
+		in, err := startServer(ctx, o.server)
+		if err != nil {
+			return err
+		}
+		defer in.Stop()
+		fmt.Fprintf(stderr, "conform: started %s %s on %s (pid %d)\n", in.Server, in.Version, in.Addr, in.PID)
+		opt.Instance, opt.Label = in, in.Server+" "+in.Version
+	}
+	sum, err := fuzz.Run(ctx, opt)
+	if sum != nil {
+		sum.WriteText(stdout)
+		if o.dir != "" {
+			fmt.Fprintf(stdout, "findings are in %s; continue with: conform fuzz --resume --dir %s ...\n", o.dir, o.dir)
+		}
+	}
+	if err != nil {
+		return err
+	}
+	if len(sum.Findings) > 0 {
+		return exitError{exitFail}
+	}
+	return nil
+}
+
+func startServer(ctx context.Context, name string) (*harness.Instance, error) {
+	s, err := harness.Lookup(name)
+	if err != nil {
+		return nil, usageError{err}
+	}
+	if _, err := s.Installed(); err != nil {
+		return nil, fmt.Errorf("server %s is not installed: %w", name, err)
+	}
+	startCtx, cancel := context.WithTimeout(ctx, 60*time.Second)
+	defer cancel()
+	return harness.Start(startCtx, s, harness.Options{})
+}
+
+// newReplayCommand is 'conform replay FILE.http': send a finding's bytes again and show what
+// the reference and the target make of them, side by side. Exit status: 0 when the target
+// now agrees with the reference, 1 when it still disagrees, 2 when it could not run.
+func newReplayCommand(stdout, stderr io.Writer) *cobra.Command {
+	var target, server string
+	var idle time.Duration
+	c := &cobra.Command{
+		Use:   "replay FILE.http --target HOST:PORT | --server NAME",
+		Short: "Re-send a fuzzing finding and show the reference's and the target's view side by side",
+		Args:  cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if (target == "") == (server == "") {
+				return usagef("give --target HOST:PORT or --server NAME (one of them)")
+			}
+			raw, err := os.ReadFile(args[0])
+			if err != nil {
+				return usagef("%v", err)
+			}
+			var writes []fuzz.Write
+			if f, err := fuzz.ReadFinding(args[0]); err == nil && len(f.Writes) > 0 && string(f.Bytes) == string(raw) {
+				writes = f.Writes
+			}
+			ctx := cmd.Context()
+			addr := target
+			if server != "" {
+				in, err := startServer(ctx, server)
+				if err != nil {
+					return err
+				}
+				defer in.Stop()
+				addr = in.Addr
+			} else if _, _, err := net.SplitHostPort(target); err != nil {
+				return usagef("--target %q is not HOST:PORT: %v", target, err)
+			}
+			e, o, v := fuzz.Replay(ctx, addr, raw, writes, fuzz.ReplayOptions{Timing: fuzz.Timing{Idle: idle}})
+			if o.DialErr != "" && errors.Is(ctx.Err(), context.Canceled) {
+				return ctx.Err()
+			}
+			fmt.Fprintf(stdout, "%d bytes from %s sent to %s\n\n", len(raw), args[0], addr)
+			fuzz.WriteSideBySide(stdout, e, o, v)
+			if v.Class != "" {
+				return exitError{exitFail}
+			}
+			return nil
+		},
+	}
+	c.Flags().StringVarP(&target, "target", "t", "", "HOST:PORT of a running server hosting probe.py")
+	c.Flags().StringVarP(&server, "server", "s", "", "start this known server with the probe")
+	c.Flags().DurationVar(&idle, "idle", 2*time.Second, "longest wait for the next byte of a response")
+	return c
+}

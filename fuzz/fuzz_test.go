@@ -1,0 +1,398 @@
+package fuzz
+
+import (
+	"bytes"
+	"context"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/conform-wsgi/conform/internal/harness"
+	"github.com/conform-wsgi/conform/internal/wire"
+	"github.com/conform-wsgi/conform/probes"
+	"github.com/conform-wsgi/conform/reference"
+)
+
+func TestGeneratorIsDeterministic(t *testing.T) {
+	seeds, err := CatalogSeeds(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(seeds) < 30 {
+		t.Fatalf("only %d catalog seeds", len(seeds))
+	}
+	again, _ := CatalogSeeds(context.Background())
+	a, b := NewGenerator(42, seeds), NewGenerator(42, again)
+	for n := int64(0); n < 300; n++ {
+		x, y := a.Case(n), b.Case(n)
+		if !bytes.Equal(x.Bytes, y.Bytes) || strings.Join(x.Features, ",") != strings.Join(y.Features, ",") {
+			t.Fatalf("case %d differs between two generators with the same seed", n)
+		}
+		if !bytes.HasSuffix(x.Bytes, sentinel(n).appendTo(nil)) {
+			t.Fatalf("case %d does not end with its sentinel:\n%q", n, x.Bytes)
+		}
+	}
+	if bytes.Equal(NewGenerator(1, seeds).Case(5).Bytes, NewGenerator(2, seeds).Case(5).Bytes) {
+		t.Error("different seeds made the same case")
+	}
+}
+
+func TestParseLenientRoundTrips(t *testing.T) {
+	for _, s := range []string{
+		"GET / HTTP/1.1\r\nHost: a\r\n\r\n",
+		"POST / HTTP/1.1\r\nContent-Length: 5, 6\r\n\r\nhelloGET /x HTTP/1.1\r\n\r\n",
+		"POST / HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n1_0\r\nhello world 1234\r\n0\r\n\r\n",
+		"\r\nGET / HTTP/1.1\nX: a\n b\n\n",
+		"garbage",
+	} {
+		var got []byte
+		for _, r := range parseLenient([]byte(s)) {
+			got = r.appendTo(got)
+		}
+		if string(got) != s {
+			t.Errorf("round trip of %q gave %q", s, got)
+		}
+	}
+}
+
+func TestMinimizeKeepsThePropertyAndTheIDs(t *testing.T) {
+	raw := []byte("POST /x HTTP/1.1\r\nHost: a\r\nX-Conform-Id: f1-m0\r\nX-Junk: 1\r\nContent-Length: 1_0\r\n\r\nhelloGET /__conform__/echo HTTP/1.1\r\nX-Conform-Id: f1-s0\r\n\r\n")
+	keep := func(b []byte) bool { return bytes.Contains(b, []byte("1_0")) }
+	got, tries := minimize(context.Background(), raw, 500, keep)
+	if !keep(got) || len(got) >= len(raw) || tries == 0 {
+		t.Fatalf("minimized to %q in %d tries", got, tries)
+	}
+	if !bytes.Contains(got, []byte("X-Conform-Id: f1-m0")) || !bytes.HasPrefix(got, []byte("POST /x HTTP/1.1")) {
+		t.Errorf("a protected line was cut: %q", got)
+	}
+	if bytes.Contains(got, []byte("X-Junk")) {
+		t.Errorf("an unneeded line stayed: %q", got)
+	}
+	if _, tries := minimize(context.Background(), raw, 3, keep); tries > 3 {
+		t.Errorf("budget 3, %d tries", tries)
+	}
+}
+
+// observation builds a target observation from answers given as id/body pairs ("" id: a
+// rejection with that status in body).
+func echoAnswer(id, method, path string, body string) Answer {
+	return Answer{Status: 200, Echo: &EchoView{ID: id, Method: method, Path: path, InputTerminated: true, BodyLen: int64(len(body)), BodySHA256: sha([]byte(body)), Body: []byte(body), Headers: map[string]string{}}}
+}
+
+func TestCompareRules(t *testing.T) {
+	pipe := "POST /__conform__/echo HTTP/1.1\r\nHost: a\r\nX-Conform-Id: f1-m0\r\nContent-Length: 5\r\n\r\nhello" +
+		"GET /__conform__/echo HTTP/1.1\r\nHost: a\r\nX-Conform-Id: f1-s0\r\n\r\n"
+	e := Expect([]byte(pipe), reference.Limits{}, reference.Deviations{})
+	cases := []struct {
+		name string
+		o    *Observation
+		want string // Core() prefix
+	}{
+		{"agreement", &Observation{Answers: []Answer{echoAnswer("f1-m0", "POST", "/__conform__/echo", "hello"), echoAnswer("f1-s0", "GET", "/__conform__/echo", "")}, End: wire.EndOpen}, ""},
+		// A server closing after each response serves fewer pipelined requests: not a finding.
+		{"close after one", &Observation{Answers: []Answer{echoAnswer("f1-m0", "POST", "/__conform__/echo", "hello")}, End: wire.EndClosed}, ""},
+		{"other body", &Observation{Answers: []Answer{echoAnswer("f1-m0", "POST", "/__conform__/echo", "hel")}, End: wire.EndClosed}, "framing/body/"},
+		{"body into the next request", &Observation{Answers: []Answer{echoAnswer("f1-m0", "POST", "/__conform__/echo", "helloGET /")}, End: wire.EndClosed}, "framing/body-overrun/"},
+		{"skipped", &Observation{Answers: []Answer{echoAnswer("f1-s0", "GET", "/__conform__/echo", "")}, End: wire.EndOpen}, "framing/skipped/"},
+		{"stalled", &Observation{Answers: []Answer{echoAnswer("f1-m0", "POST", "/__conform__/echo", "hello")}, End: wire.EndIdle}, "framing/stalled/"},
+		{"hang", &Observation{End: wire.EndIdle}, "hang/"},
+		{"rejected", &Observation{Answers: []Answer{{Status: 400}}, End: wire.EndClosed}, "strictness/rejected/400"},
+		{"5xx", &Observation{Answers: []Answer{{Status: 500}}, End: wire.EndClosed}, "5xx/status/500"},
+		{"unreadable body", &Observation{Answers: []Answer{{Status: 200, Echo: &EchoView{ID: "f1-m0", Method: "POST", Path: "/__conform__/echo", HasCL: true, ContentLength: "5 ", Headers: map[string]string{}}}}, End: wire.EndClosed}, "semantic/body-unreadable/"},
+	}
+	for _, c := range cases {
+		if got := Compare(e, c.o).Core(); !strings.HasPrefix(got, c.want) || c.want == "" && got != "" {
+			t.Errorf("%s: verdict %q, want %q", c.name, got, c.want)
+		}
+	}
+
+	// The reference rejects; the target serves it, then the smuggled request: framing.
+	smuggle := "POST /__conform__/echo HTTP/1.1\r\nHost: a\r\nX-Conform-Id: f2-m0\r\nTransfer-Encoding: chunked\r\nContent-Length: 5\r\n\r\n0\r\n\r\n" +
+		"GET /__conform__/echo HTTP/1.1\r\nHost: a\r\nX-Conform-Id: f2-x0\r\n\r\n"
+	e = Expect([]byte(smuggle), reference.Limits{}, reference.Deviations{})
+	o := &Observation{Answers: []Answer{echoAnswer("f2-m0", "POST", "/__conform__/echo", ""), echoAnswer("f2-x0", "GET", "/__conform__/echo", "")}, End: wire.EndOpen}
+	if got := Compare(e, o).Core(); got != "framing/served-smuggled/" {
+		t.Errorf("smuggled: %q", got)
+	}
+	o.Answers = o.Answers[:1]
+	if got := Compare(e, o).Core(); got != "leniency/accepted/rfc9112/6.1 Transfer-Encoding with Content-Length" {
+		t.Errorf("lenient: %q", got)
+	}
+	o = &Observation{Answers: []Answer{{Status: 400}}, End: wire.EndClosed}
+	if got := Compare(e, o).Core(); got != "" {
+		t.Errorf("both reject: %q", got)
+	}
+}
+
+// FuzzMutators checks that no case, however mutated, ablated or minimized, makes the
+// generator or the minimizer panic, and that a case always ends with its sentinel and
+// rebuilds identically.
+func FuzzMutators(f *testing.F) {
+	seeds, err := CatalogSeeds(context.Background())
+	if err != nil {
+		f.Fatal(err)
+	}
+	for i := 0; i < 20; i++ {
+		f.Add(uint64(i), int64(i*7), uint16(0xffff))
+	}
+	f.Fuzz(func(t *testing.T, seed uint64, n int64, mask uint16) {
+		if n < 0 {
+			n = -n
+		}
+		g := NewGenerator(seed, seeds)
+		c := g.Case(n)
+		if !bytes.Equal(c.Bytes, g.Case(n).Bytes) {
+			t.Fatal("not deterministic")
+		}
+		keep := make([]bool, len(c.Features))
+		for i := range keep {
+			keep[i] = mask&(1<<(i%16)) != 0
+		}
+		r := g.Rebuild(c, keep)
+		if !bytes.HasSuffix(r.Bytes, sentinel(n).appendTo(nil)) {
+			t.Fatalf("rebuilt case lost its sentinel: %q", r.Bytes)
+		}
+		_ = g.rebuildNeutral(c, keep, g.shapeOf(n))
+		e := Expect(r.Bytes, reference.Limits{}, reference.Deviations{})
+		if v := Compare(e, PerfectObservation(e)); v.Class != "" {
+			t.Fatalf("oracle disagrees with the reference itself on %q: %s", r.Bytes, v.Detail)
+		}
+		minimize(context.Background(), r.Bytes, 30, func(b []byte) bool { return len(b)%3 != 0 })
+	})
+}
+
+// liveReference is one in-process reference server shared by a fuzz target's inputs.
+type liveReference struct {
+	once sync.Once
+	r    *reference.Running
+	err  error
+}
+
+func (l *liveReference) start(t testing.TB) string {
+	l.once.Do(func() { l.r, l.err = reference.Start(reference.Options{ReadTimeout: 2 * time.Second}) })
+	if l.err != nil {
+		t.Fatal(l.err)
+	}
+	return l.r.Addr
+}
+
+// FuzzOracleAgainstReference sends each input to a live in-process reference server and
+// checks that what its application saw agrees with reference.Interpret: a self-consistency
+// property of the oracle (the server and Interpret share a parser; the gateway, the probe
+// emulation, the wire client and the comparison rules do not).
+func FuzzOracleAgainstReference(f *testing.F) {
+	for _, s := range []string{
+		"GET /__conform__/echo HTTP/1.1\r\nHost: a\r\nX-Conform-Id: f1-m0\r\n\r\n",
+		"POST /x HTTP/1.1\r\nHost: a\r\nX-Conform-Id: f1-m0\r\nContent-Length: 5\r\n\r\nhelloGET / HTTP/1.1\r\nHost: a\r\nX-Conform-Id: f1-s0\r\n\r\n",
+		"POST /x HTTP/1.1\r\nHost: a\r\nX-Conform-Id: f1-m0\r\nTransfer-Encoding: chunked\r\n\r\n5;a=b\r\nhello\r\n0\r\nT: 1\r\n\r\nGET / HTTP/1.1\r\nHost: a\r\n\r\n",
+		"POST /x HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\nContent-Length: 3\r\n\r\n0\r\n\r\n",
+		"GET /a HTTP/1.0\r\nX-Conform-Id: f1-m0\r\n\r\nGET /b HTTP/1.1\r\nHost: a\r\n\r\n",
+		"GET / HTTP/1.1\nHost: a\nX: a\n b\n\n",
+		"POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 10\r\n\r\nabc",
+	} {
+		f.Add([]byte(s))
+	}
+	live := &liveReference{}
+	f.Cleanup(func() {
+		if live.r != nil {
+			live.r.Close()
+		}
+	})
+	f.Fuzz(func(t *testing.T, data []byte) {
+		if len(data) > 4096 {
+			return
+		}
+		e := Expect(data, reference.Limits{}, reference.Deviations{})
+		for _, r := range e.In.Requests {
+			// Other probe scenarios answer something else than an echo, HEAD has no body to
+			// read the echo from, CONNECT is a tunnel: out of this property's scope.
+			if strings.Contains(r.Target, "__conform__") || r.Method == "HEAD" || r.Method == "CONNECT" || strings.Contains(r.Target, "%") {
+				return
+			}
+		}
+		addr := live.start(t)
+		s := &session{opt: Options{Timing: Timing{Idle: 500 * time.Millisecond, Linger: 50 * time.Millisecond, Deadline: 3 * time.Second}}, addr: addr, cancel: func() {}}
+		v, o, _ := s.exchangeTimed(context.Background(), data, nil, false, s.opt.Timing)
+		if v.Class != "" {
+			t.Fatalf("the reference server and reference.Interpret disagree on %q: %s (%s)\nanswers: %+v end %s", data, v.Core(), v.Detail, o.Answers, o.End)
+		}
+	})
+}
+
+func TestSessionAgainstReferenceFindsNothing(t *testing.T) {
+	// The key test of the oracle: a conforming server gives no finding at all.
+	ref, err := reference.Start(reference.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ref.Close()
+	dir := t.TempDir()
+	sum, err := Run(context.Background(), Options{Addr: ref.Addr, Seed: 20261122, Cases: 6000, Duration: 15 * time.Second, Dir: dir})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if sum.Cases < 1000 {
+		t.Errorf("only %d cases ran", sum.Cases)
+	}
+	for _, f := range sum.Findings {
+		t.Errorf("false positive %s: %s\n%q", f.Signature, f.Detail, f.Bytes)
+	}
+	// The session state says where to resume.
+	sum2, err := Run(context.Background(), Options{Addr: ref.Addr, Cases: 10, Dir: dir, Resume: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if sum2.FirstCase != sum.NextCase || sum2.Seed != 20261122 {
+		t.Errorf("resumed at case %d with seed %d; the first session ended at %d", sum2.FirstCase, sum2.Seed, sum.NextCase)
+	}
+}
+
+// session runs a bounded session and stops as soon as every wanted class was found.
+func session1(t *testing.T, opt Options, want ...Class) *Summary {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	var mu sync.Mutex
+	found := map[Class]bool{}
+	opt.OnFinding = func(f *Finding) {
+		mu.Lock()
+		defer mu.Unlock()
+		if f.Class == Framing && !requestFraming(f.Kind) {
+			return
+		}
+		found[f.Class] = true
+		for _, c := range want {
+			if !found[c] {
+				return
+			}
+		}
+		cancel()
+	}
+	sum, err := Run(ctx, opt)
+	if err != nil {
+		t.Fatal(err)
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	for _, c := range want {
+		if !found[c] {
+			t.Errorf("no %s finding in %d cases (%s); found: %v", c, sum.Cases, sum.Elapsed.Round(time.Second), sum.ByClass)
+		}
+	}
+	return sum
+}
+
+// requestFraming says a framing kind is about where requests or bodies end.
+func requestFraming(kind string) bool {
+	switch kind {
+	case "body", "body-overrun", "skipped", "phantom", "served-smuggled", "misaligned", "stalled", "early-end", "rejected-in-pipeline", "rejected-after-lenient", "extra-response":
+		return true
+	}
+	return false
+}
+
+func TestSessionAgainstDeviatedReferenceFindsFraming(t *testing.T) {
+	for _, dev := range []string{"PreferContentLength", "NoChunkedSupport"} {
+		t.Run(dev, func(t *testing.T) {
+			var d reference.Deviations
+			if err := d.Set(dev, ""); err != nil {
+				t.Fatal(err)
+			}
+			ref, err := reference.Start(reference.Options{Deviations: d})
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer ref.Close()
+			session1(t, Options{Addr: ref.Addr, Seed: 3, Duration: 10 * time.Second, MinimizeBudget: -1}, Framing)
+		})
+	}
+}
+
+// realServer starts a Debian-installed server with the harness, or skips (fails under CI).
+func realServer(t *testing.T, name string) *harness.Instance {
+	t.Helper()
+	s, err := harness.Lookup(name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.Installed(); err != nil {
+		if os.Getenv("CI") == "true" {
+			t.Fatalf("%s is required in CI: %v", name, err)
+		}
+		t.Skipf("%s not installed: %v", name, err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	in, err := harness.Start(ctx, s, harness.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { in.Stop() })
+	return in
+}
+
+// TestRealServers rediscovers the known request-parsing bugs of the servers Debian installs
+// here in short sessions with a fixed seed.
+func TestRealServers(t *testing.T) {
+	if testing.Short() {
+		t.Skip("real servers: not in -short")
+	}
+	for _, c := range []struct {
+		server string
+		want   []Class
+	}{
+		// uWSGI 2.0.21 frames TE+CL by Content-Length, wraps Content-Length, parses "5a".
+		{"uwsgi", []Class{Framing, Leniency}},
+		// gunicorn 20.1.0: int() for Content-Length ("1_0", "\xa09").
+		{"gunicorn-sync", []Class{Framing, Leniency}},
+		// waitress 2.1.2 keeps the connection after TE+CL and TE on HTTP/1.0.
+		{"waitress", []Class{Framing, Leniency}},
+	} {
+		t.Run(c.server, func(t *testing.T) {
+			in := realServer(t, c.server)
+			dir := t.TempDir()
+			sum := session1(t, Options{Instance: in, Seed: 1, Duration: 20 * time.Second, Dir: dir}, c.want...)
+			files, _ := filepath.Glob(filepath.Join(dir, "*.http"))
+			if len(files) == 0 || len(files) != len(sum.Findings) {
+				t.Errorf("%d findings, %d .http files", len(sum.Findings), len(files))
+			}
+			for _, f := range sum.Findings {
+				t.Logf("%s %s", f.ID, f.Signature)
+			}
+		})
+	}
+}
+
+func TestStoreRoundTrip(t *testing.T) {
+	dir := t.TempDir()
+	s := store{dir: dir}
+	f := &Finding{ID: "framing-0123", Signature: "framing/body/ | x", Class: Framing, Bytes: []byte("GET / HTTP/1.1\r\n\r\n")}
+	if err := s.write(f); err != nil {
+		t.Fatal(err)
+	}
+	b, err := os.ReadFile(filepath.Join(dir, "framing-0123.http"))
+	if err != nil || !bytes.Equal(b, f.Bytes) {
+		t.Fatalf("%q %v", b, err)
+	}
+	if err := s.saveState(sessionState{Seed: 9, NextCase: 77}); err != nil {
+		t.Fatal(err)
+	}
+	st, found, err := s.load()
+	if err != nil || st.NextCase != 77 || len(found) != 1 || found[0].Signature != f.Signature {
+		t.Fatalf("%+v %v %v", st, found, err)
+	}
+	if g, err := ReadFinding(filepath.Join(dir, "framing-0123.http")); err != nil || g.ID != f.ID {
+		t.Fatal(g, err)
+	}
+}
+
+func TestPreflightRejectsANonProbe(t *testing.T) {
+	_, err := Run(context.Background(), Options{Addr: "127.0.0.1:1", NoCatalog: true, Cases: 1})
+	if err == nil || !strings.Contains(err.Error(), "does not serve the conform probe") {
+		t.Errorf("%v", err)
+	}
+	_ = probes.Prefix
+}

@@ -1,0 +1,761 @@
+package fuzz
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"math"
+	"sort"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/conform-wsgi/conform/internal/harness"
+	"github.com/conform-wsgi/conform/internal/wire"
+	"github.com/conform-wsgi/conform/probes"
+	"github.com/conform-wsgi/conform/reference"
+)
+
+// Options configure a fuzzing session.
+type Options struct {
+	// Addr is the target's host:port. With Instance set it is taken from the instance.
+	Addr string
+	// Instance, when set, is the server under test started by the harness: it is asked
+	// whether it died and restarted after a crash.
+	Instance *harness.Instance
+	// Label names the target in findings ("gunicorn-sync 20.1.0", "127.0.0.1:8000").
+	Label string
+
+	Seed uint64
+	// Cases and Duration bound the session (0: unbounded); the context bounds it too.
+	Cases    int64
+	Duration time.Duration
+	// Workers is how many connections run at once (default 4).
+	Workers int
+	// Dir receives the findings ("" keeps them in memory only). Resume continues the session
+	// recorded there: its seed, its case counter, and its findings' signatures.
+	Dir    string
+	Resume bool
+
+	Timing Timing
+	// Limits and Deviations shape the oracle (reference.InterpretWith); the zero values are
+	// the conforming reference.
+	Limits     reference.Limits
+	Deviations reference.Deviations
+	// Catalog seeds the generator; nil harvests the check catalog (CatalogSeeds) unless
+	// NoCatalog is set.
+	Catalog   []Seed
+	NoCatalog bool
+	// MinimizeBudget bounds the re-sends spent minimizing one finding (default 100; a
+	// negative value turns minimization off).
+	MinimizeBudget int
+	// Progress receives the live progress line; nil is quiet. TTY rewrites one line in
+	// place; otherwise a line is printed every ProgressEvery (default 10s).
+	Progress      io.Writer
+	TTY           bool
+	ProgressEvery time.Duration
+	// OnFinding is called (from a worker goroutine) for every new finding, after it is
+	// written and again after minimization.
+	OnFinding func(*Finding)
+	// MinimizeGrace is how long queued minimizations may go on after the fuzzing stopped at
+	// a bound (Cases, Duration); cancelling ctx stops them at once. Findings are written as
+	// found either way.
+	MinimizeGrace time.Duration
+}
+
+// DefaultTiming bounds an exchange with a local server.
+func DefaultTiming() Timing {
+	return Timing{Idle: time.Second, Linger: 100 * time.Millisecond, Deadline: 5 * time.Second}
+}
+
+// Summary is the outcome of a session.
+type Summary struct {
+	Target    string
+	Seed      uint64
+	FirstCase int64
+	NextCase  int64 // where a resumed session continues
+	Cases     int64
+	Elapsed   time.Duration
+	// Findings are the new findings of this session; Known counts those loaded on resume.
+	Findings    []*Finding
+	Known       int
+	ByClass     map[Class]int
+	Duplicates  int64 // disagreements whose signature was already known
+	Flaky       int64 // disagreements that did not reproduce
+	Restarts    int
+	Interrupted bool
+}
+
+// Rate is the cases per second of the session.
+func (s *Summary) Rate() float64 {
+	if s.Elapsed <= 0 {
+		return 0
+	}
+	return float64(s.Cases) / s.Elapsed.Seconds()
+}
+
+// WriteText writes the end-of-session summary.
+func (s *Summary) WriteText(w io.Writer) {
+	fmt.Fprintf(w, "conform fuzz: %d cases in %s (%.0f cases/s) against %s, seed %d, cases %d..%d\n",
+		s.Cases, s.Elapsed.Round(100*time.Millisecond), s.Rate(), s.Target, s.Seed, s.FirstCase, s.NextCase-1)
+	if s.Interrupted {
+		fmt.Fprintln(w, "  interrupted: findings so far are written; --resume continues")
+	}
+	fmt.Fprintf(w, "  new findings: %d%s  (duplicates %d, not reproduced %d, restarts %d)\n", len(s.Findings), classCounts(s.ByClass), s.Duplicates, s.Flaky, s.Restarts)
+	if s.Known > 0 {
+		fmt.Fprintf(w, "  findings known from earlier sessions: %d\n", s.Known)
+	}
+	for _, f := range s.Findings {
+		fmt.Fprintf(w, "  %-22s %s\n      %s\n", f.ID, f.Signature, clip(f.Detail, 300))
+	}
+}
+
+func classCounts(m map[Class]int) string {
+	var parts []string
+	for _, c := range Classes() {
+		if m[c] > 0 {
+			parts = append(parts, fmt.Sprintf("%s %d", c, m[c]))
+		}
+	}
+	if len(parts) == 0 {
+		return ""
+	}
+	return " (" + strings.Join(parts, ", ") + ")"
+}
+
+// session is the state of one Run.
+type session struct {
+	opt   Options
+	addr  string
+	gen   *Generator
+	store store
+	start time.Time
+
+	next   atomic.Int64 // next case number to hand out
+	lat    atomic.Int64 // moving average of a settled exchange's duration (ns), for lingering
+	cases  atomic.Int64
+	dups   atomic.Int64
+	flaky  atomic.Int64
+	first  int64
+	cancel context.CancelFunc
+
+	// gate is held for reading by every exchange and for writing by a restart, so that no
+	// case runs against a server being restarted.
+	gate sync.RWMutex
+
+	mu        sync.Mutex
+	sigs      map[string]bool
+	pre       map[string]bool // core + features + base: seen before ablation
+	coreSeen  map[string]int  // ablations per core, to stop re-ablating a saturated one
+	findings  []*Finding
+	byClass   map[Class]int
+	known     int
+	inflight  map[int64]bool
+	restarts  int
+	dead      error
+	lastState time.Time
+	minq      chan minJob
+	stopped   time.Time // when the fuzzing stopped (minimization may go on)
+}
+
+// Run runs a fuzzing session until a bound is reached or ctx is cancelled, and returns its
+// summary. Findings are written as they are found, so cancelling loses nothing already found;
+// the summary and the session state are written on the way out.
+func Run(ctx context.Context, opt Options) (*Summary, error) {
+	s := &session{opt: opt, sigs: map[string]bool{}, pre: map[string]bool{}, coreSeen: map[string]int{}, byClass: map[Class]int{}, inflight: map[int64]bool{}}
+	if opt.Instance != nil {
+		s.addr = opt.Instance.Addr
+	} else {
+		s.addr = opt.Addr
+	}
+	if s.addr == "" {
+		return nil, errors.New("fuzz: no target address")
+	}
+	if s.opt.Label == "" {
+		s.opt.Label = s.addr
+	}
+	if s.opt.Workers <= 0 {
+		s.opt.Workers = 4
+	}
+	d := DefaultTiming()
+	if s.opt.Timing.Idle <= 0 {
+		s.opt.Timing.Idle = d.Idle
+	}
+	if s.opt.Timing.Linger <= 0 {
+		s.opt.Timing.Linger = d.Linger
+	}
+	if s.opt.Timing.Deadline <= 0 {
+		s.opt.Timing.Deadline = d.Deadline
+	}
+	if s.opt.MinimizeBudget == 0 {
+		s.opt.MinimizeBudget = 100
+	}
+	s.store = store{dir: opt.Dir}
+	if opt.Resume && opt.Dir != "" {
+		st, found, err := s.store.load()
+		if err != nil {
+			return nil, fmt.Errorf("resume from %s: %w", opt.Dir, err)
+		}
+		if st != nil {
+			s.opt.Seed, s.first = st.Seed, st.NextCase
+		}
+		for _, f := range found {
+			s.sigs[f.Signature] = true
+		}
+		s.known = len(found)
+	}
+	catalog := opt.Catalog
+	if catalog == nil && !opt.NoCatalog {
+		var err error
+		if catalog, err = CatalogSeeds(ctx); err != nil {
+			return nil, err
+		}
+	}
+	s.gen = NewGenerator(s.opt.Seed, catalog)
+	s.next.Store(s.first)
+
+	if err := s.preflight(ctx); err != nil {
+		return nil, err
+	}
+	runCtx, cancel := context.WithCancel(ctx)
+	if opt.Duration > 0 {
+		runCtx, cancel = context.WithTimeout(ctx, opt.Duration)
+	}
+	s.cancel = cancel
+	defer cancel()
+	s.start = time.Now()
+	s.lastState = s.start
+
+	progressDone := make(chan struct{})
+	stopProgress := make(chan struct{})
+	go func() {
+		defer close(progressDone)
+		s.progressLoop(stopProgress)
+	}()
+	s.minq = make(chan minJob, 64)
+	minCtx, minCancel := context.WithCancel(ctx)
+	defer minCancel()
+	minDone := make(chan struct{})
+	go func() {
+		defer close(minDone)
+		s.minimizer(minCtx)
+	}()
+	var wg sync.WaitGroup
+	for w := 0; w < s.opt.Workers; w++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			s.worker(runCtx)
+		}()
+	}
+	wg.Wait()
+	s.mu.Lock()
+	s.stopped = time.Now()
+	s.mu.Unlock()
+	close(s.minq)
+	grace := time.AfterFunc(s.opt.MinimizeGrace, minCancel)
+	<-minDone
+	grace.Stop()
+	close(stopProgress)
+	<-progressDone
+
+	sum := s.summary(ctx)
+	if err := s.store.saveState(sessionState{Seed: s.opt.Seed, NextCase: sum.NextCase, Target: s.opt.Label, UpdatedAt: time.Now()}); err != nil {
+		return sum, err
+	}
+	s.mu.Lock()
+	dead := s.dead
+	s.mu.Unlock()
+	return sum, dead
+}
+
+// preflight makes sure the target hosts the probe before any case is judged: a wrong target
+// would otherwise look like a thousand findings.
+func (s *session) preflight(ctx context.Context) error {
+	raw := newRequest("GET", probes.Prefix+"echo", "HTTP/1.1", "preflight", roleMain).appendTo(nil)
+	for try := 0; ; try++ {
+		o := send(ctx, s.addr, raw, nil, 1, Timing{Idle: 5 * time.Second, Deadline: 10 * time.Second})
+		if len(o.Answers) > 0 && o.Answers[0].Echo != nil {
+			return nil
+		}
+		if try >= 2 || ctx.Err() != nil {
+			what := o.DialErr
+			if what == "" && len(o.Answers) > 0 {
+				what = fmt.Sprintf("GET %secho answered %d %s, not the probe's echo", probes.Prefix, o.Answers[0].Status, o.Answers[0].Reason)
+			}
+			if what == "" {
+				what = "no answer (" + string(o.End) + ")"
+			}
+			return fmt.Errorf("fuzz: %s does not serve the conform probe: %s", s.addr, what)
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+}
+
+func (s *session) worker(ctx context.Context) {
+	for ctx.Err() == nil {
+		n := s.next.Add(1) - 1
+		if s.opt.Cases > 0 && n >= s.first+s.opt.Cases {
+			return
+		}
+		s.mu.Lock()
+		s.inflight[n] = true
+		s.mu.Unlock()
+		s.runCase(ctx, n)
+		if ctx.Err() != nil {
+			return // interrupted: the case stays in flight, so a resumed session runs it again
+		}
+		s.mu.Lock()
+		delete(s.inflight, n)
+		s.mu.Unlock()
+		s.cases.Add(1)
+	}
+}
+
+// exchange sends bytes and judges the answer. fast expects the reference's number of
+// responses and stops there (lingering only when something may legitimately follow);
+// otherwise it reads until the target closes or goes idle, for the record of a finding.
+func (s *session) exchange(ctx context.Context, raw []byte, writes []Write, fast bool) (Verdict, *Observation, *Expectation) {
+	return s.exchangeTimed(ctx, raw, writes, fast, s.timing())
+}
+
+// timing is the configured timing with the linger cut down to what this target needs: an
+// extra response comes right after the one before it, so a few times the usual exchange
+// time is enough to see it (never more than the configured linger, never under 20ms).
+//
+// The idle timeout is cut the same way (a response that usually takes 2ms is not waited for
+// a whole second): a case that looks like a stall or a hang is confirmed with the configured
+// timeouts before it counts.
+func (s *session) timing() Timing {
+	tm := s.opt.Timing
+	if l := time.Duration(s.lat.Load()); l > 0 {
+		tm.Linger = min(tm.Linger, max(20*time.Millisecond, 4*l+5*time.Millisecond))
+		tm.Idle = min(tm.Idle, max(300*time.Millisecond, 50*l))
+	}
+	return tm
+}
+
+func (s *session) exchangeTimed(ctx context.Context, raw []byte, writes []Write, fast bool, tm Timing) (Verdict, *Observation, *Expectation) {
+	e := Expect(raw, s.opt.Limits, s.opt.Deviations)
+	want := e.Want()
+	if fast {
+		if e.Settled() {
+			tm.Linger = 0
+		}
+		if want == 0 {
+			// Nothing is expected: listen briefly for an answer the reference would not send.
+			want, tm.Idle = 1, tm.Linger
+		}
+	} else {
+		want = 0
+	}
+	s.gate.RLock()
+	o := send(ctx, s.addr, raw, writes, want, tm)
+	s.gate.RUnlock()
+	if fast && tm.Linger == 0 || want > 0 && len(o.Answers) == want && e.Settled() {
+		if old := s.lat.Load(); old == 0 {
+			s.lat.Store(int64(o.Elapsed))
+		} else {
+			s.lat.Store((9*old + int64(o.Elapsed)) / 10)
+		}
+	}
+	v := Compare(e, o)
+	if v.Standalone >= 0 && ctx.Err() == nil {
+		v = s.standalone(ctx, raw[v.Standalone:], v)
+	}
+	if ctx.Err() != nil {
+		return agree(), o, e
+	}
+	if v.Class == Crash || v.Class == Hang || len(o.Answers) == 0 && (o.End == wire.EndReset || o.End == wire.EndClosed) {
+		if why := s.deadOrAlive(ctx); why != "" {
+			v = Verdict{Class: Crash, Kind: "died", Detail: why + " after this case", Standalone: -1}
+		} else if v.Class == Crash {
+			v = agree() // the refusal was passing: the server answers again
+		}
+	}
+	return v, o, e
+}
+
+// standalone resolves a rejection in a pipeline: the bytes from the rejected request on are
+// sent alone. If the target serves that request alone, the rejection came from bytes left
+// over in front of it (framing); otherwise it is the target's own strictness.
+func (s *session) standalone(ctx context.Context, rest []byte, v Verdict) Verdict {
+	e := Expect(rest, s.opt.Limits, s.opt.Deviations)
+	want := e.Want()
+	if want == 0 {
+		want = 1
+	}
+	s.gate.RLock()
+	o := send(ctx, s.addr, rest, nil, want, s.opt.Timing)
+	s.gate.RUnlock()
+	if len(e.In.Requests) > 0 && len(o.Answers) > 0 && o.Answers[0].Echo != nil && o.Answers[0].Echo.ID == reqID(&e.In.Requests[0]) {
+		v.Standalone, v.Otherwise = -1, nil
+		return v
+	}
+	if v.Otherwise != nil {
+		return *v.Otherwise
+	}
+	return agree()
+}
+
+// deadOrAlive checks that the server still answers; it restarts a harness server that died.
+// It returns why the server is considered crashed, or "".
+func (s *session) deadOrAlive(ctx context.Context) string {
+	raw := newRequest("GET", probes.Prefix+"echo", "HTTP/1.1", "liveness", roleMain).appendTo(nil)
+	alive := func() bool {
+		if s.opt.Instance != nil && !s.opt.Instance.Alive() {
+			return false
+		}
+		o := send(ctx, s.addr, raw, nil, 1, Timing{Idle: 5 * time.Second, Deadline: 8 * time.Second})
+		return len(o.Answers) > 0
+	}
+	// Twice: a server whose workers are all held by stalled connections answers late.
+	if alive() || ctx.Err() != nil || alive() || ctx.Err() != nil {
+		return "" // alive, or the session is ending: nothing to conclude
+	}
+	why := "the server stopped answering"
+	if s.opt.Instance != nil && !s.opt.Instance.Alive() {
+		why = "the server process died"
+	}
+	s.gate.Lock()
+	defer s.gate.Unlock()
+	if s.opt.Instance != nil {
+		if err := s.opt.Instance.Restart(context.WithoutCancel(ctx)); err != nil {
+			s.fatal(fmt.Errorf("fuzz: %s crashed and could not be restarted: %w", s.opt.Label, err))
+			return why
+		}
+		s.mu.Lock()
+		s.restarts++
+		s.mu.Unlock()
+		return why
+	}
+	// A target we cannot restart: wait a little for it to come back, else end the session.
+	for i := 0; i < 20; i++ {
+		time.Sleep(500 * time.Millisecond)
+		if ctx.Err() != nil {
+			return ""
+		}
+		if o := send(ctx, s.addr, raw, nil, 1, Timing{Idle: time.Second, Deadline: 2 * time.Second}); len(o.Answers) > 0 {
+			return why
+		}
+	}
+	s.fatal(fmt.Errorf("fuzz: %s stopped answering (a crash finding was recorded)", s.addr))
+	return why
+}
+
+func (s *session) fatal(err error) {
+	s.mu.Lock()
+	if s.dead == nil {
+		s.dead = err
+	}
+	s.mu.Unlock()
+	s.cancel()
+}
+
+func (s *session) runCase(ctx context.Context, n int64) {
+	c := s.gen.Case(n)
+	v, _, _ := s.exchange(ctx, c.Bytes, c.Writes, true)
+	if v.Class == "" {
+		return
+	}
+	// Confirm by sending it again: a verdict that does not come back is counted as flaky,
+	// not reported.
+	v2, _, _ := s.exchangeTimed(ctx, c.Bytes, c.Writes, true, s.opt.Timing)
+	if ctx.Err() != nil {
+		return
+	}
+	if v2.Core() != v.Core() && v.Class != Crash {
+		s.flaky.Add(1)
+		return
+	}
+	feats := append([]string(nil), c.Features...)
+	sort.Strings(feats)
+	preKey := v.Core() + "|" + c.Base + "|" + strings.Join(feats, ",")
+	s.mu.Lock()
+	seenPre := s.pre[preKey] || s.sigs[v.Core()] && coreIsSignature(v)
+	s.pre[preKey] = true
+	saturated := s.coreSeen[v.Core()] >= 40 && n%10 != 0
+	s.coreSeen[v.Core()]++
+	s.mu.Unlock()
+	if seenPre || saturated {
+		s.dups.Add(1)
+		return
+	}
+	mc, minimal, base := c, c.Features, c.Base
+	sig := v.Core()
+	if !coreIsSignature(v) {
+		mc, minimal, base = s.ablate(ctx, c, v)
+		if ctx.Err() != nil && v.Class != Crash {
+			return
+		}
+		sig += " | " + strings.Join(append([]string{base}, normalizeFeatures(minimal)...), " + ")
+	}
+	s.mu.Lock()
+	if s.sigs[sig] {
+		s.mu.Unlock()
+		s.dups.Add(1)
+		return
+	}
+	s.sigs[sig] = true
+	s.mu.Unlock()
+
+	f := &Finding{ID: findingID(v.Class, sig), Signature: sig, Class: v.Class, Kind: v.Kind, Rule: v.Rule, Detail: v.Detail,
+		Features: minimal, AllFeatures: c.Features, CaseBase: c.Base, Target: s.opt.Label, Seed: s.opt.Seed, Case: n,
+		FoundAt: time.Now(), Original: c.Bytes, Bytes: mc.Bytes, Writes: mc.Writes, Base: base}
+	if s.opt.Instance != nil {
+		f.Server, f.ServerVersion = s.opt.Instance.Server, s.opt.Instance.Version
+	}
+	s.record(ctx, f, v)
+	s.mu.Lock()
+	s.findings = append(s.findings, f)
+	s.byClass[f.Class]++
+	s.mu.Unlock()
+	s.report(f)
+
+	// Minimize the bytes (not a crash: each try would cost a restart; not a fragmented
+	// case: its writes are tied to the byte offsets) in the background, so fuzzing goes on.
+	if s.opt.MinimizeBudget < 0 || v.Class == Crash || len(mc.Writes) > 0 || ctx.Err() != nil {
+		return
+	}
+	select {
+	case s.minq <- minJob{f, v}:
+	default: // the queue is full: the finding stays as found
+	}
+}
+
+type minJob struct {
+	f *Finding
+	v Verdict
+}
+
+// minimizer shrinks queued findings one at a time and rewrites them. ctx ends it; a finding
+// cut short is written with the smallest bytes found so far.
+func (s *session) minimizer(ctx context.Context) {
+	for job := range s.minq {
+		if ctx.Err() != nil {
+			continue // drain: the findings are already written as found
+		}
+		s.minimizeOne(ctx, job.f, job.v)
+	}
+}
+
+func (s *session) minimizeOne(ctx context.Context, f *Finding, v Verdict) {
+	core := v.Core()
+	tm := s.timing()
+	switch v.Kind {
+	case "stalled", "no-response", "waits":
+		tm.Idle = s.opt.Timing.Idle // the verdict is about waiting: wait as long as configured
+	}
+	mctx, cancel := context.WithTimeout(ctx, minimizeTime)
+	defer cancel()
+	best, tries := minimize(mctx, f.Bytes, s.opt.MinimizeBudget, func(b []byte) bool {
+		w, _, _ := s.exchangeTimed(mctx, b, nil, true, tm)
+		return w.Core() == core && mctx.Err() == nil
+	})
+	s.mu.Lock()
+	f.MinimizeTries = tries
+	f.Minimized = tries < s.opt.MinimizeBudget && mctx.Err() == nil
+	if len(best) < len(f.Bytes) {
+		f.Bytes = best
+	}
+	s.mu.Unlock()
+	s.record(context.WithoutCancel(ctx), f, v)
+	s.report(f)
+}
+
+// ablate removes the case's features one at a time, keeping each removal that leaves the
+// verdict's core unchanged, then tries the same on a neutral base request. What remains is
+// what the finding needs: the normalised part of its signature.
+func (s *session) ablate(ctx context.Context, c *Case, v Verdict) (*Case, []string, string) {
+	cur := c
+	keep := make([]bool, len(c.Features))
+	for i := range keep {
+		keep[i] = true
+	}
+	if v.Class == Crash {
+		return c, c.Features, c.Base
+	}
+	for i := range keep {
+		if ctx.Err() != nil {
+			break
+		}
+		keep[i] = false
+		cand := s.gen.Rebuild(c, keep)
+		if w, _, _ := s.exchange(ctx, cand.Bytes, cand.Writes, true); w.Core() == v.Core() {
+			cur = cand
+			continue
+		}
+		keep[i] = true
+	}
+	var minimal []string
+	for i, k := range keep {
+		if k {
+			minimal = append(minimal, c.Features[i])
+		}
+	}
+	base := c.Base
+	if ctx.Err() == nil {
+		shape := s.gen.shapeOf(c.N)
+		neutral := s.gen.rebuildNeutral(c, keep, shape)
+		if w, _, _ := s.exchange(ctx, neutral.Bytes, neutral.Writes, true); w.Core() == v.Core() {
+			cur, base = neutral, neutral.Base
+		}
+	}
+	return cur, minimal, base
+}
+
+// minimizeTime bounds the minimization of one finding, whatever the budget.
+const minimizeTime = 15 * time.Second
+
+// coreIsSignature says the verdict's core alone tells the finding apart: the reference's
+// rule names the field a target is lenient about, and an injected header names itself.
+// Other findings are told apart by the generator features they need (ablation).
+func coreIsSignature(v Verdict) bool {
+	return v.Class == Leniency || v.Class == Crash || v.Class == Semantic && (v.Kind == "header-injected" || v.Kind == "garbage-response")
+}
+
+// normalizeFeatures drops numeric variants ("cl-offset:10" and "cl-offset:1" are one way to
+// get a finding) and sorts, for the signature.
+func normalizeFeatures(fs []string) []string {
+	out := make([]string, 0, len(fs))
+	for _, f := range fs {
+		if name, variant, ok := strings.Cut(f, ":"); ok {
+			if _, err := strconv.Atoi(variant); err == nil {
+				f = name
+			}
+		}
+		out = append(out, f)
+	}
+	sort.Strings(out)
+	return out
+}
+
+// record re-sends the finding's bytes once more, reading everything, so the written record
+// shows the target's whole answer, and writes the finding.
+func (s *session) record(ctx context.Context, f *Finding, v Verdict) {
+	tm := s.timing()
+	tm.Idle = min(tm.Idle, 500*time.Millisecond)
+	s.mu.Lock()
+	raw, writes := f.Bytes, f.Writes
+	s.mu.Unlock()
+	_, o, e := s.exchangeTimed(ctx, raw, writes, false, tm)
+	s.mu.Lock()
+	f.Reference = refView(e.In)
+	f.Observed = o
+	f.UpdatedAt = time.Now()
+	err := s.store.write(f)
+	s.mu.Unlock()
+	if err != nil {
+		s.fatal(err)
+	}
+	s.saveState(false)
+}
+
+func (s *session) report(f *Finding) {
+	if s.opt.OnFinding != nil {
+		s.opt.OnFinding(f)
+	}
+}
+
+// resumeAt is the lowest case not yet done: a resumed session starts there.
+func (s *session) resumeAt() int64 {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	next := s.next.Load()
+	if s.opt.Cases > 0 && next > s.first+s.opt.Cases {
+		next = s.first + s.opt.Cases
+	}
+	for n := range s.inflight {
+		if n < next {
+			next = n
+		}
+	}
+	return next
+}
+
+func (s *session) saveState(force bool) {
+	s.mu.Lock()
+	due := force || time.Since(s.lastState) > 5*time.Second
+	if due {
+		s.lastState = time.Now()
+	}
+	s.mu.Unlock()
+	if due {
+		if err := s.store.saveState(sessionState{Seed: s.opt.Seed, NextCase: s.resumeAt(), Target: s.opt.Label, UpdatedAt: time.Now()}); err != nil {
+			s.fatal(err)
+		}
+	}
+}
+
+func (s *session) summary(ctx context.Context) *Summary {
+	next := s.resumeAt()
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	end := s.stopped
+	if end.IsZero() {
+		end = time.Now()
+	}
+	sum := &Summary{Target: s.opt.Label, Seed: s.opt.Seed, FirstCase: s.first, Cases: s.cases.Load(), Elapsed: end.Sub(s.start),
+		Findings: append([]*Finding(nil), s.findings...), Known: s.known, ByClass: map[Class]int{}, Duplicates: s.dups.Load(),
+		Flaky: s.flaky.Load(), Restarts: s.restarts, Interrupted: ctx.Err() != nil}
+	for k, v := range s.byClass {
+		sum.ByClass[k] = v
+	}
+	sum.NextCase = next
+	return sum
+}
+
+// progressLoop prints the live progress: one line rewritten in place on a terminal, a line
+// every ProgressEvery otherwise.
+func (s *session) progressLoop(stop <-chan struct{}) {
+	if s.opt.Progress == nil {
+		<-stop
+		return
+	}
+	every := s.opt.ProgressEvery
+	if every <= 0 {
+		every = 10 * time.Second
+	}
+	if s.opt.TTY {
+		every = 250 * time.Millisecond
+	}
+	t := time.NewTicker(every)
+	defer t.Stop()
+	width := 0
+	for {
+		select {
+		case <-stop:
+			if s.opt.TTY && width > 0 {
+				fmt.Fprintf(s.opt.Progress, "\r%*s\r", width, "")
+			}
+			return
+		case <-t.C:
+		}
+		line := s.progressLine()
+		if s.opt.TTY {
+			pad := width - len(line)
+			width = len(line)
+			fmt.Fprintf(s.opt.Progress, "\r%s%*s", line, max(pad, 0), "")
+		} else {
+			fmt.Fprintln(s.opt.Progress, line)
+		}
+		s.saveState(false)
+	}
+}
+
+func (s *session) progressLine() string {
+	el := time.Since(s.start)
+	n := s.cases.Load()
+	rate := float64(n) / math.Max(el.Seconds(), 1e-3)
+	s.mu.Lock()
+	counts := classCounts(s.byClass)
+	total := len(s.findings)
+	s.mu.Unlock()
+	if counts == "" {
+		counts = " (none)"
+	}
+	return fmt.Sprintf("conform fuzz: %d cases, %.0f cases/s, findings %d%s, uptime %s", n, rate, total, counts, el.Round(time.Second))
+}

@@ -1,0 +1,233 @@
+package fuzz
+
+import (
+	"bytes"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/conform-wsgi/conform/reference"
+)
+
+// Finding is one deduplicated disagreement, as written to DIR/<ID>.json (the exact bytes are
+// in DIR/<ID>.http).
+type Finding struct {
+	ID        string `json:"id"`
+	Signature string `json:"signature"`
+	Class     Class  `json:"class"`
+	Kind      string `json:"kind"`
+	Rule      string `json:"rule,omitempty"`
+	Detail    string `json:"detail"`
+	// Features are the generator decisions the finding needs (after ablation); Base is the
+	// request it started from, "" when any request shows it.
+	Features    []string `json:"features"`
+	Base        string   `json:"base,omitempty"`
+	AllFeatures []string `json:"all_features"`
+	CaseBase    string   `json:"case_base"`
+
+	Target        string `json:"target"`
+	Server        string `json:"server,omitempty"`
+	ServerVersion string `json:"server_version,omitempty"`
+	Seed          uint64 `json:"seed"`
+	Case          int64  `json:"case"`
+
+	FoundAt   time.Time `json:"found_at"`
+	UpdatedAt time.Time `json:"updated_at"`
+	// Minimized says byte-level minimization ran to the end (not cut by the budget, a
+	// cancellation or a class that cannot be re-sent cheaply).
+	Minimized     bool    `json:"minimized"`
+	MinimizeTries int     `json:"minimize_tries"`
+	Original      []byte  `json:"original"`
+	Bytes         []byte  `json:"bytes"`
+	Writes        []Write `json:"writes,omitempty"`
+
+	Reference RefView      `json:"reference"`
+	Observed  *Observation `json:"observed"`
+}
+
+// RefView is the reference's interpretation, as written in a finding.
+type RefView struct {
+	Requests   []RefRequest          `json:"requests"`
+	Error      *reference.ParseError `json:"error,omitempty"`
+	Incomplete bool                  `json:"incomplete"`
+	Consumed   int                   `json:"consumed"`
+}
+
+// RefRequest is one request the reference sees.
+type RefRequest struct {
+	ID         string            `json:"id"`
+	Method     string            `json:"method"`
+	Target     string            `json:"target"`
+	Proto      string            `json:"proto"`
+	Header     []reference.Field `json:"header"`
+	Body       []byte            `json:"body"`
+	BodySHA256 string            `json:"body_sha256"`
+	Chunked    bool              `json:"chunked"`
+	Close      bool              `json:"close"`
+	Start      int               `json:"start"`
+	End        int               `json:"end"`
+}
+
+func refView(in reference.Interpretation) RefView {
+	rv := RefView{Error: in.Error, Incomplete: in.Incomplete, Consumed: in.Consumed}
+	for i := range in.Requests {
+		r := &in.Requests[i]
+		rv.Requests = append(rv.Requests, RefRequest{ID: reqID(r), Method: r.Method, Target: r.Target, Proto: r.Proto, Header: r.Header,
+			Body: r.Body, BodySHA256: sha(r.Body), Chunked: r.Chunked, Close: r.Close, Start: r.Start, End: r.End})
+	}
+	return rv
+}
+
+// findingID names a finding after its class and signature: stable across sessions, so a
+// resumed session recognises what it already wrote.
+func findingID(class Class, sig string) string {
+	h := sha256.Sum256([]byte(sig))
+	return string(class) + "-" + hex.EncodeToString(h[:6])
+}
+
+// store writes findings into a directory, each file atomically (a reader, or a session
+// interrupted mid-write, sees the old file or the new one, never a part).
+type store struct{ dir string }
+
+func (s *store) write(f *Finding) error {
+	if s.dir == "" {
+		return nil
+	}
+	if err := os.MkdirAll(s.dir, 0o755); err != nil {
+		return fmt.Errorf("findings directory: %w", err)
+	}
+	js, err := json.MarshalIndent(f, "", "  ")
+	if err != nil {
+		return fmt.Errorf("finding %s: %w", f.ID, err)
+	}
+	// The .http first: a .json always has its bytes beside it.
+	if err := writeFileAtomic(filepath.Join(s.dir, f.ID+".http"), func(w io.Writer) error {
+		_, err := w.Write(f.Bytes)
+		return err
+	}); err != nil {
+		return fmt.Errorf("write finding %s: %w", f.ID, err)
+	}
+	if err := writeFileAtomic(filepath.Join(s.dir, f.ID+".json"), func(w io.Writer) error {
+		_, err := w.Write(append(js, '\n'))
+		return err
+	}); err != nil {
+		return fmt.Errorf("write finding %s: %w", f.ID, err)
+	}
+	return nil
+}
+
+// sessionState is DIR/session.json: what --resume continues from.
+type sessionState struct {
+	Seed      uint64    `json:"seed"`
+	NextCase  int64     `json:"next_case"`
+	Target    string    `json:"target"`
+	UpdatedAt time.Time `json:"updated_at"`
+}
+
+const stateFile = "session.json"
+
+func (s *store) saveState(st sessionState) error {
+	if s.dir == "" {
+		return nil
+	}
+	if err := os.MkdirAll(s.dir, 0o755); err != nil {
+		return fmt.Errorf("findings directory: %w", err)
+	}
+	js, _ := json.MarshalIndent(st, "", "  ")
+	if err := writeFileAtomic(filepath.Join(s.dir, stateFile), func(w io.Writer) error {
+		_, err := w.Write(append(js, '\n'))
+		return err
+	}); err != nil {
+		return fmt.Errorf("write session state: %w", err)
+	}
+	return nil
+}
+
+// load reads the session state (nil when there is none) and every finding in the directory.
+func (s *store) load() (*sessionState, []*Finding, error) {
+	var st *sessionState
+	b, err := os.ReadFile(filepath.Join(s.dir, stateFile))
+	switch {
+	case err == nil:
+		st = &sessionState{}
+		if err := json.Unmarshal(b, st); err != nil {
+			return nil, nil, fmt.Errorf("%s: %w", filepath.Join(s.dir, stateFile), err)
+		}
+	case !errors.Is(err, fs.ErrNotExist):
+		return nil, nil, fmt.Errorf("read session state: %w", err)
+	}
+	names, err := filepath.Glob(filepath.Join(s.dir, "*.json"))
+	if err != nil {
+		return nil, nil, fmt.Errorf("list findings: %w", err)
+	}
+	sort.Strings(names)
+	var out []*Finding
+	for _, n := range names {
+		if filepath.Base(n) == stateFile || strings.HasPrefix(filepath.Base(n), ".") {
+			continue
+		}
+		f, err := ReadFinding(n)
+		if err != nil {
+			return nil, nil, err
+		}
+		out = append(out, f)
+	}
+	return st, out, nil
+}
+
+// ReadFinding reads DIR/<id>.json (or, given DIR/<id>.http, the .json beside it).
+func ReadFinding(path string) (*Finding, error) {
+	if strings.HasSuffix(path, ".http") {
+		path = strings.TrimSuffix(path, ".http") + ".json"
+	}
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("read finding: %w", err)
+	}
+	var f Finding
+	dec := json.NewDecoder(bytes.NewReader(b))
+	if err := dec.Decode(&f); err != nil {
+		return nil, fmt.Errorf("finding %s: %w", path, err)
+	}
+	return &f, nil
+}
+
+// writeFileAtomic writes path so that a reader sees the old content or the new one, never a
+// part: a temporary file in the same directory, fsynced, renamed over path. (The same as
+// reports.WriteFileAtomic; not imported, because go-fuzz-build cannot copy that package's
+// embedded templates.)
+func writeFileAtomic(path string, write func(io.Writer) error) (err error) {
+	f, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".tmp-*")
+	if err != nil {
+		return err
+	}
+	tmp := f.Name()
+	defer func() {
+		if err != nil {
+			f.Close()
+			os.Remove(tmp)
+		}
+	}()
+	if err = write(f); err != nil {
+		return err
+	}
+	if err = f.Chmod(0o644); err != nil {
+		return err
+	}
+	if err = f.Sync(); err != nil {
+		return err
+	}
+	if err = f.Close(); err != nil {
+		return err
+	}
+	return os.Rename(tmp, path)
+}
