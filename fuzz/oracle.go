@@ -402,7 +402,7 @@ func (e *Expectation) compareMeaning(i int, r *reference.Request, te *EchoView) 
 	for k := range te.Headers {
 		// Host may come from an absolute-form target's authority (RFC 9112 §3.2.2).
 		if !names[k] && k != "HTTP_CONTENT_LENGTH" && k != "HTTP_CONTENT_TYPE" && k != "HTTP_HOST" {
-			return v(Semantic, "header-injected", k, i, "request %d: the application saw %s=%q, a field the reference does not see", i+1, k, te.Headers[k])
+			return v(Semantic, "header-injected", k, i, "request %d: the application saw %q=%q, a field the reference does not see", i+1, k, te.Headers[k])
 		}
 	}
 	return agree()
@@ -434,7 +434,7 @@ func (e *Expectation) compareBeyond(i int, T []Answer) Verdict {
 		if w := e.overrun(i, t.Echo); w.Class != "" {
 			return w
 		}
-		lenient := v(Leniency, "accepted", pe.Rule, i, "the target served %s %s (application read %d body bytes %s); the reference answers %d: %s (%s)", t.Echo.Method, clip(t.Echo.Path, 60), t.Echo.BodyLen, quoteClip(t.Echo.Body), pe.Status, pe.Reason, pe.Rule)
+		lenient := v(Leniency, "accepted", pe.Rule, i, "the target served %q %q (application read %d body bytes %s); the reference answers %d: %s (%s)", t.Echo.Method, clip(t.Echo.Path, 60), t.Echo.BodyLen, quoteClip(t.Echo.Body), pe.Status, pe.Reason, pe.Rule)
 		if w := e.afterLenient(i, T, lenient); w.Class != "" {
 			return w
 		}
