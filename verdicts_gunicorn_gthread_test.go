@@ -35,10 +35,11 @@ var gunicornGthreadVerdicts = serverVerdicts{
 		"rfc9112/3.2/missing-host":       {spec.Fail, "gunicorn never requires Host: neither gunicorn/http/message.py:234-277 (Request.parse) nor wsgi.py:111-192 (create) checks that an HTTP/1.1 request has one"},
 
 		// framing
-		"rfc9112/6.1/unknown-transfer-coding":   {spec.Warn, "gunicorn/http/message.py:158-162 (Message.set_body_reader) raises UnsupportedTransferCoding (code 501, http/errors.py:67-70), but workers/base.py:208-215 (Worker.handle_error, called from gthread.py:297-298) does not list it, so it is answered 500 (base.py:249-254)"},
-		"rfc9112/6.3/content-length-plus":       {spec.Fail, "gunicorn/http/message.py:182-183 (Message.set_body_reader) parses Content-Length with int(), which reads '+5' as 5"},
-		"rfc9112/6.3/content-length-underscore": {spec.Fail, "gunicorn/http/message.py:182-183 (Message.set_body_reader) parses Content-Length with int(), which reads '1_0' as 10"},
-		"rfc9112/6.3/te-chunked-not-final":      {spec.Fail, "gunicorn/http/message.py:158-162 (Message.set_body_reader) raises UnsupportedTransferCoding (code 501, http/errors.py:67-70), but workers/base.py:208-215 (Worker.handle_error, called from gthread.py:297-298) does not list it, so it is answered 500 (base.py:249-254), not 400"},
-		"rfc9112/7.1/chunk-size-leading-space":  {spec.Warn, "gunicorn/http/body.py:88 (ChunkedReader.parse_chunk_size) strip()s the chunk-size before checking its digits, so ' 5' is read as 5"},
+		"rfc9112/6.1/unknown-transfer-coding":          {spec.Warn, "gunicorn/http/message.py:158-162 (Message.set_body_reader) raises UnsupportedTransferCoding (code 501, http/errors.py:67-70), but workers/base.py:208-215 (Worker.handle_error, called from gthread.py:297-298) does not list it, so it is answered 500 (base.py:249-254)"},
+		"rfc9112/6.3/content-length-plus":              {spec.Fail, "gunicorn/http/message.py:182-183 (Message.set_body_reader) parses Content-Length with int(), which reads '+5' as 5"},
+		"rfc9112/6.3/content-length-underscore":        {spec.Fail, "gunicorn/http/message.py:182-183 (Message.set_body_reader) parses Content-Length with int(), which reads '1_0' as 10"},
+		"rfc9112/6.3/te-chunked-not-final":             {spec.Fail, "gunicorn/http/message.py:158-162 (Message.set_body_reader) raises UnsupportedTransferCoding (code 501, http/errors.py:67-70), but workers/base.py:208-215 (Worker.handle_error, called from gthread.py:297-298) does not list it, so it is answered 500 (base.py:249-254), not 400"},
+		"rfc9112/7.1/chunk-size-leading-space":         {spec.Warn, "gunicorn/http/body.py:88 (ChunkedReader.parse_chunk_size) strip()s the chunk-size before checking its digits, so ' 5' is read as 5"},
+		"pep3333/response/short-content-length-closes": {spec.Warn, "gunicorn/http/wsgi.py:392-396 (Response.write) never compares the bytes sent with Content-Length and wsgi.py:217-218 keeps the connection alive, so it closes only when the keep-alive timeout (2s) reaps it"},
 	},
 }

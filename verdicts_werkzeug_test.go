@@ -12,7 +12,6 @@ var werkzeugVerdicts = serverVerdicts{
 	version: "2.2.2",
 	verdicts: map[string]expect{
 		// environ
-		"pep3333/environ/cgi-values-native-str":          {spec.Fail, "werkzeug/serving.py:197 (WSGIRequestHandler.make_environ) sets REMOTE_PORT to self.port_integer() (serving.py:396-397), the int port of client_address, not a str"},
 		"pep3333/environ/header-value-ows-trimmed":       {spec.Warn, "email/_policybase.py:309-311 (Compat32.header_source_parse, reached from http/server.py:342-343) only lstrip(' \\t')s a field value, and werkzeug/serving.py:203-210 (make_environ) copies it with its trailing ' \\t ' into HTTP_X_PADDED"},
 		"pep3333/environ/underscore-header-no-collision": {spec.Warn, "werkzeug/serving.py:203-210 (WSGIRequestHandler.make_environ) maps every name with upper().replace('-', '_') and comma-joins a key already set, so X_Conform_Auth is appended to HTTP_X_CONFORM_AUTH"},
 
@@ -46,6 +45,7 @@ var werkzeugVerdicts = serverVerdicts{
 		"rfc9112/5/invalid-field-name":        {spec.Warn, "email/feedparser.py:37 (headerRE) does not match a name holding \\x01, so feedparser.py:228-236 (FeedParser._parsegen) ends the header section at that line (http/client.py:234-236 parse_headers) and werkzeug serves the request without it"},
 
 		// framing
+		"rfc9112/6.1/te-and-content-length":            {spec.Fail, "werkzeug/serving.py:212-214 (make_environ) decodes the chunked body (DechunkedInput, wsgi.input_terminated) but serving.py:203-210 still copies Content-Length: 3 into CONTENT_LENGTH, so an app that honours it reads 'hel'; the connection itself is closed (serving.py:286-290)"},
 		"rfc9112/6.1/unknown-transfer-coding":          {spec.Warn, "werkzeug/serving.py:212 (make_environ) compares the whole Transfer-Encoding value with 'chunked'; any other value, 'x-conform, chunked' included, leaves the raw socket file as wsgi.input and the request is served"},
 		"rfc9112/6.3/content-length-conflict":          {spec.Fail, "werkzeug never frames the request body: serving.py:203-210 (make_environ) copies '5, 6' into CONTENT_LENGTH over the raw socket file (serving.py:180) and the request is served"},
 		"rfc9112/6.3/content-length-identical-list":    {spec.Fail, "werkzeug/serving.py:203-210 (make_environ) copies '5, 5' verbatim into CONTENT_LENGTH instead of the single value 5, so the app cannot frame the body"},

@@ -555,6 +555,12 @@ func responseCases() []judgeCase {
 			httpResp("200 OK", []string{"Content-Type: text/plain", "Content-Length: 5"}, "xxxxxxxxxxyyyyyyyy")+after, false), "Content-Length: 5 was declared"),
 
 		passes("pep3333/response/short-content-length-closes", "closed after 5 bytes", shortObs(httpResp("200 OK", []string{"Content-Type: text/plain", "Content-Length: 20"}, "xxxxx"), true), "closed the connection"),
+		// gunicorn gthread/gevent/eventlet: the 5 bytes at once, the close only when the
+		// 2s keep-alive timeout runs out.
+		fails("pep3333/response/short-content-length-closes", "closed by the keep-alive timeout (gunicorn)", func() *Observation {
+			c := replayTimed("request", script(shortReq, 1, false), true, part{httpResp("200 OK", []string{"Content-Type: text/plain", "Content-Length: 20"}, "xxxxx"), 5 * time.Millisecond}, part{"", 2005 * time.Millisecond})
+			return obs(c)
+		}, "closed it only 2s later"),
 		fails("pep3333/response/short-content-length-closes", "left waiting for 15 bytes", shortObs(httpResp("200 OK", []string{"Content-Type: text/plain", "Content-Length: 20"}, "xxxxx"), false), "kept the connection open", "idle-timeout"),
 
 		passes("rfc9110/9.3.2/head-no-content", "head only, next response intact", noBody(headReq, true, headOnly+after, false)),

@@ -460,13 +460,14 @@ func init() {
 
 var wsgiKeys = []string{"wsgi.version", "wsgi.url_scheme", "wsgi.input", "wsgi.errors", "wsgi.multithread", "wsgi.multiprocess", "wsgi.run_once"}
 
-// isCGIKey says whether an environ key is a CGI variable: the variables PEP 3333 names and
-// the HTTP_ family. Other upper-case keys may be OS environment variables, which the PEP
+// isCGIKey says whether an environ key is a CGI variable: the meta-variables of RFC 3875
+// §4.1 and the HTTP_ family. Extensions such as REMOTE_PORT or REQUEST_URI are not CGI
+// variables, so the PEP's str rule does not reach them. Other upper-case keys may be OS environment variables, which the PEP
 // allows and does not type.
 func isCGIKey(k string) bool {
 	switch k {
 	case "REQUEST_METHOD", "SCRIPT_NAME", "PATH_INFO", "QUERY_STRING", "CONTENT_TYPE", "CONTENT_LENGTH",
-		"SERVER_NAME", "SERVER_PORT", "SERVER_PROTOCOL", "REMOTE_ADDR", "REMOTE_HOST", "REMOTE_PORT", "REQUEST_URI", "GATEWAY_INTERFACE", "SERVER_SOFTWARE":
+		"SERVER_NAME", "SERVER_PORT", "SERVER_PROTOCOL", "REMOTE_ADDR", "REMOTE_HOST", "REMOTE_IDENT", "REMOTE_USER", "AUTH_TYPE", "PATH_TRANSLATED", "GATEWAY_INTERFACE", "SERVER_SOFTWARE":
 		return true
 	}
 	return strings.HasPrefix(k, "HTTP_")

@@ -111,7 +111,7 @@ func init() {
 		Ref:   pepContentLength, Level: Should, Area: "response",
 		Quote: "(Of course, if the application does not provide enough data to meet its stated Content-Length, the server should close the connection and log or otherwise report the error.)",
 		Observe: one(func(t *Target) wire.Script {
-			return wire.Script{Steps: []wire.Step{{Data: t.get(probes.Prefix + "content-length?declared=20&actual=5")}}, Responses: 1, Linger: 300 * time.Millisecond, IdleTimeout: 2 * time.Second}
+			return wire.Script{Steps: []wire.Step{{Data: t.get(probes.Prefix + "content-length?declared=20&actual=5")}}, Responses: 1, Linger: 300 * time.Millisecond, IdleTimeout: 4 * time.Second}
 		}),
 		Judge: func(o *Observation) Verdict {
 			x := o.Conns[0].Exchange
@@ -122,7 +122,12 @@ func init() {
 				}
 				return inconclusive("no response (%s)", o.ending(0))
 			}
+			// A close that comes only when the server's keep-alive timeout runs out is not
+			// the close the PEP asks for: the client waited all that time.
 			if r.Incomplete != "" && x.Closed() {
+				if late := x.EndAt - r.EndAt; late > time.Second {
+					return violates("Content-Length: 20 with only 5 bytes: the server kept the connection open and closed it only %v later (a keep-alive timeout), so the client waited for bytes that never came", late.Round(100*time.Millisecond))
+				}
 				return conforms("the server sent the 5 bytes and closed the connection")
 			}
 			return violates("Content-Length: 20 with only 5 bytes, and the server kept the connection open (%s): the client waits for 15 bytes that never come", x.End)

@@ -20,7 +20,10 @@ func init() {
 		Observe: one(func(t *Target) wire.Script {
 			req := append(t.get(probes.Prefix+"sleep?ms=200"), t.get("/second")...)
 			req = append(req, t.get("/third")...)
-			return wire.Script{Steps: []wire.Step{{Data: req}}, Responses: 3, Linger: 100 * time.Millisecond, IdleTimeout: 3 * time.Second}
+			// Wait longer than common keep-alive timeouts (gunicorn: 2s), so a server that
+			// strands pipelined requests until its reaper closes the connection is seen
+			// closing, not mistaken for one that keeps waiting.
+			return wire.Script{Steps: []wire.Step{{Data: req}}, Responses: 3, Linger: 100 * time.Millisecond, IdleTimeout: 5 * time.Second}
 		}),
 		Judge: func(o *Observation) Verdict {
 			x := o.Conns[0].Exchange

@@ -2,6 +2,7 @@ package spec
 
 import (
 	"fmt"
+	"time"
 
 	"github.com/conform-wsgi/conform/internal/wire"
 	"github.com/conform-wsgi/conform/probes"
@@ -44,6 +45,9 @@ func judgeChunkedBody(want string) func(o *Observation) Verdict {
 		term, _ := e.Env("wsgi.input_terminated")
 		if got == "" && cl == "" && term.Value != "True" {
 			return violates("the chunked body was not made readable: no CONTENT_LENGTH and no wsgi.input_terminated, so the app cannot know there is a body (and its bytes may be left on the connection)").with("CONTENT_LENGTH", "wsgi.input_terminated")
+		}
+		if e.Input.Error != "" {
+			return violates("the app read %s and then wsgi.input raised %s; the chunked body decodes to %s", quoteBytes(clipStr(got, 80)), e.Input.Error, quoteBytes(want)).with("CONTENT_LENGTH", "wsgi.input_terminated")
 		}
 		return violates("the app read %s; the chunked body decodes to %s", quoteBytes(clipStr(got, 80)), quoteBytes(want)).with("CONTENT_LENGTH", "wsgi.input_terminated")
 	}
@@ -100,8 +104,10 @@ func init() {
 		Ref:   Ref{"RFC 9112", "7.1"}, Level: Must, Area: "framing",
 		Requires: []string{chunkedRequires},
 		Quote:    "The chunked transfer coding is complete when a chunk with a chunk-size of zero is received, possibly followed by a trailer section, and finally terminated by an empty line.",
-		Observe: pipeline(2, func(t *Target) []byte {
-			return append(chunkedPost("chunked", "5\r\nhello\r\n0\r\nX-Trailer: t\r\nX-Other: u\r\n\r\n")(t), t.get("/after-trailers")...)
+		Observe: one(func(t *Target) wire.Script {
+			req := append(chunkedPost("chunked", "5\r\nhello\r\n0\r\nX-Trailer: t\r\nX-Other: u\r\n\r\n")(t), t.get("/after-trailers")...)
+			// As for pipelining: outlast keep-alive reapers.
+			return wire.Script{Steps: []wire.Step{{Data: req}}, Responses: 2, Linger: 150 * time.Millisecond, IdleTimeout: 5 * time.Second}
 		}),
 		Judge: func(o *Observation) Verdict {
 			if v := judgeChunkedBody("hello")(o); v.Outcome != Conforms {
