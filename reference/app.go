@@ -242,21 +242,24 @@ func (r *probeRequest) document(result map[string]any) probes.Echo {
 		result = map[string]any{}
 	}
 	id, _ := x.env.text("HTTP_X_CONFORM_ID")
-	_, hasInput := x.env.m["wsgi.input"]
 	_, hasErrors := x.env.m["wsgi.errors"]
+	pid := os.Getpid()
+	if x.dev.DenyMultiprocess && x.c.id%2 == 0 {
+		pid++ // the emulated second worker process serves every other connection
+	}
 	return probes.Echo{
 		Probe:    "conform-probe",
 		Version:  probes.Version,
 		Python:   "conform-reference (" + runtime.Version() + ")",
 		ID:       id,
 		Scenario: r.scenario,
-		PID:      os.Getpid(),
-		Thread:   x.c.id,
+		PID:      pid,
+		Thread:   x.thread,
 		TStart:   unixSeconds(x.tStart),
 		Environ:  x.env.echo(),
 		Input:    r.input,
-		InputMethods: map[string]bool{"read": hasInput, "readline": hasInput && !x.dev.InputNoReadline,
-			"readlines": hasInput, "__iter__": hasInput},
+		InputMethods: map[string]bool{"read": x.inputHas("read"), "readline": x.inputHas("readline"),
+			"readlines": x.inputHas("readlines"), "__iter__": x.inputHas("__iter__")},
 		ErrorsMethods: map[string]bool{"write": hasErrors, "writelines": hasErrors, "flush": hasErrors},
 		Result:        result,
 		TEnd:          unixSeconds(time.Now()),
@@ -743,6 +746,9 @@ func (r *probeRequest) fileWrapper() (*appIter, error) {
 	if !wrapper {
 		return listIter(data), nil
 	}
+	if r.x.dev.TranslateNewlines {
+		data = universalNewlines(data)
+	}
 	// wsgi.file_wrapper(filelike, 8192): blocks read from the file; close() closes it.
 	return generator(func(i int) ([]byte, error) {
 		off := i * 8192
@@ -751,4 +757,11 @@ func (r *probeRequest) fileWrapper() (*appIter, error) {
 		}
 		return data[off:min(off+8192, len(data))], nil
 	}), nil
+}
+
+// universalNewlines is what reading a file in text mode with universal newlines does to its
+// bytes: CRLF and CR become LF (Deviations.TranslateNewlines).
+func universalNewlines(b []byte) []byte {
+	b = bytes.ReplaceAll(b, []byte("\r\n"), []byte("\n"))
+	return bytes.ReplaceAll(b, []byte("\r"), []byte("\n"))
 }

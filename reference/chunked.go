@@ -1,5 +1,7 @@
 package reference
 
+import "bytes"
+
 // The chunked transfer coding, RFC 9112 §7.1:
 //
 //	chunked-body   = *chunk last-chunk trailer-section CRLF
@@ -55,6 +57,15 @@ func (p *parser) stepChunkSize() step {
 
 // chunkSizeLine parses chunk-size [ chunk-ext ] (the line without its CRLF).
 func (p *parser) chunkSizeLine(line []byte, at int) (uint64, *ParseError) {
+	if p.dev.ChunkSizePythonInt {
+		// int(line.split(b";", 1)[0], 16); the extensions are ignored unread.
+		size, _, _ := bytes.Cut(line, []byte(";"))
+		n, neg, big, ok := pyInt(size, 16)
+		if !ok || neg || big {
+			return 0, p.perr(400, at, "rfc9112/7.1 chunk-size = 1*HEXDIG", "chunk-size is not hexadecimal")
+		}
+		return n, nil
+	}
 	c := cursor{b: line}
 	if p.dev.AcceptChunkSizePrefix {
 		c.ows()
@@ -83,6 +94,9 @@ func (p *parser) chunkSizeLine(line []byte, at int) (uint64, *ParseError) {
 	if digits == 0 {
 		return 0, p.perr(400, at, "rfc9112/7.1 chunk-size = 1*HEXDIG", "chunk-size is not hexadecimal")
 	}
+	if p.dev.ChunkSizeHexPrefix {
+		return size, nil // whatever follows the hex digits is ignored
+	}
 	if p.dev.AcceptChunkSizePrefix {
 		if c.ows(); c.done() {
 			return size, nil
@@ -92,7 +106,9 @@ func (p *parser) chunkSizeLine(line []byte, at int) (uint64, *ParseError) {
 	// chunk-ext-name = token, chunk-ext-val = token / quoted-string. "A recipient MUST ignore
 	// unrecognized chunk extensions": they are checked for syntax and dropped.
 	for !c.done() {
-		c.ows()
+		if c.ows() && p.dev.RejectChunkExtensionBWS {
+			return 0, p.perr(400, at+c.i, "deviation RejectChunkExtensionBWS", "whitespace before a chunk extension")
+		}
 		if c.peek() != ';' {
 			return 0, p.perr(400, at+c.i, "rfc9112/7.1.1 chunk-ext syntax", "unexpected bytes after chunk-size")
 		}

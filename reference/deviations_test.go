@@ -7,10 +7,13 @@ import (
 	"net/http"
 	"path/filepath"
 	"reflect"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/conform-wsgi/conform/probes"
 )
 
 // Every parsing deviation must change what InterpretWith sees for some input that the
@@ -59,6 +62,33 @@ func TestParserDeviations(t *testing.T) {
 		{"RejectAbsoluteForm", "GET http://a/ HTTP/1.1\r\nHost: a\r\n\r\n", served(1), rejected(400)},
 		{"IgnoreConnectionClose", "GET / HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n" + get, served(1), served(2)},
 		{"KeepAliveHTTP10", "GET / HTTP/1.0\r\n\r\n" + get, served(1), served(2)},
+		{"KeepTrailingWhitespace", get[:len(get)-2] + "X: \t v \t\r\n\r\n",
+			func(in Interpretation) bool { v, _ := in.Requests[0].Get("X"); return v == "v" },
+			func(in Interpretation) bool { v, _ := in.Requests[0].Get("X"); return v == "v \t" }},
+		{"AcceptWhitespacePrecededLine", "GET / HTTP/1.1\r\n X-S: yes\r\nHost: a\r\n\r\n", rejected(400),
+			func(in Interpretation) bool { v, _ := in.Requests[0].Get("X-S"); return served(1)(in) && v == "yes" }},
+		{"AcceptInvalidHost", "GET / HTTP/1.1\r\nHost: bad host/path\r\n\r\n", rejected(400), served(1)},
+		{"LenientRequestLine", "GET  /a b\tc  HTTP/1.1\r\nHost: a\r\n\r\n", rejected(400),
+			func(in Interpretation) bool { return served(1)(in) && in.Requests[0].Target == "/a%20b%20c" }},
+		{"ContentLengthWraps", post + "Content-Length: 18446744073709551618\r\n\r\nab", rejected(413),
+			func(in Interpretation) bool { return served(1)(in) && string(in.Requests[0].Body) == "ab" }},
+		{"ContentLengthDigitPrefix", post + "Content-Length: 2a\r\n\r\nab", rejected(400),
+			func(in Interpretation) bool { return served(1)(in) && string(in.Requests[0].Body) == "ab" }},
+		{"ContentLengthPythonInt", post + "Content-Length: 1_0\r\n\r\n0123456789", rejected(400),
+			func(in Interpretation) bool { return served(1)(in) && string(in.Requests[0].Body) == "0123456789" }},
+		{"CaseSensitiveCodings", post + "Transfer-Encoding: CHUNKED\r\n\r\n1\r\nx\r\n0\r\n\r\n",
+			func(in Interpretation) bool { return served(1)(in) && string(in.Requests[0].Body) == "x" }, rejected(400)},
+		{"ChunkSizeHexPrefix", te + "2g\r\nab\r\n0\r\n\r\n", rejected(400),
+			func(in Interpretation) bool { return served(1)(in) && string(in.Requests[0].Body) == "ab" }},
+		{"ChunkSizePythonInt", te + " 0x_1_0 ;x\r\n0123456789abcdef\r\n0\r\n\r\n", rejected(400),
+			func(in Interpretation) bool {
+				return served(1)(in) && string(in.Requests[0].Body) == "0123456789abcdef"
+			}},
+		{"RejectChunkExtensionBWS", te + "2 ;x=y\r\nab\r\n0\r\n\r\n",
+			func(in Interpretation) bool { return served(1)(in) && string(in.Requests[0].Body) == "ab" }, rejected(400)},
+		{"RejectExpect", post + "Expect: 100-continue\r\nContent-Length: 1\r\n\r\nx", served(1), rejected(417)},
+		{"CloseAfterEachResponse", get + get, served(2),
+			func(in Interpretation) bool { return served(1)(in) && in.Requests[0].Close }},
 	}
 	seen := map[string]bool{}
 	for _, c := range cases {
@@ -83,7 +113,10 @@ func TestParserDeviations(t *testing.T) {
 		"AcceptNUL", "PreferContentLength", "AcceptSignedContentLength", "AcceptInvalidContentLengthList", "AcceptChunkSizePrefix",
 		"ChunkSizeOverflowWraps", "IgnoreChunkCRLF", "RejectChunkExtensions", "MishandleTrailers", "AcceptTENotFinalChunked",
 		"NoChunkedSupport", "AcceptMissingHost", "AcceptDuplicateHost", "KeepHeaderWhitespace", "RejectAbsoluteForm",
-		"IgnoreConnectionClose", "KeepAliveHTTP10"} {
+		"IgnoreConnectionClose", "KeepAliveHTTP10", "KeepTrailingWhitespace", "AcceptWhitespacePrecededLine",
+		"AcceptInvalidHost", "LenientRequestLine", "ContentLengthWraps", "ContentLengthDigitPrefix", "ContentLengthPythonInt",
+		"CaseSensitiveCodings", "ChunkSizeHexPrefix", "ChunkSizePythonInt", "RejectChunkExtensionBWS", "RejectExpect",
+		"CloseAfterEachResponse"} {
 		if !seen[name] {
 			t.Errorf("%s not tested", name)
 		}
@@ -170,6 +203,25 @@ func TestEnvironDeviations(t *testing.T) {
 		}
 	}
 	req := getReq("/caf%C3%A9%E2%98%83?x=%20y", "X_Under: u\r\nX-Dup: a\r\nX-Dup: b\r\nContent-Type: t/p\r\n")
+	post := func(mode, body string) string {
+		return "POST /?read=" + mode + " HTTP/1.1\r\nHost: a\r\nContent-Length: " + strconv.Itoa(len(body)) + "\r\n\r\n" + body
+	}
+	inputBody := func(body, errText string) check {
+		return func(t *testing.T, res *resp) {
+			t.Helper()
+			if in := res.echo(t).Input; string(in.Body()) != body || in.Error != errText {
+				t.Errorf("input %q, error %q; want %q, %q", in.Body(), in.Error, body, errText)
+			}
+		}
+	}
+	inputMethod := func(method, errText string, has bool) check {
+		return func(t *testing.T, res *resp) {
+			t.Helper()
+			if e := res.echo(t); e.Input.Error != errText || e.InputMethods[method] != has {
+				t.Errorf("input error %q, has %s %v; want %q, %v", e.Input.Error, method, e.InputMethods[method], errText, has)
+			}
+		}
+	}
 	cases := []struct {
 		dev, value string
 		raw        string
@@ -240,6 +292,33 @@ func TestEnvironDeviations(t *testing.T) {
 					t.Error(e.Input)
 				}
 			}},
+		{"UnknownMethodAsGET", "", "PROPFIND / HTTP/1.1\r\nHost: a\r\n\r\n", env("REQUEST_METHOD", "str", "PROPFIND"), env("REQUEST_METHOD", "str", "GET")},
+		{"HeaderValuesUTF8", "", getReq("/", "X-Utf8: caf\xc3\xa9\r\n"), env("HTTP_X_UTF8", "str", latin1("caf\xc3\xa9")), env("HTTP_X_UTF8", "str", "café")},
+		{"AddDefaultHeaders", "", req, env("HTTP_ACCEPT", "", ""), env("HTTP_ACCEPT", "str", "*/*")},
+		{"ContentLengthListVerbatim", "", "POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 1, 1\r\n\r\nx", env("CONTENT_LENGTH", "str", "1"), env("CONTENT_LENGTH", "str", "1, 1")},
+		{"WrongURLScheme", "", req, env("wsgi.url_scheme", "str", "http"), env("wsgi.url_scheme", "str", "https")},
+		{"ScriptNameSlash", "", req, func(t *testing.T, res *resp) {
+			if v := envStr(t, res.echo(t), "SCRIPT_NAME"); v != "" {
+				t.Errorf("SCRIPT_NAME %q", v)
+			}
+		}, env("SCRIPT_NAME", "str", "/")},
+		{"InputTextMode", "", post("read", "a\r\nb"), inputBody("a\r\nb", ""), inputBody("a\nb", "")},
+		{"ReadRequiresSize", "", post("read", "abc"), inputBody("abc", ""), inputBody("", "TypeError: read() missing 1 required positional argument: 'size'")},
+		{"ReadIgnoresSize", "", post("readn:1", "abc"),
+			func(t *testing.T, res *resp) {
+				if in := res.echo(t).Input; len(in.Calls) != 3 || in.Calls[0].Got != 1 {
+					t.Errorf("calls %+v", in.Calls)
+				}
+			},
+			func(t *testing.T, res *resp) {
+				if in := res.echo(t).Input; len(in.Calls) != 1 || in.Calls[0].Got != 3 {
+					t.Errorf("calls %+v", in.Calls)
+				}
+			}},
+		{"InputNoReadlines", "", post("readlines", "a\nb"), inputMethod("readlines", "", true),
+			inputMethod("readlines", "AttributeError: 'ReferenceInput' object has no attribute 'readlines'", false)},
+		{"InputNotIterable", "", post("iter", "a\nb"), inputMethod("__iter__", "", true),
+			inputMethod("__iter__", "TypeError: 'ReferenceInput' object is not iterable", false)},
 		{"ErrorsStreamRejectsUnicode", "", getReq("/__conform__/errors"),
 			func(t *testing.T, res *resp) {
 				if res.echo(t).ResultString("write") != "ok" {
@@ -288,6 +367,14 @@ func TestResponseDeviations(t *testing.T) {
 		}
 	}
 	sc := func(s string, extra ...string) string { return getReq("/__conform__/"+s, extra...) }
+	before := func(first, second string) check {
+		return func(t *testing.T, out string) {
+			t.Helper()
+			if i, j := strings.Index(out, first), strings.Index(out, second); i < 0 || j < 0 || i > j {
+				t.Errorf("want %q before %q: %q", first, second, trunc(out))
+			}
+		}
+	}
 	cases := []struct {
 		dev, raw          string
 		conform, deviated check
@@ -308,6 +395,16 @@ func TestResponseDeviations(t *testing.T) {
 		{"IgnoreConnectionClose", getReq("/__conform__/status?code=200", "Connection: close\r\n") + getReq("/__conform__/status?code=201"), lacks("201 Created"), all(lacks("Connection: close"), has("201 Created"))},
 		{"KeepAliveHTTP10", "GET /__conform__/status?code=200 HTTP/1.0\r\n\r\n" + getReq("/__conform__/status?code=201"), lacks("201 Created"), has("201 Created")},
 		{"NoExpectContinue", "POST / HTTP/1.1\r\nHost: a\r\nExpect: 100-continue\r\nContent-Length: 1\r\n\r\n", has("100 Continue"), lacks("100 Continue")},
+		{"ExcInfoAfterHeadersRaisesOther", sc("exc-info-after-headers"), has("raised ValueError same=True"), has("raised OSError same=False")},
+		{"RequireEarlyStartResponse", sc("lazy-start"), all(has("HTTP/1.1 200 OK"), has("lazy-start\n")), all(has("HTTP/1.1 500"), lacks("lazy-start\n"))},
+		{"BodyOn304", sc("status?code=304&body=abc"), lacks("abc"), has("abc")},
+		{"UndelimitedBody", sc("no-content-length"), has("Transfer-Encoding: chunked"),
+			all(has("\r\n\r\nblock-0\nblock-1\n"), lacks("Transfer-Encoding"), lacks("Content-Length"), lacks("Connection: close"))},
+		{"TranslateNewlines", sc("file-wrapper?size=16"), has("\x0b\x0c\r\x0e"), all(has("\x0b\x0c\n\x0e"), lacks("\x0c\r"))},
+		{"SilentClose", sc("status?code=200") + sc("status?code=201"), has("201 Created"), all(lacks("201 Created"), lacks("Connection: close"))},
+		{"PipelineOutOfOrder", sc("sleep?ms=250") + sc("status?code=201"), before(`"slept_ms"`, "201 Created"), before("201 Created", `"slept_ms"`)},
+		// A held response still goes out when a later pipelined request is rejected.
+		{"PipelineOutOfOrder", sc("status?code=201") + "BAD\r\n\r\n", before("201 Created", "400 Bad Request"), before("201 Created", "400 Bad Request")},
 	}
 	for _, c := range cases {
 		t.Run(c.dev, func(t *testing.T) {
@@ -396,6 +493,8 @@ func TestDeviationSerialise(t *testing.T) {
 		r := startServer(t, opt)
 		start := time.Now()
 		var wg sync.WaitGroup
+		var mu sync.Mutex
+		threads := map[int64]bool{}
 		for i := 0; i < 3; i++ {
 			wg.Add(1)
 			go func() {
@@ -407,12 +506,103 @@ func TestDeviationSerialise(t *testing.T) {
 				}
 				defer nc.Close()
 				io.WriteString(nc, getReq("/__conform__/sleep?ms=200"))
-				http.ReadResponse(bufio.NewReader(nc), nil)
+				res, err := http.ReadResponse(bufio.NewReader(nc), nil)
+				if err != nil {
+					t.Error(err)
+					return
+				}
+				b, _ := io.ReadAll(res.Body)
+				if e, err := probes.Decode(b); err == nil {
+					mu.Lock()
+					threads[e.Thread] = true
+					mu.Unlock()
+				}
 			}()
 		}
 		wg.Wait()
 		if serial := time.Since(start) >= 550*time.Millisecond; serial != dev {
 			t.Errorf("Serialise=%v: 3 sleeps of 200ms took %v", dev, time.Since(start))
+		}
+		// A serialising server runs every request on its one thread.
+		if one := len(threads) == 1; one != dev {
+			t.Errorf("Serialise=%v: threads %v", dev, threads)
+		}
+	}
+}
+
+func TestDeviationDenyMultiprocess(t *testing.T) {
+	for _, dev := range []bool{false, true} {
+		opt := Options{}
+		opt.Deviations.DenyMultiprocess = dev
+		r := startServer(t, opt)
+		pids := map[int]bool{}
+		for i := 0; i < 2; i++ { // two connections
+			e := roundTrip(t, r, getReq("/")).echo(t)
+			pids[e.PID] = true
+			if v, _ := e.Env("wsgi.multiprocess"); v.Value != "False" {
+				t.Errorf("wsgi.multiprocess %+v", v)
+			}
+		}
+		if two := len(pids) == 2; two != dev {
+			t.Errorf("DenyMultiprocess=%v: pids %v", dev, pids)
+		}
+	}
+}
+
+func TestDeviationSingleConnection(t *testing.T) {
+	for _, dev := range []bool{false, true} {
+		opt := Options{}
+		opt.Deviations.SingleConnection = dev
+		r := startServer(t, opt)
+		slow := dial(t, r)
+		slow.send("GET / HTTP/1.1\r\n") // stalls in its header section
+		time.Sleep(100 * time.Millisecond)
+		other := dial(t, r)
+		other.send(getReq("/", "Connection: close\r\n"))
+		other.nc.SetReadDeadline(time.Now().Add(400 * time.Millisecond))
+		_, err := other.br.Peek(1)
+		if blocked := err != nil; blocked != dev {
+			t.Errorf("SingleConnection=%v: other client blocked %v (%v)", dev, blocked, err)
+		}
+		slow.send("Host: a\r\nConnection: close\r\n\r\n")
+		slow.read("GET")
+		other.nc.SetReadDeadline(time.Now().Add(5 * time.Second))
+		if res := other.read("GET"); res.StatusCode != 200 {
+			t.Errorf("other client: %d", res.StatusCode)
+		}
+	}
+}
+
+// pyInt is Python's int(s, base), which ContentLengthPythonInt and ChunkSizePythonInt use.
+func TestPyInt(t *testing.T) {
+	for _, c := range []struct {
+		s        string
+		base     int
+		v        uint64
+		neg, big bool
+		ok       bool
+	}{
+		{"10", 10, 10, false, false, true},
+		{" 1_0\t", 10, 10, false, false, true},
+		{"+5", 10, 5, false, false, true},
+		{"-1", 10, 1, true, false, true},
+		{"007", 10, 7, false, false, true},
+		{"18446744073709551616", 10, 0, false, true, true},
+		{"0x_1_f", 16, 31, false, false, true},
+		{"FF", 16, 255, false, false, true},
+		{"", 10, 0, false, false, false},
+		{"_1", 10, 0, false, false, false},
+		{"1_", 10, 0, false, false, false},
+		{"1__0", 10, 0, false, false, false},
+		{"5a", 10, 0, false, false, false},
+		{"0x", 16, 0, false, false, false},
+		{"0x5", 10, 0, false, false, false},
+		{"+-5", 10, 0, false, false, false},
+		{"1 0", 10, 0, false, false, false},
+	} {
+		v, neg, big, ok := pyInt([]byte(c.s), c.base)
+		if ok != c.ok || ok && (v != c.v && !big || neg != c.neg || big != c.big) {
+			t.Errorf("pyInt(%q, %d) = %d, %v, %v, %v", c.s, c.base, v, neg, big, ok)
 		}
 	}
 }

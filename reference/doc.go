@@ -14,7 +14,8 @@
 //     emulated PEP 3333 gateway (gateway.go, app.go).
 //
 // Deviations are deliberate, named bugs for mutation-testing the check catalog; the zero
-// value is conforming.
+// value is conforming. The mutation table (mutation_test.go) asserts, for every deviation,
+// exactly which checks it makes fail, and that every check is made to fail by some deviation.
 //
 // # Choices where the RFCs allow several
 //

@@ -205,10 +205,18 @@ func buildEnviron(r *Request, ci connInfo, dev *Deviations, multithread bool) *e
 	e := &environ{m: make(map[string]pyValue, 32)}
 	path, query, authority, absolute := splitTarget(r)
 
-	e.set("REQUEST_METHOD", pyStr(r.Method))
+	if dev.UnknownMethodAsGET && !knownMethods[r.Method] {
+		e.set("REQUEST_METHOD", pyStr("GET"))
+	} else {
+		e.set("REQUEST_METHOD", pyStr(r.Method))
+	}
 	// The reference hosts the application at the root: SCRIPT_NAME is empty and PATH_INFO is
 	// the whole path.
-	e.set("SCRIPT_NAME", pyStr(""))
+	if dev.ScriptNameSlash {
+		e.set("SCRIPT_NAME", pyStr("/"))
+	} else {
+		e.set("SCRIPT_NAME", pyStr(""))
+	}
 	pathBytes := percentDecode(path)
 	switch {
 	case absolute && dev.AbsoluteFormRaw:
@@ -229,9 +237,13 @@ func buildEnviron(r *Request, ci connInfo, dev *Deviations, multithread bool) *e
 	if v, ok := r.Get("Content-Type"); ok {
 		e.set("CONTENT_TYPE", pyStr(latin1(v)))
 	}
-	if _, ok := r.Get("Content-Length"); ok && r.ContentLength >= 0 {
+	if received, ok := r.Get("Content-Length"); ok && r.ContentLength >= 0 {
 		// The framing value (a list of identical values "5, 5" becomes "5").
-		e.set("CONTENT_LENGTH", pyStr(strconv.FormatInt(r.ContentLength, 10)))
+		if dev.ContentLengthListVerbatim {
+			e.set("CONTENT_LENGTH", pyStr(latin1(received)))
+		} else {
+			e.set("CONTENT_LENGTH", pyStr(strconv.FormatInt(r.ContentLength, 10)))
+		}
 	}
 	e.set("SERVER_NAME", pyStr(ci.serverName))
 	if dev.EmptyServerPort {
@@ -269,6 +281,9 @@ func buildEnviron(r *Request, ci connInfo, dev *Deviations, multithread bool) *e
 			continue
 		}
 		v := latin1(f.Value)
+		if dev.HeaderValuesUTF8 {
+			v = strings.ToValidUTF8(f.Value, "\uFFFD")
+		}
 		if seen[key] && !dev.RepeatedHeaderKeepLast {
 			old := e.m[key]
 			v = old.str + "," + v
@@ -279,13 +294,21 @@ func buildEnviron(r *Request, ci connInfo, dev *Deviations, multithread bool) *e
 	if absolute {
 		e.set("HTTP_HOST", pyStr(authority))
 	}
+	if _, ok := e.m["HTTP_ACCEPT"]; !ok && dev.AddDefaultHeaders {
+		e.set("HTTP_ACCEPT", pyStr("*/*"))
+	}
 
 	if dev.WSGIVersionList {
 		e.set("wsgi.version", pyObj("list", "[1, 0]"))
 	} else {
 		e.set("wsgi.version", pyObj("tuple", "(1, 0)"))
 	}
-	e.set("wsgi.url_scheme", pyStr("http"))
+	// The reference listens on plain TCP only.
+	if dev.WrongURLScheme {
+		e.set("wsgi.url_scheme", pyStr("https"))
+	} else {
+		e.set("wsgi.url_scheme", pyStr("http"))
+	}
 	e.set("wsgi.input", pyObj("ReferenceInput", "<ReferenceInput object>"))
 	e.set("wsgi.errors", pyObj("ReferenceErrors", "<ReferenceErrors object>"))
 	flag := func(b bool) pyValue {
@@ -324,6 +347,13 @@ func buildEnviron(r *Request, ci connInfo, dev *Deviations, multithread bool) *e
 		delete(e.m, k)
 	}
 	return e
+}
+
+// knownMethods are the methods of RFC 9110 §9 and PATCH (RFC 5789), for
+// Deviations.UnknownMethodAsGET.
+var knownMethods = map[string]bool{
+	"GET": true, "HEAD": true, "POST": true, "PUT": true, "DELETE": true, "CONNECT": true,
+	"OPTIONS": true, "TRACE": true, "PATCH": true,
 }
 
 // cgiName maps a field name to its CGI form: ASCII letters upper-cased, "-" -> "_", other

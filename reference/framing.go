@@ -44,7 +44,7 @@ func (p *parser) decideFraming(at int) *ParseError {
 		return p.perr(400, at, "rfc9112/3.2 more than one Host", "more than one Host field line")
 	}
 	for _, h := range hosts {
-		if !validHost(h) {
+		if !validHost(h) && !p.dev.AcceptInvalidHost {
 			return p.perr(400, at, "rfc9112/3.2 invalid Host", "Host is not uri-host [\":\" port]")
 		}
 	}
@@ -65,7 +65,7 @@ func (p *parser) decideFraming(at int) *ParseError {
 			}
 		}
 	}
-	r.Close = closeOpt || !is11 && !keepAlive && !p.dev.KeepAliveHTTP10
+	r.Close = closeOpt || !is11 && !keepAlive && !p.dev.KeepAliveHTTP10 || p.dev.CloseAfterEachResponse
 	// RFC 9110 §9.3.6: after a 2xx answer to CONNECT the connection becomes a tunnel; the
 	// reference (an origin server) closes instead of tunnelling.
 	if r.Method == "CONNECT" {
@@ -82,6 +82,9 @@ func (p *parser) decideFraming(at int) *ParseError {
 				}
 			}
 		}
+	}
+	if r.ExpectContinue && p.dev.RejectExpect {
+		return p.perr(417, at, "deviation RejectExpect", "100-continue expectation refused")
 	}
 
 	if len(te) > 0 && !p.dev.NoChunkedSupport {
@@ -130,6 +133,9 @@ func (p *parser) transferEncoding(values [][]byte, at int) *ParseError {
 				return p.perr(400, at, "rfc9112/6.1 Transfer-Encoding syntax", "Transfer-Encoding member is not a transfer-coding")
 			}
 			lname := lowerASCII(name) // RFC 9112 §7: "All transfer-coding names are case-insensitive"
+			if p.dev.CaseSensitiveCodings {
+				lname = string(name)
+			}
 			for {
 				c.ows()
 				if c.done() {
@@ -234,6 +240,18 @@ func (p *parser) contentLength(values [][]byte, at int) *ParseError {
 
 // parseDecimal parses 1*DIGIT; big reports a value that does not fit in int64.
 func (p *parser) parseDecimal(m []byte) (n int64, big, ok bool) {
+	if p.dev.ContentLengthPythonInt {
+		u, neg, big, ok := pyInt(m, 10)
+		switch {
+		case !ok:
+			return 0, false, false
+		case neg:
+			return -1, false, true
+		case big || u > 1<<63-1:
+			return 0, true, true
+		}
+		return int64(u), false, true
+	}
 	neg := false
 	if p.dev.AcceptSignedContentLength && len(m) > 1 && (m[0] == '+' || m[0] == '-') {
 		neg = m[0] == '-'
@@ -242,19 +260,62 @@ func (p *parser) parseDecimal(m []byte) (n int64, big, ok bool) {
 	if len(m) == 0 {
 		return 0, false, false
 	}
-	for _, c := range m {
+	var u uint64
+	for i, c := range m {
 		if !isDigit(c) {
+			if i > 0 && p.dev.ContentLengthDigitPrefix {
+				break
+			}
 			return 0, false, false
 		}
-		if n > (1<<63-1-9)/10 {
+		if u > (1<<63-1-9)/10 && !p.dev.ContentLengthWraps {
 			big = true
 			continue
 		}
-		n = n*10 + int64(c-'0')
+		u = u*10 + uint64(c-'0') // wraps around 2^64 only under ContentLengthWraps
 	}
+	n = int64(u)
 	if neg {
 		n = -n
 		big = false
 	}
 	return n, big, true
+}
+
+// pyInt parses s as Python's int(s, base) does, for base 10 or 16 (Deviations
+// ContentLengthPythonInt and ChunkSizePythonInt): surrounding whitespace, one sign, for base
+// 16 an optional "0x" prefix (which may be followed by "_"), then digits with single
+// underscores between them. big reports a magnitude beyond 64 bits.
+func pyInt(s []byte, base int) (v uint64, neg, big, ok bool) {
+	s = bytes.TrimSpace(s)
+	if len(s) > 0 && (s[0] == '+' || s[0] == '-') {
+		neg = s[0] == '-'
+		s = s[1:]
+	}
+	if base == 16 && len(s) >= 2 && s[0] == '0' && (s[1] == 'x' || s[1] == 'X') {
+		s = s[2:]
+		if len(s) > 0 && s[0] == '_' {
+			s = s[1:]
+		}
+	}
+	digits := 0
+	for i, c := range s {
+		if c == '_' {
+			if i == 0 || i == len(s)-1 || s[i-1] == '_' {
+				return 0, false, false, false
+			}
+			continue
+		}
+		d, isHexDigit := hexVal(c)
+		if !isHexDigit || d >= uint64(base) {
+			return 0, false, false, false
+		}
+		digits++
+		if v > (1<<64-1-d)/uint64(base) {
+			big = true
+			continue
+		}
+		v = v*uint64(base) + d
+	}
+	return v, neg, big, digits > 0
 }

@@ -64,6 +64,7 @@ type exchange struct {
 	deferred bool // the body waits for 100 Continue
 	head     bool
 	tStart   time.Time
+	thread   int64 // the emulated thread the application runs on (the echo's "thread")
 
 	// start_response state
 	statusSet   bool
@@ -84,7 +85,7 @@ type exchange struct {
 }
 
 func newExchange(c *conn, deferred bool) *exchange {
-	x := &exchange{c: c, dev: &c.s.opt.Deviations, req: &c.p.req, deferred: deferred, tStart: time.Now()}
+	x := &exchange{c: c, dev: &c.s.opt.Deviations, req: &c.p.req, deferred: deferred, tStart: time.Now(), thread: c.id}
 	x.head = x.req.Method == "HEAD"
 	x.env = buildEnviron(x.req, c.info, x.dev, true)
 	x.input = &wsgiInput{fetch: func() ([]byte, error) { return c.fetchBody(x) }, dev: x.dev}
@@ -104,10 +105,13 @@ func (x *exchange) startResponse(status string, h *headerList, excInfo error) (f
 			// PEP 3333: "if exc_info is provided, and the HTTP headers have already been sent,
 			// start_response must raise an error, and should re-raise using the exc_info
 			// tuple."
-			if !x.dev.ExcInfoAfterHeadersReturns {
-				return nil, excInfo
+			switch {
+			case x.dev.ExcInfoAfterHeadersReturns:
+				return x.write, nil
+			case x.dev.ExcInfoAfterHeadersRaisesOther:
+				return nil, &pyError{"OSError", "headers already sent"}
 			}
-			return x.write, nil
+			return nil, excInfo
 		}
 		// Headers not sent yet: the new status and headers replace the old ones.
 		if x.statusSet && x.dev.ExcInfoBeforeHeadersIgnored {
@@ -207,6 +211,10 @@ func (x *exchange) run(app appFunc) {
 		}
 	}
 	defer closeIt()
+	if !x.statusSet && x.dev.RequireEarlyStartResponse {
+		x.appError(&pyError{"AssertionError", "the application returned without calling start_response()"})
+		return
+	}
 	// PEP 3333 "Handling the Content-Length Header": stop iterating once Content-Length bytes
 	// were sent.
 	for !x.full && x.writeErr == nil {
@@ -291,7 +299,7 @@ func (x *exchange) sendHeaders(final bool) {
 	dev, code := x.dev, x.code
 	// RFC 9110 §9.3.2, §15.2, §15.3.5, §15.4.5: no content in responses to HEAD or with 1xx,
 	// 204, 304.
-	x.noBody = x.head && !dev.BodyOnHEAD || code/100 == 1 || code == 204 && !dev.BodyOn204 || code == 304
+	x.noBody = x.head && !dev.BodyOnHEAD || code/100 == 1 || code == 204 && !dev.BodyOn204 || code == 304 && !dev.BodyOn304
 	var hdrs []Field
 	appCL := int64(-1)
 	for _, f := range x.headers.f {
@@ -317,6 +325,9 @@ func (x *exchange) sendHeaders(final bool) {
 		// Nothing was produced: frame the empty body by length.
 		x.frame, x.declared = rfLength, 0
 		hdrs = append(hdrs, Field{"Content-Length", "0"})
+	case dev.UndelimitedBody:
+		// Raw body bytes, and the connection stays open: the client cannot find the end.
+		x.frame = rfClose
 	case is11 || dev.ChunkedToHTTP10:
 		// RFC 9112 §6.1: "A server MUST NOT send a response containing Transfer-Encoding
 		// unless the corresponding request indicates HTTP/1.1 (or later minor revisions)."

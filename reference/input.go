@@ -29,12 +29,18 @@ func (in *wsgiInput) load() error {
 	if !in.loaded {
 		in.loaded = true
 		in.body, in.err = in.fetch()
+		if in.dev.InputTextMode {
+			in.body = bytes.ReplaceAll(in.body, []byte("\r\n"), []byte("\n"))
+		}
 	}
 	return in.err
 }
 
 // read is read(n); n < 0 is read() (everything up to the end of the body).
 func (in *wsgiInput) read(n int) ([]byte, error) {
+	if n < 0 && in.dev.ReadRequiresSize {
+		return nil, &errStop{"TypeError: read() missing 1 required positional argument: 'size'"}
+	}
 	if err := in.load(); err != nil {
 		return nil, err
 	}
@@ -47,7 +53,7 @@ func (in *wsgiInput) read(n int) ([]byte, error) {
 		}
 		return nil, nil
 	}
-	if n < 0 || n > len(rest) {
+	if n < 0 || n > len(rest) || in.dev.ReadIgnoresSize {
 		n = len(rest)
 	}
 	in.off += n
@@ -69,6 +75,23 @@ func (in *wsgiInput) readline(n int) ([]byte, error) {
 	}
 	in.off += end
 	return rest[:end], nil
+}
+
+// inputHas is hasattr(environ["wsgi.input"], method) for the methods PEP 3333 requires:
+// read, readline, readlines and __iter__.
+func (x *exchange) inputHas(method string) bool {
+	if _, ok := x.env.m["wsgi.input"]; !ok {
+		return false
+	}
+	switch method {
+	case "readline":
+		return !x.dev.InputNoReadline
+	case "readlines":
+		return !x.dev.InputNoReadlines
+	case "__iter__":
+		return !x.dev.InputNotIterable
+	}
+	return true
 }
 
 // inputReader is probe.py's InputReader: it calls wsgi.input as asked and keeps the
@@ -99,7 +122,7 @@ func (r *inputReader) call(op string, arg int, add bool) ([]byte, error) {
 	case "read":
 		data, err = in.read(arg)
 	case "readline":
-		if r.x.dev.InputNoReadline {
+		if !r.x.inputHas(op) {
 			return nil, &errStop{"AttributeError: 'ReferenceInput' object has no attribute 'readline'"}
 		}
 		data, err = in.readline(arg)
@@ -204,6 +227,9 @@ func readInput(x *exchange, spec, mode string, size int, wantEOF bool) (probes.I
 			if _, ok := x.env.m["wsgi.input"]; !ok {
 				return &errStop{"AttributeError: 'NoneType' object has no attribute 'readlines'"}
 			}
+			if !x.inputHas("readlines") {
+				return &errStop{"AttributeError: 'ReferenceInput' object has no attribute 'readlines'"}
+			}
 			var lines [][]byte
 			total := 0
 			for {
@@ -224,6 +250,9 @@ func readInput(x *exchange, spec, mode string, size int, wantEOF bool) (probes.I
 		case "iter":
 			if _, ok := x.env.m["wsgi.input"]; !ok {
 				return &errStop{"TypeError: 'NoneType' object is not iterable"}
+			}
+			if !x.inputHas("__iter__") {
+				return &errStop{"TypeError: 'ReferenceInput' object is not iterable"}
 			}
 			for {
 				line, err := x.input.readline(-1)

@@ -238,6 +238,9 @@ func (p *parser) requestLine(line []byte, at int) *ParseError {
 	// RFC 9112 §3: "A request-line begins with a method token, followed by a single space
 	// (SP), the request-target, and another single space (SP), and ends with the protocol
 	// version." The reference does not use the lenient whitespace parsing §3 permits.
+	if p.dev.LenientRequestLine {
+		line = lenientRequestLine(line)
+	}
 	sp1 := bytes.IndexByte(line, ' ')
 	if sp1 < 0 {
 		return p.perr(400, at, "rfc9112/3 request-line syntax", "request-line has no SP")
@@ -286,6 +289,19 @@ func (p *parser) requestLine(line []byte, at int) *ParseError {
 	p.req.Method, p.req.Target, p.req.Proto = string(method), string(target), string(version)
 	p.req.Major, p.req.Minor = major, minor
 	return nil
+}
+
+// lenientRequestLine rewrites a request-line split on runs of whitespace as method SP
+// target SP version, the words between the first and the last joined by "%20"
+// (Deviations.LenientRequestLine).
+func lenientRequestLine(line []byte) []byte {
+	words := bytes.Fields(line)
+	if len(words) < 3 {
+		return line
+	}
+	last := len(words) - 1
+	target := bytes.Join(words[1:last], []byte("%20"))
+	return bytes.Join([][]byte{words[0], target, words[last]}, []byte(" "))
 }
 
 // checkTargetForm: request-target = origin-form / absolute-form / authority-form /
@@ -429,14 +445,17 @@ func (p *parser) fieldLine(line []byte, at int, trailers bool) *ParseError {
 		}
 	}
 	if isOWS(line[0]) {
-		if len(*fields) == 0 {
-			// RFC 9112 §2.2: "A recipient that receives whitespace between the start-line and
-			// the first header field MUST either reject the message as invalid or consume each
-			// whitespace-preceded line". The reference rejects (and, for a trailer section,
-			// treats a leading whitespace line the same way).
+		if len(*fields) > 0 {
+			return p.obsFold((*fields)[len(*fields)-1].Value, line, at)
+		}
+		// RFC 9112 §2.2: "A recipient that receives whitespace between the start-line and
+		// the first header field MUST either reject the message as invalid or consume each
+		// whitespace-preceded line". The reference rejects (and, for a trailer section,
+		// treats a leading whitespace line the same way).
+		if !p.dev.AcceptWhitespacePrecededLine {
 			return p.perr(400, at, "rfc9112/2.2 whitespace before the first field line", "whitespace-preceded line before the first field line")
 		}
-		return p.obsFold((*fields)[len(*fields)-1].Value, line, at)
+		line = trimOWS(line)
 	}
 	p.nfields++
 	if p.nfields > p.lim.MaxHeaders {
@@ -469,7 +488,13 @@ func (p *parser) fieldLine(line []byte, at int, trailers bool) *ParseError {
 	}
 	// RFC 9112 §5: "A field line value might be preceded and/or followed by optional
 	// whitespace (OWS) ... excluded by parsers when extracting the field line value".
-	if !p.dev.KeepHeaderWhitespace {
+	switch {
+	case p.dev.KeepHeaderWhitespace:
+	case p.dev.KeepTrailingWhitespace:
+		for len(value) > 0 && isOWS(value[0]) {
+			value = value[1:]
+		}
+	default:
 		value = trimOWS(value)
 	}
 	*fields = append(*fields, Field{Name: string(name), Value: string(value)})

@@ -2,12 +2,14 @@ package reference
 
 import (
 	"bufio"
+	"bytes"
 	"errors"
 	"fmt"
 	"io"
 	"net"
 	"net/http"
 	"os"
+	"sort"
 	"strconv"
 	"sync"
 	"sync/atomic"
@@ -110,7 +112,8 @@ func (s *Server) ListenAndServe(addr string) error {
 	return s.Serve(l)
 }
 
-// Serve accepts connections on l, each served by its own goroutine, until Close.
+// Serve accepts connections on l, each served by its own goroutine (one after the other under
+// Deviations.SingleConnection), until Close.
 func (s *Server) Serve(l net.Listener) error {
 	if _, err := s.StateDir(); err != nil {
 		l.Close()
@@ -162,7 +165,7 @@ func (s *Server) Serve(l net.Listener) error {
 		s.wg.Add(1)
 		s.mu.Unlock()
 		c := newConn(s, nc, lhost, lport)
-		go func() {
+		serve := func() {
 			defer s.wg.Done()
 			defer func() {
 				s.mu.Lock()
@@ -170,7 +173,12 @@ func (s *Server) Serve(l net.Listener) error {
 				s.mu.Unlock()
 			}()
 			c.serve()
-		}()
+		}
+		if s.opt.Deviations.SingleConnection {
+			serve() // the next connection waits in the listen backlog
+			continue
+		}
+		go serve()
 	}
 }
 
@@ -261,6 +269,13 @@ type conn struct {
 	p        *parser
 	info     connInfo
 	reqStart time.Time
+	held     []heldResponse // Deviations.PipelineOutOfOrder
+}
+
+// heldResponse is a response written aside while pipelined requests follow it.
+type heldResponse struct {
+	b    []byte
+	slow bool
 }
 
 func newConn(s *Server, nc net.Conn, lhost, lport string) *conn {
@@ -397,17 +412,66 @@ func (c *conn) serve() {
 // handle runs the application for the current request and writes its response. It reports
 // whether the connection stays open.
 func (c *conn) handle(deferred bool) bool {
+	if c.s.opt.Deviations.PipelineOutOfOrder && !deferred {
+		return c.handleOutOfOrder()
+	}
+	c.releaseHeld()
+	return c.respond(deferred)
+}
+
+// slowResponse is how long an application runs before PipelineOutOfOrder sends its response
+// after those of quicker pipelined requests.
+const slowResponse = 190 * time.Millisecond
+
+// handleOutOfOrder is handle for a server that runs pipelined requests side by side and
+// sends each response when it is ready: while more requests are buffered behind this one,
+// its response is written aside; when none is, the held responses are sent, quick ones
+// first.
+func (c *conn) handleOutOfOrder() bool {
+	pipelined := c.p.pos < len(c.p.buf)
+	if !pipelined && len(c.held) == 0 {
+		return c.respond(false)
+	}
+	var buf bytes.Buffer
+	w, start := c.bw, time.Now()
+	c.bw = bufio.NewWriter(&buf)
+	keep := c.respond(false)
+	c.bw = w
+	c.held = append(c.held, heldResponse{b: buf.Bytes(), slow: time.Since(start) > slowResponse})
+	if pipelined && keep {
+		return true
+	}
+	c.releaseHeld()
+	return c.bw.Flush() == nil && keep
+}
+
+// releaseHeld writes the responses handleOutOfOrder held, quick ones first; it is called
+// before anything else is written or the connection closes.
+func (c *conn) releaseHeld() {
+	sort.SliceStable(c.held, func(i, j int) bool { return !c.held[i].slow && c.held[j].slow })
+	for _, h := range c.held {
+		c.bw.Write(h.b)
+	}
+	c.held = nil
+}
+
+// respond runs the application for the current request and writes its response.
+func (c *conn) respond(deferred bool) bool {
 	dev := &c.s.opt.Deviations
+	thread := c.id
 	if dev.Serialise {
 		c.s.serial.Lock()
 		defer c.s.serial.Unlock()
+		thread = 0 // one serving thread runs every request
 	}
 	x := newExchange(c, deferred)
+	x.thread = thread
 	x.run(probeApp)
 	if err := c.bw.Flush(); err != nil {
 		return false
 	}
-	return !x.closeAfter && x.writeErr == nil
+	// SilentClose: close although the response did not say "Connection: close".
+	return !x.closeAfter && x.writeErr == nil && !dev.SilentClose
 }
 
 // fetchBody is wsgi.input's source: for a deferred body (Expect: 100-continue) it sends 100
@@ -444,6 +508,7 @@ var errAbort = errors.New("connection broken")
 // writeError answers a request the server rejects: the status, "Connection: close" and a
 // short text/plain body.
 func (c *conn) writeError(e *ParseError) {
+	c.releaseHeld()
 	c.s.logf("conn %d: %d %s at byte %d (%s)", c.id, e.Status, e.Reason, e.Offset, e.Rule)
 	body := fmt.Sprintf("%d %s: %s (%s)\n", e.Status, http.StatusText(e.Status), e.Reason, e.Rule)
 	c.writeSimple(e.Status, body, true)
@@ -486,6 +551,7 @@ func statusText(code int) string {
 // by a TCP reset: it shuts down the write side, then discards what the client still sends for
 // a short while.
 func (c *conn) closeGracefully() {
+	c.releaseHeld()
 	c.bw.Flush()
 	if tc, ok := c.nc.(interface{ CloseWrite() error }); ok {
 		if tc.CloseWrite() == nil {
