@@ -38,7 +38,11 @@ type serverVerdicts struct {
 }
 
 // knownVerdicts lists the servers the suite tests for real.
-var knownVerdicts = []serverVerdicts{wsgirefVerdicts, gunicornSyncVerdicts, waitressVerdicts, uwsgiVerdicts}
+var knownVerdicts = []serverVerdicts{
+	wsgirefVerdicts, gunicornSyncVerdicts, gunicornGthreadVerdicts, gunicornGeventVerdicts, gunicornEventletVerdicts,
+	waitressVerdicts, uwsgiVerdicts, werkzeugVerdicts, cherootVerdicts, geventVerdicts, eventletVerdicts,
+	pasteVerdicts, twistedVerdicts, modWSGIVerdicts, tornadoVerdicts,
+}
 
 var _ = Describe("real servers", Label("servers"), func() {
 	for _, sv := range knownVerdicts {

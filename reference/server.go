@@ -200,6 +200,9 @@ func (s *Server) Close() error {
 	}
 	s.mu.Unlock()
 	s.wg.Wait()
+	// Settle the state directory through the same Once that creates it: Close may run
+	// before Serve ever did, concurrently with a first StateDir call.
+	s.stateOnce.Do(func() {})
 	if s.ownState {
 		os.RemoveAll(s.stateDir)
 	}

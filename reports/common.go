@@ -14,7 +14,7 @@ import (
 
 // Statuses lists every result status in the order reports show totals.
 var Statuses = []string{
-	string(spec.Pass), string(spec.Fail), string(spec.Warn),
+	string(spec.Pass), string(spec.Fail), string(spec.Warn), string(spec.Flaky),
 	string(spec.Info), string(spec.Error), string(spec.Skip),
 }
 
@@ -33,13 +33,15 @@ func (t Totals) Count(status string) int {
 		return t.Error
 	case spec.Skip:
 		return t.Skip
+	case spec.Flaky:
+		return t.Flaky
 	}
 	return 0
 }
 
 // Total is the number of results counted.
 func (t Totals) Total() int {
-	return t.Pass + t.Fail + t.Warn + t.Info + t.Error + t.Skip
+	return t.Pass + t.Fail + t.Warn + t.Info + t.Error + t.Skip + t.Flaky
 }
 
 func (t *Totals) add(status string) {
@@ -56,33 +58,97 @@ func (t *Totals) add(status string) {
 		t.Error++
 	case spec.Skip:
 		t.Skip++
+	case spec.Flaky:
+		t.Flaky++
 	}
 }
 
 // Verdict is the one-line conclusion of a report, for example
 // "FAIL: 3 MUST checks failed, 5 SHOULD checks warned (96 checks in 4.2s)".
-// The word is FAIL when a MUST check failed or the run was interrupted, as conform's exit
-// status is; checks that errored reached no verdict and are counted but do not decide it.
+// The word is what conform's exit status says (Passed): FAIL when a result has a status
+// the run fails on (FailOn, by default only fail), or, against a baseline, when a check
+// regressed; and FAIL when the run was interrupted or aborted. Errors and flaky results
+// are counted; they decide the word only when FailOn lists them.
 func (r *Report) Verdict() string {
 	t := r.Totals
 	word := "PASS"
-	if !r.passed() {
+	if !r.Passed() {
 		word = "FAIL"
 	}
-	parts := []string{plural(t.Fail, "MUST check", "MUST checks") + " failed"}
+	var parts []string
+	if b := r.Baseline; b != nil {
+		s := plural(len(b.Regressions), "regression", "regressions") + " against the baseline"
+		if len(b.Fixed) > 0 {
+			s += fmt.Sprintf(" (%d fixed)", len(b.Fixed))
+		}
+		parts = append(parts, s)
+	}
+	parts = append(parts, plural(t.Fail, "MUST check", "MUST checks")+" failed")
 	if t.Error > 0 {
 		parts = append(parts, plural(t.Error, "check", "checks")+" errored")
 	}
 	parts = append(parts, plural(t.Warn, "SHOULD check", "SHOULD checks")+" warned")
+	if t.Flaky > 0 {
+		parts = append(parts, plural(t.Flaky, "check", "checks")+" flaky")
+	}
 	tail := fmt.Sprintf("%s in %s", plural(len(r.Results), "check", "checks"), humanDuration(time.Duration(r.Duration)))
+	if fo := r.failOn(); r.Baseline == nil && !(len(fo) == 1 && fo[0] == string(spec.Fail)) {
+		tail += ", failing on " + strings.Join(fo, ",")
+	}
 	if r.Interrupted {
 		tail += ", interrupted"
+	}
+	if r.Aborted != "" {
+		tail += ", aborted: " + clean(r.Aborted, false)
 	}
 	return fmt.Sprintf("%s: %s (%s)", word, strings.Join(parts, ", "), tail)
 }
 
+// DefaultFailOn is the statuses that fail a run unless --fail-on says otherwise.
+var DefaultFailOn = []string{string(spec.Fail)}
+
+func (r *Report) failOn() []string {
+	if len(r.FailOn) == 0 {
+		return DefaultFailOn
+	}
+	return r.FailOn
+}
+
+// Passed reports whether the run passes, as conform's exit status does: it was neither
+// interrupted nor aborted, and, against a baseline, no check regressed; without one, no
+// result has a status in FailOn.
+func (r *Report) Passed() bool {
+	if r.Interrupted || r.Aborted != "" {
+		return false
+	}
+	if r.Baseline != nil {
+		return len(r.Baseline.Regressions) == 0
+	}
+	for _, s := range r.failOn() {
+		if r.Totals.Count(s) > 0 {
+			return false
+		}
+	}
+	return true
+}
+
+// shownStatuses is Statuses without flaky when no result is flaky, for the text and
+// Markdown tables, which stay as narrow as they were for runs without timing trouble.
+func shownStatuses(t Totals) []string {
+	if t.Flaky > 0 {
+		return Statuses
+	}
+	out := make([]string, 0, len(Statuses))
+	for _, s := range Statuses {
+		if s != string(spec.Flaky) {
+			out = append(out, s)
+		}
+	}
+	return out
+}
+
 // passed reports whether Verdict says PASS.
-func (r *Report) passed() bool { return r.Totals.Fail == 0 && !r.Interrupted }
+func (r *Report) passed() bool { return r.Passed() }
 
 func plural(n int, one, many string) string {
 	if n == 1 {
@@ -96,6 +162,8 @@ func humanDuration(d time.Duration) string {
 	switch {
 	case d <= 0:
 		return "0s"
+	case d < time.Millisecond:
+		return fmt.Sprintf("%dµs", d.Round(time.Microsecond)/time.Microsecond)
 	case d < time.Second:
 		return fmt.Sprintf("%dms", d.Round(time.Millisecond)/time.Millisecond)
 	case d < time.Minute:
@@ -103,6 +171,15 @@ func humanDuration(d time.Duration) string {
 	}
 	d = d.Round(time.Second)
 	return fmt.Sprintf("%dm%02ds", int(d/time.Minute), int(d%time.Minute/time.Second))
+}
+
+// RTTSeconds is a round trip as Environment.RTT records it: seconds, to the microsecond.
+func RTTSeconds(d time.Duration) float64 {
+	return float64(d.Round(time.Microsecond).Microseconds()) / 1e6
+}
+
+func rttDuration(s float64) time.Duration {
+	return time.Duration(s * float64(time.Second)).Round(time.Microsecond)
 }
 
 // serverName is how a report names its server: "gunicorn 21.2.0", or the address when the
@@ -227,6 +304,8 @@ func statusLetter(status string) string {
 	switch spec.Status(status) {
 	case "":
 		return "–"
+	case spec.Flaky:
+		return "~" // F is fail
 	case spec.Pass, spec.Fail, spec.Warn, spec.Info, spec.Error, spec.Skip:
 		return strings.ToUpper(status[:1])
 	}

@@ -55,6 +55,11 @@ type htmlCheck struct {
 	Duration string
 	Search   string // lower-cased text the search box matches
 	Evidence []htmlEvidence
+	Trials   string // "fail, pass" when measured more than once
+	Baseline string // the status the baseline lists for it
+	Repro    string
+	// Regression: the check is worse than the baseline says.
+	Regression bool
 }
 
 type htmlEvidence struct {
@@ -68,6 +73,25 @@ type htmlEvidence struct {
 	Response []segment
 	RespLen  int
 	Replay   string
+}
+
+// htmlCapability is one line of the capability summary, linked to its check.
+type htmlCapability struct {
+	Name, Value, Status, Check, Anchor string
+}
+
+// htmlBaseline is the comparison with a baseline file, for the page.
+type htmlBaseline struct {
+	File        string
+	Known       int
+	Regressions []htmlChange
+	Fixed       []htmlChange
+	Improved    []htmlChange
+	Warnings    []string
+}
+
+type htmlChange struct {
+	ID, Was, Now, Reason, Anchor string
 }
 
 type keyValue struct{ Key, Value string }
@@ -87,6 +111,9 @@ func newHTMLCheck(res Result, anchor, addr string) htmlCheck {
 		Duration: humanDuration(time.Duration(res.Duration)),
 	}
 	c.Search = strings.ToLower(strings.Join([]string{c.ID, c.Title, c.Message, c.Spec, c.Level, c.Status}, " "))
+	c.Trials = clean(strings.Join(res.Trials, ", "), false)
+	c.Baseline = clean(res.Baseline, false)
+	c.Repro = clean(res.Repro, false)
 	for i, e := range res.Evidence {
 		he := htmlEvidence{
 			Anchor:   fmt.Sprintf("%s~conn%d", anchor, i+1), // '~' + letters: no check anchor looks like this
@@ -170,7 +197,13 @@ type reportPage struct {
 	Verdict     string
 	Passed      bool
 	Interrupted bool
+	Aborted     string
 	Count       int
+	WorkerModel string
+	RTT         string
+	RTTNote     string
+	Caps        []htmlCapability
+	Baseline    *htmlBaseline
 
 	VerdictWord, VerdictDetail string
 	Totals                     []statusCount
@@ -219,8 +252,14 @@ func newReportPage(r *Report) reportPage {
 		Verdict:     r.Verdict(),
 		Passed:      r.passed(),
 		Interrupted: r.Interrupted,
+		Aborted:     clean(r.Aborted, false),
 		Count:       len(r.Results),
 		Totals:      statusCounts(r.Totals),
+		WorkerModel: clean(r.Target.WorkerModel, false),
+		RTTNote:     rttNote(r),
+	}
+	if r.Environment.RTT > 0 {
+		p.RTT = humanDuration(rttDuration(r.Environment.RTT))
 	}
 	p.Target.Addr = clean(p.Target.Addr, false)
 	p.Target.Python = clean(p.Target.Python, false)
@@ -235,15 +274,42 @@ func newReportPage(r *Report) reportPage {
 		Areas: []areaData{}, Results: []resultBrief{},
 	}
 	ids := anchors{}
+	anchorOf := map[string]string{}
 	for _, g := range groupByArea(r.Results) {
 		a := htmlArea{Area: areaLabel(clean(g.Area, false)), Totals: statusCounts(g.Totals)}
 		a.Anchor = ids.make("area-", a.Area)
 		for _, res := range g.Results {
-			a.Checks = append(a.Checks, newHTMLCheck(res, ids.make("c-", res.ID), r.Target.Addr))
+			anchor := ids.make("c-", res.ID)
+			if _, ok := anchorOf[res.ID]; !ok {
+				anchorOf[res.ID] = anchor
+			}
+			hc := newHTMLCheck(res, anchor, r.Target.Addr)
+			hc.Regression = r.Baseline != nil && isRegression(r.Baseline, res.ID)
+			a.Checks = append(a.Checks, hc)
 			p.Data.Results = append(p.Data.Results, resultBrief{res.ID, res.Area, res.Level, res.Status})
 		}
 		p.Areas = append(p.Areas, a)
 		p.Data.Areas = append(p.Data.Areas, areaData{g.Area, g.Totals})
+	}
+	if caps := Capabilities(r); anyTested(caps) {
+		for _, c := range caps {
+			p.Caps = append(p.Caps, htmlCapability{Name: c.Name, Value: clean(c.Value, false), Status: c.Status, Check: clean(c.Check, false), Anchor: anchorOf[c.Check]})
+		}
+	}
+	if b := r.Baseline; b != nil {
+		hb := &htmlBaseline{File: clean(b.File, false), Known: b.Known}
+		conv := func(cs []Change) []htmlChange {
+			var out []htmlChange
+			for _, c := range cs {
+				out = append(out, htmlChange{ID: clean(c.ID, false), Was: clean(c.Was, false), Now: clean(c.Now, false), Reason: clean(c.Reason, false), Anchor: anchorOf[c.ID]})
+			}
+			return out
+		}
+		hb.Regressions, hb.Fixed, hb.Improved = conv(b.Regressions), conv(b.Fixed), conv(b.Improved)
+		for _, w := range b.Warnings {
+			hb.Warnings = append(hb.Warnings, clean(w, false))
+		}
+		p.Baseline = hb
 	}
 	if r.Target.Log != "" {
 		p.Log = visibleSegments([]byte(r.Target.Log))

@@ -29,8 +29,9 @@ func WriteJSON(w io.Writer, r *Report) error {
 }
 
 // ReadJSON reads a report written by WriteJSON. Fields it does not know are ignored (newer
-// conform versions only add fields within a schema version); a report of another schema
-// version is rejected.
+// conform versions only add fields within a schema version). It reads the current schema
+// and the older ones it extends (OldestSchema on: schema 2 is schema 1 plus the flaky
+// status and fields), and rejects newer and unknown ones.
 func ReadJSON(rd io.Reader) (*Report, error) {
 	dec := json.NewDecoder(bufio.NewReader(rd))
 	var head struct {
@@ -53,8 +54,8 @@ func ReadJSON(rd io.Reader) (*Report, error) {
 	switch {
 	case schema > SchemaVersion:
 		return nil, fmt.Errorf("reading conform JSON report: schema version %d is newer than this conform understands (%d); upgrade conform to read it", schema, SchemaVersion)
-	case schema != SchemaVersion:
-		return nil, fmt.Errorf("reading conform JSON report: unsupported schema version %d (this conform reads version %d)", schema, SchemaVersion)
+	case schema < OldestSchema:
+		return nil, fmt.Errorf("reading conform JSON report: unsupported schema version %d (this conform reads versions %d to %d)", schema, OldestSchema, SchemaVersion)
 	}
 	var r Report
 	if err := json.Unmarshal(raw, &r); err != nil {

@@ -15,7 +15,7 @@ func TestJSONRoundTrip(t *testing.T) {
 	if err := WriteJSON(&buf, r); err != nil {
 		t.Fatal(err)
 	}
-	if !strings.HasPrefix(buf.String(), "{\n  \"schema\": 1,\n  \"tool\": \"conform\",") {
+	if !strings.HasPrefix(buf.String(), "{\n  \"schema\": 2,\n  \"tool\": \"conform\",") {
 		t.Errorf("not indented, or schema not first:\n%.200s", buf.String())
 	}
 	got, err := ReadJSON(bytes.NewReader(buf.Bytes()))
@@ -57,7 +57,7 @@ func TestWriteJSONDefaults(t *testing.T) {
 	if err := WriteJSON(&buf, &Report{Tool: "conform"}); err != nil {
 		t.Fatal(err)
 	}
-	if !strings.Contains(buf.String(), `"schema": 1`) || !strings.Contains(buf.String(), `"results": []`) {
+	if !strings.Contains(buf.String(), `"schema": 2`) || !strings.Contains(buf.String(), `"results": []`) {
 		t.Errorf("defaults not filled in: %s", buf.String())
 	}
 	if _, err := ReadJSON(&buf); err != nil {
@@ -68,7 +68,8 @@ func TestWriteJSONDefaults(t *testing.T) {
 func TestReadJSONVersions(t *testing.T) {
 	for _, c := range []struct{ in, err string }{
 		{`{"schema": 1, "tool": "conform", "results": [], "added_in_a_later_release": {"x": 1}}`, ""},
-		{`{"schema": 2, "tool": "conform"}`, "schema version 2 is newer than this conform understands (1); upgrade conform"},
+		{`{"schema": 3, "tool": "conform"}`, "schema version 3 is newer than this conform understands (2); upgrade conform"},
+		{`{"schema": 2, "tool": "conform", "results": [{"id": "a/b/c", "status": "flaky", "trials": ["fail", "pass"]}], "totals": {"flaky": 1}}`, ""},
 		{`{"schema": 0}`, "unsupported schema version 0"},
 		{`{"tool": "conform"}`, `no "schema" field`},
 		{`{"schema": "1"}`, `"schema" is "1", not a version number`},
@@ -81,8 +82,10 @@ func TestReadJSONVersions(t *testing.T) {
 		switch {
 		case c.err == "" && err != nil:
 			t.Errorf("ReadJSON(%s): %v", c.in, err)
-		case c.err == "" && r.Schema != 1:
+		case c.err == "" && r.Schema != OldestSchema && r.Schema != SchemaVersion:
 			t.Errorf("ReadJSON(%s): schema %d", c.in, r.Schema)
+		case c.err == "" && r.Schema == 2 && (r.Totals.Flaky != 1 || r.Results[0].Status != "flaky" || len(r.Results[0].Trials) != 2):
+			t.Errorf("ReadJSON(%s): the flaky result did not survive: %+v", c.in, r)
 		case c.err != "" && (err == nil || !strings.Contains(err.Error(), c.err)):
 			t.Errorf("ReadJSON(%s) error = %v, want one containing %q", c.in, err, c.err)
 		}

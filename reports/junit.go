@@ -90,9 +90,12 @@ func seconds(d Duration) string { return formatSeconds(time.Duration(d)) }
 
 // WriteJUnit writes r as JUnit XML: a <testsuite name="conform.<area>"> per area and a
 // <testcase> per check. A fail is a <failure type="MUST">, an error an <error>, a skip a
-// <skipped>; warn and info results pass but say so in <system-out> and in their level and
-// status properties. Every string from the target is XML-escaped, and characters XML 1.0
-// cannot carry are written as \xNN.
+// <skipped>; warn, flaky and info results pass but say so in <system-out> and in their
+// level and status properties, unless the run fails on their status (--fail-on warn makes
+// a warn a <failure type="SHOULD">). Against a baseline, a problem the baseline lists is a
+// <skipped message="known (baseline: fail): ..."> (an expected failure, as pytest writes
+// xfail) and only regressions are failures. Every string from the target is XML-escaped,
+// and characters XML 1.0 cannot carry are written as \xNN.
 func WriteJUnit(w io.Writer, r *Report) error {
 	out := junitSuites{Name: "conform", Time: seconds(r.Duration)}
 	stamp := ""
@@ -104,9 +107,6 @@ func WriteJUnit(w io.Writer, r *Report) error {
 		suite := junitSuite{
 			Name:      "conform." + area,
 			Tests:     len(g.Results),
-			Failures:  g.Totals.Fail,
-			Errors:    g.Totals.Error,
-			Skipped:   g.Totals.Skip,
 			Timestamp: stamp,
 			Hostname:  xs(r.Environment.Host),
 		}
@@ -114,7 +114,16 @@ func WriteJUnit(w io.Writer, r *Report) error {
 		var total time.Duration
 		for _, res := range g.Results {
 			total += time.Duration(res.Duration)
-			suite.Cases = append(suite.Cases, junitCase(r, area, res))
+			tc := junitCase(r, area, res)
+			switch {
+			case tc.Failure != nil:
+				suite.Failures++
+			case tc.Error != nil:
+				suite.Errors++
+			case tc.Skipped != nil:
+				suite.Skipped++
+			}
+			suite.Cases = append(suite.Cases, tc)
 		}
 		suite.Time = formatSeconds(total)
 		out.Tests += suite.Tests
@@ -147,6 +156,10 @@ func suiteProps(r *Report) *junitProps {
 	add("python", r.Target.Python)
 	add("tool_version", r.ToolVersion)
 	add("catalog_version", r.CatalogVersion)
+	add("worker_model", r.Target.WorkerModel)
+	if len(r.FailOn) > 0 {
+		add("fail_on", strings.Join(r.FailOn, ","))
+	}
 	if len(ps) == 0 {
 		return nil
 	}
@@ -171,17 +184,42 @@ func junitCase(r *Report, area string, res Result) junitTestCase {
 	if res.SpecURL != "" {
 		tc.Properties.Props = append(tc.Properties.Props, junitProp{"spec_url", xs(res.SpecURL)})
 	}
+	if len(res.Trials) > 0 {
+		tc.Properties.Props = append(tc.Properties.Props, junitProp{"trials", xs(strings.Join(res.Trials, ","))})
+	}
+	regression := r.Baseline != nil && isRegression(r.Baseline, res.ID)
+	if res.Baseline != "" {
+		tc.Properties.Props = append(tc.Properties.Props, junitProp{"baseline", xs(res.Baseline)})
+	}
+	if regression {
+		tc.Properties.Props = append(tc.Properties.Props, junitProp{"regression", "true"})
+	}
 	detail := xs(resultDetail(r, res))
-	switch res.Status {
-	case "fail":
-		tc.Failure = &junitProblem{Message: xs(res.Message), Type: xs(res.Level), Text: detail}
-	case "error":
+	failsRun := res.Status == "fail" || regression
+	if r.Baseline == nil {
+		for _, s := range r.failOn() {
+			failsRun = failsRun || s == res.Status
+		}
+	}
+	switch {
+	case r.Baseline != nil && !regression && res.Baseline != "" && NeedsRepro(res.Status):
+		tc.Skipped = &junitSkipped{Message: xs(fmt.Sprintf("known (baseline: %s): %s", res.Baseline, res.Message))}
+		tc.SystemOut = junitText(strings.ToUpper(xs(res.Status)) + " (known, in the baseline): " + detail)
+	case res.Status == "error":
 		tc.Error = &junitProblem{Message: xs(res.Message), Type: "error", Text: detail}
-	case "skip":
+	case failsRun && res.Status != "skip" && res.Status != "pass":
+		typ := xs(res.Level)
+		if res.Status == "flaky" {
+			typ = "flaky"
+		}
+		tc.Failure = &junitProblem{Message: xs(res.Message), Type: typ, Text: detail}
+	case res.Status == "skip":
 		tc.Skipped = &junitSkipped{Message: xs(res.Message)}
-	case "warn":
+	case res.Status == "warn":
 		tc.SystemOut = junitText("WARN: " + detail)
-	case "info":
+	case res.Status == "flaky":
+		tc.SystemOut = junitText("FLAKY (timing trials disagree; not a failure): " + detail)
+	case res.Status == "info":
 		tc.SystemOut = junitText("INFO: " + detail)
 	}
 	return tc
@@ -194,6 +232,9 @@ func resultDetail(r *Report, res Result) string {
 	var b strings.Builder
 	b.WriteString(res.Message)
 	b.WriteString("\n\n")
+	if res.Repro != "" {
+		fmt.Fprintf(&b, "repro: %s\n\n", res.Repro)
+	}
 	fmt.Fprintf(&b, "%s %s (%s)", res.Level, res.ID, res.Spec)
 	if res.SpecURL != "" {
 		fmt.Fprintf(&b, " %s", res.SpecURL)

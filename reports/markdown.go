@@ -10,7 +10,7 @@ import (
 )
 
 var statusEmoji = map[string]string{
-	"pass": "✅", "fail": "❌", "warn": "⚠️", "info": "ℹ️", "error": "💥", "skip": "⏭️",
+	"pass": "✅", "fail": "❌", "warn": "⚠️", "info": "ℹ️", "error": "💥", "skip": "⏭️", "flaky": "🎲",
 }
 
 // mdCellMax bounds a message in a table cell; the JSON and HTML reports keep it whole.
@@ -46,20 +46,37 @@ func WriteMarkdown(w io.Writer, r *Report) error {
 	if r.Interrupted {
 		fmt.Fprintf(bw, "> [!WARNING]\n> The run was interrupted; checks not run are reported as skipped.\n\n")
 	}
+	if r.Aborted != "" {
+		fmt.Fprintf(bw, "> [!WARNING]\n> The run was cut short: %s; checks not run are reported as skipped.\n\n", mdEscape(r.Aborted))
+	}
+	if r.Target.WorkerModel != "" {
+		fmt.Fprintf(bw, "Worker model: %s\n\n", mdEscape(r.Target.WorkerModel))
+	}
+	if caps := Capabilities(r); anyTested(caps) {
+		bw.WriteString("| Capability | |\n|:--|:--|\n")
+		for _, c := range caps {
+			fmt.Fprintf(bw, "| %s | %s |\n", mdEscape(c.Name), mdEscape(c.Value))
+		}
+		bw.WriteString("\n")
+	}
+	if b := r.Baseline; b != nil {
+		writeMarkdownBaseline(bw, b)
+	}
 
 	// Totals.
+	shown := shownStatuses(r.Totals)
 	bw.WriteString("| Area |")
-	for _, st := range Statuses {
+	for _, st := range shown {
 		fmt.Fprintf(bw, " %s %s |", statusEmoji[st], st)
 	}
 	bw.WriteString(" total |\n|:--|")
-	for range Statuses {
+	for range shown {
 		bw.WriteString("--:|")
 	}
 	bw.WriteString("--:|\n")
 	row := func(name string, t Totals) {
 		fmt.Fprintf(bw, "| %s |", name)
-		for _, st := range Statuses {
+		for _, st := range shown {
 			fmt.Fprintf(bw, " %d |", t.Count(st))
 		}
 		fmt.Fprintf(bw, " %d |\n", t.Total())
@@ -72,7 +89,7 @@ func WriteMarkdown(w io.Writer, r *Report) error {
 
 	// Problems.
 	var rows []Result
-	for _, st := range []string{"fail", "error", "warn"} {
+	for _, st := range []string{"fail", "error", "warn", "flaky"} {
 		for _, g := range groups {
 			for _, res := range g.Results {
 				if res.Status == st {
@@ -85,7 +102,11 @@ func WriteMarkdown(w io.Writer, r *Report) error {
 		bw.WriteString("\nNo failures, errors or warnings.\n")
 		return bw.Flush()
 	}
-	fmt.Fprintf(bw, "\n### Failures, errors and warnings (%d)\n\n", len(rows))
+	heading := "Failures, errors and warnings"
+	if r.Totals.Flaky > 0 {
+		heading = "Failures, errors, warnings and flaky checks"
+	}
+	fmt.Fprintf(bw, "\n### %s (%d)\n\n", heading, len(rows))
 	bw.WriteString("| | Check | Level | Spec | Message |\n|:-:|:--|:-:|:--|:--|\n")
 	for _, res := range rows {
 		ref := mdEscape(res.Spec)
@@ -152,4 +173,22 @@ func clip(s string, n int) string {
 	}
 	r := []rune(s)
 	return string(r[:n]) + " […]"
+}
+
+// writeMarkdownBaseline lists regressions and fixed checks against the baseline.
+func writeMarkdownBaseline(bw *bufio.Writer, b *BaselineComparison) {
+	fmt.Fprintf(bw, "**Baseline** `%s`: %s, %d fixed, %d known\n\n", mdCode(b.File), plural(len(b.Regressions), "regression", "regressions"), len(b.Fixed), b.Known)
+	for _, w := range b.Warnings {
+		fmt.Fprintf(bw, "- ⚠️ %s\n", mdEscape(w))
+	}
+	for _, c := range b.Regressions {
+		fmt.Fprintf(bw, "- ❌ regression `%s`: %s → %s\n", mdCode(c.ID), mdEscape(c.Was), mdEscape(c.Now))
+	}
+	for _, c := range b.Fixed {
+		fmt.Fprintf(bw, "- ✅ `%s` now passes: remove it from the baseline\n", mdCode(c.ID))
+	}
+	for _, c := range b.Improved {
+		fmt.Fprintf(bw, "- ℹ️ `%s` improved: %s → %s\n", mdCode(c.ID), mdEscape(c.Was), mdEscape(c.Now))
+	}
+	bw.WriteString("\n")
 }

@@ -77,7 +77,7 @@ func TestWriteMarkdown(t *testing.T) {
 			t.Errorf("row has %d cells, header %d: %s", n, width, line)
 		}
 	}
-	if want := 1 + len(groupByArea(r.Results)) + 1 + 1 + problems; rows != want { // separator, areas, total; separator, problems
+	if want := 1 + len(CapabilityNames) + 1 + len(groupByArea(r.Results)) + 1 + 1 + problems; rows != want { // separator, capabilities; separator, areas, total; separator, problems
 		t.Errorf("%d table rows after headers, want %d", rows, want)
 	}
 

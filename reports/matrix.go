@@ -157,6 +157,13 @@ type matrixPage struct {
 	Areas     []matrixArea
 	Count     int
 	Data      matrixData
+	Caps      []matrixCapRow
+}
+
+// matrixCapRow is one capability across the servers.
+type matrixCapRow struct {
+	Name  string
+	Cells []Capability
 }
 
 // matrixData is the machine-readable summary embedded in the matrix page.
@@ -203,6 +210,23 @@ func WriteMatrixHTML(w io.Writer, m *Matrix) error {
 	}
 	if !latest.IsZero() {
 		p.Generated = latest.UTC().Format("2006-01-02 15:04 UTC")
+	}
+	tested := false
+	perServer := make([][]Capability, len(g.Servers))
+	for i, s := range g.Servers {
+		perServer[i] = Capabilities(s.Report)
+		tested = tested || anyTested(perServer[i])
+	}
+	if tested {
+		for k, name := range CapabilityNames {
+			row := matrixCapRow{Name: name}
+			for i := range g.Servers {
+				c := perServer[i][k]
+				c.Value, c.Short = clean(c.Value, false), clean(c.Short, false)
+				row.Cells = append(row.Cells, c)
+			}
+			p.Caps = append(p.Caps, row)
+		}
 	}
 	for _, row := range g.Rows {
 		if row.Disagree {

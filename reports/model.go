@@ -9,7 +9,11 @@ import (
 )
 
 // SchemaVersion is the version of the JSON report format; see SCHEMA.md.
-const SchemaVersion = 1
+const SchemaVersion = 2
+
+// OldestSchema is the oldest schema version ReadJSON still reads: version 1 is version 2
+// without the flaky status and the fields 2 added.
+const OldestSchema = 1
 
 // Report is one run of the catalog against one target.
 type Report struct {
@@ -24,6 +28,14 @@ type Report struct {
 	Results        []Result    `json:"results"`
 	Interrupted    bool        `json:"interrupted,omitempty"`
 	Environment    Environment `json:"environment"`
+	// FailOn lists the statuses that fail the run (--fail-on); absent means ["fail"].
+	FailOn []string `json:"fail_on,omitempty"`
+	// Baseline is how the run compares with a baseline file (--baseline); with one, only
+	// regressions fail the run.
+	Baseline *BaselineComparison `json:"baseline,omitempty"`
+	// Aborted says why checks did not run, other than an interrupt: "the target died
+	// during <ID>". Such a run fails, as an interrupted one does.
+	Aborted string `json:"aborted,omitempty"`
 }
 
 // Target says what was tested and, when conform started it, how.
@@ -35,6 +47,9 @@ type Target struct {
 	Python        string   `json:"python,omitempty"`
 	ProbeVersion  int      `json:"probe_version,omitempty"`
 	Log           string   `json:"log,omitempty"`
+	// WorkerModel is how the server was configured to run the app, when conform started
+	// a known server: "sync workers (2 processes)", "4 threads", ...
+	WorkerModel string `json:"worker_model,omitempty"`
 }
 
 // Environment records where the run happened.
@@ -42,6 +57,11 @@ type Environment struct {
 	Host      string  `json:"host,omitempty"`
 	GoVersion string  `json:"go_version,omitempty"`
 	Scale     float64 `json:"timeout_scale,omitempty"`
+	// RTT is the median round trip to the target measured before the run, in seconds
+	// with microsecond precision (a local target answers in well under a millisecond).
+	RTT float64 `json:"rtt,omitempty"`
+	// Trials is the most times a timing-sensitive check was measured.
+	Trials int `json:"trials,omitempty"`
 }
 
 // Totals counts results by status.
@@ -52,6 +72,7 @@ type Totals struct {
 	Info  int `json:"info"`
 	Error int `json:"error"`
 	Skip  int `json:"skip"`
+	Flaky int `json:"flaky"`
 }
 
 // Result is one check's outcome, flattened to plain data.
@@ -67,6 +88,40 @@ type Result struct {
 	Message  string     `json:"message"`
 	Duration Duration   `json:"duration"`
 	Evidence []Evidence `json:"evidence,omitempty"`
+	// Trials lists each trial's status when a timing-sensitive check was measured more
+	// than once.
+	Trials []string `json:"trials,omitempty"`
+	// Repro is a shell one-liner that sends the check's first request again, for fail,
+	// warn, error and flaky results.
+	Repro string `json:"repro,omitempty"`
+	// Baseline is the status the baseline file lists for this check, when it lists it.
+	Baseline string `json:"baseline,omitempty"`
+
+	// request is every byte of the first request, uncapped, when the result came from a
+	// run (not from JSON), for WriteRepro.
+	request []byte
+}
+
+// BaselineComparison is how a run compares with a baseline file: the checks that got
+// worse (regressions, which fail the run), those that now pass, those that got better
+// without passing, and what the file said that no longer applies.
+type BaselineComparison struct {
+	File        string   `json:"file"`
+	Catalog     string   `json:"catalog_version,omitempty"`
+	Regressions []Change `json:"regressions"`
+	Fixed       []Change `json:"fixed"`
+	Improved    []Change `json:"improved,omitempty"`
+	// Known counts the non-passing results the baseline accounts for.
+	Known    int      `json:"known"`
+	Warnings []string `json:"warnings,omitempty"`
+}
+
+// Change is one check whose status differs from its baseline.
+type Change struct {
+	ID     string `json:"id"`
+	Was    string `json:"was"`
+	Now    string `json:"now"`
+	Reason string `json:"reason,omitempty"`
 }
 
 // Evidence is what one connection of a check sent and received. Bytes are kept exact; JSON
@@ -99,10 +154,52 @@ func (d *Duration) UnmarshalJSON(b []byte) error {
 func New(target Target, started time.Time, results []*spec.Result) *Report {
 	r := &Report{Schema: SchemaVersion, Tool: "conform", Target: target, Started: started.UTC()}
 	for _, res := range results {
-		r.Results = append(r.Results, FromSpec(res))
+		out := FromSpec(res)
+		if len(res.Request) > 0 {
+			out.request = res.Request
+		}
+		r.Results = append(r.Results, out)
 	}
+	r.SetRepro()
 	r.Tally()
 	return r
+}
+
+// NeedsRepro reports whether a status is one a person will want to reproduce.
+func NeedsRepro(status string) bool {
+	switch spec.Status(status) {
+	case spec.Fail, spec.Warn, spec.Error, spec.Flaky:
+		return true
+	}
+	return false
+}
+
+// SetRepro fills in Result.Repro, the replay one-liner, for every result that needs one
+// and has a request to replay.
+func (r *Report) SetRepro() {
+	for i := range r.Results {
+		res := &r.Results[i]
+		if !NeedsRepro(res.Status) {
+			continue
+		}
+		if req := res.Request(); len(req) > 0 && r.Target.Addr != "" {
+			res.Repro = ShellReplay(req, r.Target.Addr)
+		}
+	}
+}
+
+// Request returns the bytes of the result's first request: all of them when the result
+// came from a run, else the (capped) evidence.
+func (res Result) Request() []byte {
+	if len(res.request) > 0 {
+		return res.request
+	}
+	for _, e := range res.Evidence {
+		if len(e.Request) > 0 {
+			return e.Request
+		}
+	}
+	return nil
 }
 
 // FromSpec flattens one spec result.
@@ -112,6 +209,9 @@ func FromSpec(res *spec.Result) Result {
 		ID: c.ID, Title: c.Title, Area: c.Area, Level: c.Level.String(),
 		Spec: c.Ref.String(), SpecURL: c.Ref.URL(), Quote: c.Quote,
 		Status: string(res.Status), Message: res.Message, Duration: Duration(res.Duration),
+	}
+	for _, s := range res.Trials {
+		out.Trials = append(out.Trials, string(s))
 	}
 	for _, e := range res.Evidence {
 		out.Evidence = append(out.Evidence, Evidence{Label: e.Label, Request: e.Request, Response: e.Response, End: e.End, Timings: e.Timings, Environ: e.Environ})
@@ -136,6 +236,8 @@ func (r *Report) Tally() {
 			r.Totals.Error++
 		case spec.Skip:
 			r.Totals.Skip++
+		case spec.Flaky:
+			r.Totals.Flaky++
 		}
 	}
 }

@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"fmt"
 	"io"
+	"path/filepath"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -16,6 +17,9 @@ type TextOptions struct {
 	Color bool
 	// Verbose also lists info results and the target's command line.
 	Verbose bool
+	// ReproDir is where --repro wrote the request files; a request too long to show as a
+	// one-liner is then replayed from its file.
+	ReproDir string
 }
 
 // textWidth is where the terminal summary wraps messages and quotes.
@@ -25,7 +29,7 @@ const textWidth = 100
 type palette bool
 
 var statusColor = map[string]string{
-	"pass": "32", "fail": "31", "warn": "33", "info": "36", "error": "35", "skip": "2",
+	"pass": "32", "fail": "31", "warn": "33", "info": "36", "error": "35", "skip": "2", "flaky": "34",
 }
 
 func (p palette) paint(code, s string) string {
@@ -40,7 +44,7 @@ func (p palette) bold(s string) string           { return p.paint("1", s) }
 func (p palette) dim(s string) string            { return p.paint("2", s) }
 
 var statusMark = map[string]string{
-	"pass": "✓", "fail": "×", "warn": "!", "info": "i", "error": "E", "skip": "-",
+	"pass": "✓", "fail": "×", "warn": "!", "info": "i", "error": "E", "skip": "-", "flaky": "~",
 }
 
 // WriteText writes the terminal summary: a header, totals per area, every failure, error
@@ -63,6 +67,9 @@ func WriteText(w io.Writer, r *Report, opt TextOptions) error {
 		head += p.dim(" (started " + r.Started.UTC().Format("2006-01-02 15:04:05 UTC") + ")")
 	}
 	fmt.Fprintln(bw, head)
+	if r.Target.WorkerModel != "" {
+		fmt.Fprintln(bw, p.dim("worker model: "+clean(r.Target.WorkerModel, false)))
+	}
 	if opt.Verbose {
 		if len(r.Target.Command) > 0 {
 			fmt.Fprintln(bw, p.dim("command: "+clean(strings.Join(r.Target.Command, " "), false)))
@@ -73,11 +80,26 @@ func WriteText(w io.Writer, r *Report, opt TextOptions) error {
 		if r.CatalogVersion != "" {
 			fmt.Fprintln(bw, p.dim("catalog: "+clean(r.CatalogVersion, false)))
 		}
+		if r.Environment.RTT > 0 {
+			fmt.Fprintln(bw, p.dim("round trip: "+humanDuration(rttDuration(r.Environment.RTT))))
+		}
 	}
 	if r.Interrupted {
 		fmt.Fprintln(bw, p.status("error", "the run was interrupted: checks not run are reported as skipped"))
 	}
+	if r.Aborted != "" {
+		fmt.Fprintln(bw, p.status("error", "the run was cut short: "+clean(r.Aborted, false)+"; checks not run are reported as skipped"))
+	}
+	if note := rttNote(r); note != "" {
+		fmt.Fprintln(bw, p.status("warn", note))
+	}
 	fmt.Fprintln(bw)
+
+	// Capabilities.
+	if caps := Capabilities(r); anyTested(caps) {
+		writeCapabilities(bw, p, caps)
+		fmt.Fprintln(bw)
+	}
 
 	// Totals per area.
 	groups := groupByArea(r.Results)
@@ -88,6 +110,7 @@ func WriteText(w io.Writer, r *Report, opt TextOptions) error {
 		{"fail", "Failures (MUST)"},
 		{"error", "Errors (no verdict)"},
 		{"warn", "Warnings (SHOULD)"},
+		{"flaky", "Flaky (timing trials disagree; not a failure)"},
 		{"info", "Info (MAY, observed behaviour)"},
 	}
 	listed := false
@@ -108,8 +131,14 @@ func WriteText(w io.Writer, r *Report, opt TextOptions) error {
 		}
 		fmt.Fprintf(bw, "\n%s\n\n", p.bold(p.status(sec.status, fmt.Sprintf("%s: %d", sec.title, len(rows)))))
 		for _, res := range rows {
-			writeTextResult(bw, p, res)
+			writeTextResult(bw, p, r, res, opt)
 		}
+		listed = true
+	}
+
+	// Baseline.
+	if r.Baseline != nil {
+		writeBaseline(bw, p, r.Baseline)
 		listed = true
 	}
 
@@ -134,7 +163,7 @@ func writeTotalsTable(w io.Writer, p palette, groups []areaGroup, total Totals) 
 			nameW = n
 		}
 	}
-	cols := append(append([]string{}, Statuses...), "total")
+	cols := append(append([]string{}, shownStatuses(total)...), "total")
 	line := "  " + pad("AREA", nameW, false)
 	for _, c := range cols {
 		line += "  " + pad(strings.ToUpper(c), len(c), true)
@@ -181,7 +210,7 @@ func pad(s string, width int, right bool) string {
 	return s + strings.Repeat(" ", width-n)
 }
 
-func writeTextResult(w io.Writer, p palette, res Result) {
+func writeTextResult(w io.Writer, p palette, r *Report, res Result, opt TextOptions) {
 	mark := statusMark[res.Status]
 	if mark == "" {
 		mark = "?"
@@ -189,6 +218,12 @@ func writeTextResult(w io.Writer, p palette, res Result) {
 	first := fmt.Sprintf("  %s %s  %s  %s",
 		p.status(res.Status, mark+" "+strings.ToUpper(clean(res.Status, false))),
 		p.bold(clean(res.ID, false)), clean(res.Level, false), clean(res.Spec, false))
+	switch {
+	case r.Baseline != nil && isRegression(r.Baseline, res.ID):
+		first += "  " + p.bold(p.status("fail", "REGRESSION"))
+	case res.Baseline != "":
+		first += "  " + p.dim("(in baseline: "+clean(res.Baseline, false)+")")
+	}
 	fmt.Fprintln(w, first)
 	if res.Title != "" {
 		fmt.Fprint(w, wrap(clean(res.Title, true), "    ", "    ", textWidth))
@@ -198,6 +233,117 @@ func writeTextResult(w io.Writer, p palette, res Result) {
 	}
 	if res.Quote != "" {
 		fmt.Fprint(w, p.dim(strings.TrimSuffix(wrap(`"`+clean(res.Quote, true)+`"`, "       ", "        ", textWidth), "\n"))+"\n")
+	}
+	if line := reproLine(r, res, opt.ReproDir); line != "" {
+		fmt.Fprintln(w, "    "+p.dim("repro: ")+line)
+	}
+	fmt.Fprintln(w)
+}
+
+// reproMax is the longest replay one-liner the summary prints; longer requests are
+// replayed from the --repro file, or from the JSON report's "repro".
+const reproMax = 400
+
+// reproLine is the one-line replay command shown under a problem, or "".
+func reproLine(r *Report, res Result, dir string) string {
+	if res.Repro == "" {
+		return ""
+	}
+	if len(res.Repro) <= reproMax {
+		return clean(res.Repro, false)
+	}
+	if dir != "" && r.Target.Addr != "" {
+		cmd := "nc"
+		for _, a := range splitAddr(r.Target.Addr) {
+			cmd += " " + shellQuote(a)
+		}
+		return clean(cmd+" < "+shellQuote(filepath.Join(dir, ReproFileName(res.ID))), false)
+	}
+	return fmt.Sprintf("%d-byte request: its one-liner is \"repro\" in the JSON report; --repro DIR writes it to a file", len(res.Request()))
+}
+
+// rttNote warns when the round trip to the target is long enough to disturb the timing
+// checks, whose thresholds assume a nearby server.
+func rttNote(r *Report) string {
+	rtt := rttDuration(r.Environment.RTT)
+	if rtt < 25*time.Millisecond {
+		return ""
+	}
+	scale := r.Environment.Scale
+	if scale <= 0 {
+		scale = 1
+	}
+	return fmt.Sprintf("the round trip to the target is %s: timing checks assume a nearby server (try --timeout-scale %g)", humanDuration(rtt), scale*2)
+}
+
+func anyTested(caps []Capability) bool {
+	for _, c := range caps {
+		if c.Value != notTested {
+			return true
+		}
+	}
+	return false
+}
+
+// writeCapabilities writes the capability summary: a feature per line, its value coloured
+// by what it means.
+func writeCapabilities(w io.Writer, p palette, caps []Capability) {
+	width := 0
+	for _, c := range caps {
+		if n := utf8.RuneCountInString(c.Name); n > width {
+			width = n
+		}
+	}
+	fmt.Fprintln(w, p.bold("Capabilities"))
+	for _, c := range caps {
+		v := clean(c.Value, false)
+		if c.Status == "" {
+			v = p.dim(v)
+		} else {
+			v = p.status(c.Status, v)
+		}
+		fmt.Fprintf(w, "  %s  %s\n", pad(c.Name, width, false), v)
+	}
+}
+
+func isRegression(b *BaselineComparison, id string) bool {
+	for _, c := range b.Regressions {
+		if c.ID == id {
+			return true
+		}
+	}
+	return false
+}
+
+// writeBaseline writes how the run compares with the baseline: regressions (which fail
+// the run), fixed checks to remove from it, and checks that got better.
+func writeBaseline(w io.Writer, p palette, b *BaselineComparison) {
+	title := fmt.Sprintf("Baseline %s: %s, %d fixed, %d known", clean(b.File, false), plural(len(b.Regressions), "regression", "regressions"), len(b.Fixed), b.Known)
+	st := "pass"
+	if len(b.Regressions) > 0 {
+		st = "fail"
+	}
+	fmt.Fprintf(w, "\n%s\n\n", p.bold(p.status(st, title)))
+	for _, warning := range b.Warnings {
+		fmt.Fprintf(w, "  %s %s\n", p.status("warn", "warning:"), clean(warning, false))
+	}
+	list := func(label, status string, cs []Change, note string) {
+		for _, c := range cs {
+			line := fmt.Sprintf("  %s  %s  %s -> %s", p.status(status, label), p.bold(clean(c.ID, false)), clean(c.Was, false), clean(c.Now, false))
+			if note != "" {
+				line += ": " + note
+			}
+			if c.Reason != "" {
+				line += p.dim("  # " + clean(c.Reason, false))
+			}
+			fmt.Fprintln(w, line)
+		}
+	}
+	list("regression", "fail", b.Regressions, "")
+	list("fixed     ", "pass", b.Fixed, "now passes: remove it from the baseline")
+	list("improved  ", "info", b.Improved, "better than the baseline: update it")
+	if len(b.Regressions)+len(b.Fixed)+len(b.Improved)+len(b.Warnings) == 0 {
+		fmt.Fprintln(w, "  every check is as the baseline expects")
 	}
 	fmt.Fprintln(w)
 }
@@ -250,10 +396,24 @@ func WriteMatrixText(w io.Writer, m *Matrix, color bool) error {
 		}
 	}
 	colW := make([]int, len(g.Servers))
+	caps := make([][]Capability, len(g.Servers))
+	tested := false
 	for i, s := range g.Servers {
 		colW[i] = utf8.RuneCountInString(clean(s.Name, false))
 		if colW[i] < 5 {
 			colW[i] = 5
+		}
+		caps[i] = Capabilities(s.Report)
+		tested = tested || anyTested(caps[i])
+		for _, c := range caps[i] {
+			if n := utf8.RuneCountInString(c.Short); n > colW[i] {
+				colW[i] = n
+			}
+		}
+	}
+	for _, n := range CapabilityNames {
+		if l := utf8.RuneCountInString(n); tested && l > idW {
+			idW = l
 		}
 	}
 	header := "  " + pad("", idW, false)
@@ -263,7 +423,11 @@ func WriteMatrixText(w io.Writer, m *Matrix, color bool) error {
 	fmt.Fprintln(bw, p.bold(strings.TrimRight(header, " ")))
 
 	// Totals per server.
-	for _, st := range Statuses {
+	var all Totals
+	for _, s := range g.Servers {
+		all.Flaky += s.Report.Totals.Flaky
+	}
+	for _, st := range shownStatuses(all) {
 		line := "  " + pad(st, idW, true)
 		for i, s := range g.Servers {
 			n := s.Report.Totals.Count(st)
@@ -286,6 +450,25 @@ func WriteMatrixText(w io.Writer, m *Matrix, color bool) error {
 		verdicts += "  " + p.bold(p.status(st, pad(word, colW[i], false)))
 	}
 	fmt.Fprintln(bw, strings.TrimRight(verdicts, " "))
+
+	// Capabilities, one row each.
+	if tested {
+		fmt.Fprintf(bw, "\n%s\n", p.bold("capabilities"))
+		for k, name := range CapabilityNames {
+			line := "  " + pad(name, idW, false)
+			for i := range g.Servers {
+				c := caps[i][k]
+				cell := pad(clean(c.Short, false), colW[i], false)
+				if c.Status == "" {
+					cell = p.dim(cell)
+				} else {
+					cell = p.status(c.Status, cell)
+				}
+				line += "  " + cell
+			}
+			fmt.Fprintln(bw, strings.TrimRight(line, " "))
+		}
+	}
 
 	area := "\x00"
 	for _, row := range g.Rows {
@@ -310,7 +493,7 @@ func WriteMatrixText(w io.Writer, m *Matrix, color bool) error {
 		}
 		fmt.Fprintln(bw, strings.TrimRight(line, " "))
 	}
-	fmt.Fprintf(bw, "\n%s\n", p.dim("P pass  F fail  W warn  I info  E error  S skip  – not run   * servers disagree"))
+	fmt.Fprintf(bw, "\n%s\n", p.dim("P pass  F fail  W warn  ~ flaky  I info  E error  S skip  – not run   * servers disagree"))
 	fmt.Fprintf(bw, "%d checks, %d where the servers disagree\n", len(g.Rows), g.Disagreements)
 	return bw.Flush()
 }

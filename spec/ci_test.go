@@ -222,6 +222,11 @@ func startReference(t *testing.T, addr string) (*reference.Server, string) {
 		t.Fatal(err)
 	}
 	s := reference.New(reference.Options{})
+	// Make the state directory before Serve runs in its goroutine, as reference.Start
+	// does: a check may Close the server before Serve got going.
+	if _, err := s.StateDir(); err != nil {
+		t.Fatal(err)
+	}
 	go s.Serve(l)
 	t.Cleanup(func() { s.Close() })
 	return s, l.Addr().String()

@@ -146,10 +146,15 @@ func init() {
 			Quote: "A server that receives an incomplete request message, usually due to a canceled request or a triggered timeout exception, MAY send an error response prior to closing the connection.",
 			Observe: func(ctx context.Context, t *Target) (*Observation, error) {
 				head := t.get("/slow-client")
-				return parallel(ctx, t, []string{"stalled client", "other client"}, []time.Duration{0, 200 * time.Millisecond}, []wire.Script{
+				o, err := parallel(ctx, t, []string{"stalled client", "other client"}, []time.Duration{0, 200 * time.Millisecond}, []wire.Script{
 					{Steps: []wire.Step{{Data: stallBytes(head, first)}, {Data: stallRest(head, first, rest), Delay: 1500 * time.Millisecond}}, Responses: 1, IdleTimeout: 10 * time.Second},
 					{Steps: []wire.Step{{Data: t.get("/other", "Connection: close")}}, Responses: 1, IdleTimeout: 10 * time.Second},
 				})
+				if err == nil {
+					// The stall stretches with --timeout-scale; the threshold must follow it.
+					o.Values["stall_ms"] = float64(t.dur(1500 * time.Millisecond).Milliseconds())
+				}
+				return o, err
 			},
 			Judge: func(o *Observation) Verdict {
 				other := o.Response(1, 0)
@@ -157,8 +162,12 @@ func init() {
 					return inconclusive("the other client got no response (%s)", o.ending(1))
 				}
 				done := o.Conns[1].At + other.EndAt
-				if done >= 1400*time.Millisecond {
-					return violates("while one client stalled mid-request for 1.5s, another client's GET was answered only after %v: a handful of slow clients (slowloris) can take the server down", done.Round(time.Millisecond))
+				stall := 1500 * time.Millisecond
+				if ms := o.Values["stall_ms"]; ms > 0 {
+					stall = time.Duration(ms) * time.Millisecond
+				}
+				if done >= stall-stall/15 {
+					return violates("while one client stalled mid-request for %v, another client's GET was answered only after %v: a handful of slow clients (slowloris) can take the server down", stall, done.Round(time.Millisecond))
 				}
 				return conforms("the other client was answered after %v", done.Round(time.Millisecond))
 			},

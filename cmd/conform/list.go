@@ -30,7 +30,14 @@ func newListCommand(stdout io.Writer) *cobra.Command {
 			tw := tabwriter.NewWriter(stdout, 2, 8, 2, ' ', 0)
 			fmt.Fprintf(tw, "ID\tLEVEL\tSPEC\tTITLE\n")
 			for _, c := range checks {
-				fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", c.ID, c.Level, c.Ref, c.Title)
+				title := c.Title
+				if c.Timing {
+					title += " [timing]"
+				}
+				fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", c.ID, c.Level, c.Ref, title)
+				for _, a := range c.Aliases {
+					fmt.Fprintf(tw, "  alias %s\t\t\t(the old ID; still accepted by --only, --skip and baselines)\n", a)
+				}
 				if quotes {
 					fmt.Fprintf(tw, "\t\t\t  %q\n", c.Quote)
 				}
@@ -39,6 +46,7 @@ func newListCommand(stdout io.Writer) *cobra.Command {
 				return err
 			}
 			fmt.Fprintf(stdout, "\n%d checks (catalog %s) in areas: %s\n", len(checks), spec.CatalogVersion, strings.Join(spec.Areas, ", "))
+			fmt.Fprintln(stdout, "[timing]: measured again when it does not pass; trials that disagree report 'flaky'")
 			return nil
 		},
 	}
@@ -53,10 +61,12 @@ func listJSON(w io.Writer, checks []*spec.Check) error {
 	type entry struct {
 		ID, Title, Area, Level, Spec, URL, Quote string
 		Requires                                 []string `json:",omitempty"`
+		Aliases                                  []string `json:",omitempty"`
+		Timing                                   bool     `json:",omitempty"`
 	}
 	var out []entry
 	for _, c := range checks {
-		out = append(out, entry{c.ID, c.Title, c.Area, c.Level.String(), c.Ref.String(), c.Ref.URL(), c.Quote, c.Requires})
+		out = append(out, entry{c.ID, c.Title, c.Area, c.Level.String(), c.Ref.String(), c.Ref.URL(), c.Quote, c.Requires, c.Aliases, c.Timing})
 	}
 	enc := json.NewEncoder(w)
 	enc.SetIndent("", "  ")

@@ -48,6 +48,7 @@ Servers run one at a time by default, so timing checks are not disturbed by each
 	f.DurationVar(&o.run.checkTimeout, "timeout", 30*time.Second, "time limit for one check")
 	f.Float64Var(&o.run.scale, "timeout-scale", 1, "stretch every delay, threshold and timeout by this factor")
 	f.BoolVar(&o.run.noColor, "no-color", false, "disable ANSI colours")
+	f.IntVar(&o.run.trials, "trials", spec.DefaultTrials, "measure a timing-sensitive check up to this many times when it does not pass")
 	return c
 }
 
@@ -181,10 +182,10 @@ func matrixOne(ctx context.Context, s harness.Server, checks []*spec.Check, o *r
 	if err != nil {
 		return nil, fmt.Errorf("started but %w", err)
 	}
-	info := reports.Target{Addr: in.Addr, Server: in.Server, ServerVersion: in.Version, Command: in.Command, Python: echo.Python, ProbeVersion: echo.Version}
+	info := reports.Target{Addr: in.Addr, Server: in.Server, ServerVersion: in.Version, Command: in.Command, Python: echo.Python, ProbeVersion: echo.Version, WorkerModel: s.Description}
 	quiet := *o
 	quiet.quiet = true
-	rep := runAndReport(ctx, t, checks, info, &quiet, io.Discard)
+	rep := runAndReport(ctx, t, checks, info, &quiet, reviver(in, true, io.Discard), io.Discard)
 	rep.Target.Log = string(in.Log())
 	return rep, nil
 }

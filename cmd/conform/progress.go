@@ -35,7 +35,7 @@ func (p *progress) update(done, total int, r *spec.Result) {
 	case p.verbose:
 		fmt.Fprintf(p.w, "[%3d/%d] %-5s %s (%v)\n", done, total, r.Status, r.Check.ID, r.Duration.Round(time.Millisecond))
 	case p.tty:
-		line := fmt.Sprintf("\r[%d/%d] %s  fail %d  warn %d  %s", done, total, time.Since(p.start).Round(100*time.Millisecond), p.counts[spec.Fail], p.counts[spec.Warn], clip(r.Check.ID, 50))
+		line := fmt.Sprintf("\r[%d/%d] %s  fail %d  warn %d%s  %s", done, total, time.Since(p.start).Round(100*time.Millisecond), p.counts[spec.Fail], p.counts[spec.Warn], p.flaky(), clip(r.Check.ID, 50))
 		pad := p.lastLine - len(line)
 		p.lastLine = len(line)
 		if pad > 0 {
@@ -44,8 +44,24 @@ func (p *progress) update(done, total int, r *spec.Result) {
 		fmt.Fprint(p.w, line)
 	case time.Since(p.last) > 5*time.Second:
 		p.last = time.Now()
-		fmt.Fprintf(p.w, "conform: %d/%d checks done (%d fail, %d warn) after %s\n", done, total, p.counts[spec.Fail], p.counts[spec.Warn], time.Since(p.start).Round(time.Second))
+		fmt.Fprintf(p.w, "conform: %d/%d checks done (%d fail, %d warn%s) after %s\n", done, total, p.counts[spec.Fail], p.counts[spec.Warn], p.flakyCount(), time.Since(p.start).Round(time.Second))
 	}
+}
+
+// flakyCount is ", N flaky" once a check was flaky, else "".
+func (p *progress) flakyCount() string {
+	if n := p.counts[spec.Flaky]; n > 0 {
+		return fmt.Sprintf(", %d flaky", n)
+	}
+	return ""
+}
+
+// flaky is "  flaky N" once a check was flaky, else "".
+func (p *progress) flaky() string {
+	if n := p.counts[spec.Flaky]; n > 0 {
+		return fmt.Sprintf("  flaky %d", n)
+	}
+	return ""
 }
 
 func (p *progress) done() {

@@ -13,6 +13,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/conform-wsgi/conform/baseline"
 	"github.com/conform-wsgi/conform/internal/wire"
 	"github.com/conform-wsgi/conform/reports"
 	"github.com/conform-wsgi/conform/spec"
@@ -34,6 +35,13 @@ type runOptions struct {
 	verbose      bool
 	quiet        bool
 	noColor      bool
+	failOn       []string
+	strict       bool
+	baselinePath string
+	reproDir     string
+	trials       int
+
+	baseline *baseline.File // parsed --baseline, set by validate
 }
 
 func (o *runOptions) bind(c *cobra.Command) {
@@ -53,6 +61,43 @@ func (o *runOptions) bind(c *cobra.Command) {
 	f.BoolVarP(&o.verbose, "verbose", "v", false, "also list info results, and print each check as it finishes")
 	f.BoolVarP(&o.quiet, "quiet", "q", false, "print only the final verdict line")
 	f.BoolVar(&o.noColor, "no-color", false, "disable ANSI colours")
+	f.IntVar(&o.trials, "trials", spec.DefaultTrials, "measure a timing-sensitive check up to this many times when it does not pass; trials that disagree report 'flaky'")
+	if c.Name() == "write" {
+		return // baseline write records verdicts; it fails on nothing
+	}
+	f.StringSliceVar(&o.failOn, "fail-on", nil, "statuses that fail the run, comma-separated: fail (always), warn, error, flaky, info (default fail; fail,warn,error with --baseline)")
+	f.BoolVar(&o.strict, "strict", false, "shorthand for --fail-on fail,warn,error: anything but pass, info, skip and flaky fails the run")
+	f.StringVar(&o.baselinePath, "baseline", "", "fail only on regressions against this baseline file ('conform baseline write' makes one)")
+	f.StringVar(&o.reproDir, "repro", "", "write the request of every fail, warn, error and flaky check to DIR/<ID>.http, for 'nc HOST PORT < FILE'")
+}
+
+// failOnStatuses is the set of statuses that fail the run, in report order: fail, plus
+// what --fail-on and --strict add; with --baseline and neither, fail, warn and error.
+func (o *runOptions) failOnStatuses() ([]string, error) {
+	set := map[string]bool{string(spec.Fail): true}
+	given := o.failOn
+	if len(given) == 0 && !o.strict && o.baselinePath != "" {
+		given = baseline.DefaultFailOn
+	}
+	if o.strict {
+		set[string(spec.Warn)], set[string(spec.Error)] = true, true
+	}
+	for _, s := range given {
+		s = strings.ToLower(strings.TrimSpace(s))
+		switch spec.Status(s) {
+		case spec.Fail, spec.Warn, spec.Error, spec.Flaky, spec.Info:
+			set[s] = true
+		default:
+			return nil, usagef("--fail-on: %q is not a status that can fail a run (fail, warn, error, flaky, info)", s)
+		}
+	}
+	var out []string
+	for _, s := range reports.Statuses {
+		if set[s] {
+			out = append(out, s)
+		}
+	}
+	return out, nil
 }
 
 func (o *runOptions) validate() error {
@@ -62,6 +107,11 @@ func (o *runOptions) validate() error {
 	if _, _, err := net.SplitHostPort(o.target); err != nil {
 		return usagef("--target %q is not HOST:PORT: %v", o.target, err)
 	}
+	return o.validateFlags()
+}
+
+// validateFlags checks every flag but --target, and reads --baseline.
+func (o *runOptions) validateFlags() error {
 	if o.scale <= 0 || o.scale > 100 {
 		return usagef("--timeout-scale must be in (0, 100], got %g", o.scale)
 	}
@@ -71,16 +121,38 @@ func (o *runOptions) validate() error {
 	if o.verbose && o.quiet {
 		return usagef("--verbose and --quiet contradict each other")
 	}
+	if o.trials < 1 || o.trials > 10 {
+		return usagef("--trials must be 1 to 10, got %d", o.trials)
+	}
+	if _, err := o.failOnStatuses(); err != nil {
+		return err
+	}
+	if o.baselinePath != "" && o.baseline == nil {
+		b, err := baseline.Read(o.baselinePath)
+		if err != nil {
+			return usagef("--baseline: %v", err)
+		}
+		o.baseline = b
+	}
 	return nil
 }
 
 func runCatalog(ctx context.Context, o *runOptions, stdout, stderr io.Writer) error {
-	if err := o.validate(); err != nil {
+	rep, err := collectCatalog(ctx, o, stderr)
+	if err != nil {
 		return err
+	}
+	return finish(rep, o, stdout, stderr)
+}
+
+// collectCatalog runs the catalog against --target and returns the report.
+func collectCatalog(ctx context.Context, o *runOptions, stderr io.Writer) (*reports.Report, error) {
+	if err := o.validate(); err != nil {
+		return nil, err
 	}
 	checks, err := spec.Select(spec.All(), o.only, o.skip)
 	if err != nil {
-		return usageError{err}
+		return nil, usageError{err}
 	}
 	t := spec.NewTarget(o.target)
 	t.Scale = o.scale
@@ -89,21 +161,25 @@ func runCatalog(ctx context.Context, o *runOptions, stdout, stderr io.Writer) er
 	cancel()
 	if err != nil {
 		if errors.Is(err, wire.ErrUnreachable) {
-			return fmt.Errorf("%v (is the server running?)", err)
+			return nil, fmt.Errorf("%v (is the server running?)", err)
 		}
-		return err
+		return nil, err
 	}
 	info := reports.Target{Addr: o.target, Python: echo.Python, ProbeVersion: echo.Version}
-	rep := runAndReport(ctx, t, checks, info, o, stderr)
-	return finish(rep, o, stdout)
+	return runAndReport(ctx, t, checks, info, o, nil, stderr), nil
 }
 
 // runAndReport runs the checks with progress on stderr and returns the report, complete or,
-// when interrupted, partial.
-func runAndReport(ctx context.Context, t *spec.Target, checks []*spec.Check, info reports.Target, o *runOptions, stderr io.Writer) *reports.Report {
+// when interrupted, partial. revive restarts the target when conform started it (nil
+// otherwise): a target that dies mid-run is then restarted instead of ending the run.
+func runAndReport(ctx context.Context, t *spec.Target, checks []*spec.Check, info reports.Target, o *runOptions, revive func(context.Context) error, stderr io.Writer) *reports.Report {
 	started := time.Now()
 	p := newProgress(stderr, len(checks), o.verbose, o.quiet)
-	results := spec.Run(ctx, t, checks, spec.RunOptions{CheckTimeout: o.checkTimeout, Progress: p.update})
+	trials := o.trials
+	if trials <= 0 {
+		trials = spec.DefaultTrials
+	}
+	results := spec.Run(ctx, t, checks, spec.RunOptions{CheckTimeout: o.checkTimeout, Progress: p.update, Trials: trials, Revive: revive})
 	p.done()
 	rep := reports.New(info, started, results)
 	rep.ToolVersion = Version
@@ -111,14 +187,52 @@ func runAndReport(ctx context.Context, t *spec.Target, checks []*spec.Check, inf
 	rep.Duration = reports.Duration(time.Since(started))
 	rep.Interrupted = ctx.Err() != nil
 	host, _ := os.Hostname()
-	rep.Environment = reports.Environment{Host: host, GoVersion: runtime.Version(), Scale: o.scale}
+	rep.Environment = reports.Environment{Host: host, GoVersion: runtime.Version(), Scale: o.scale, RTT: reports.RTTSeconds(t.RTT), Trials: trials}
+	for _, r := range results {
+		if why, ok := strings.CutPrefix(r.Message, "not run: "); ok && r.Status == spec.Skip && strings.HasPrefix(why, "the target died during ") {
+			rep.Aborted = why
+			break
+		}
+	}
 	return rep
 }
 
-// finish writes every requested report (all of them, even when one fails) and decides the
-// exit status.
-func finish(rep *reports.Report, o *runOptions, stdout io.Writer) error {
+// finish applies the run policy (--fail-on, --baseline), writes the repro files and every
+// requested report (all of them, even when one fails), and decides the exit status.
+func finish(rep *reports.Report, o *runOptions, stdout, stderr io.Writer) error {
+	failOn, err := o.failOnStatuses()
+	if err != nil {
+		return err
+	}
+	rep.FailOn = failOn
+	if o.baseline != nil {
+		rep.Baseline = baseline.Compare(o.baseline, o.baselinePath, rep, failOn)
+		for _, w := range rep.Baseline.Warnings {
+			fmt.Fprintf(stderr, "conform: baseline %s: %s\n", o.baselinePath, w)
+		}
+	}
+	if errs := writeOutputs(rep, o, stdout); len(errs) > 0 {
+		return errors.New(strings.Join(errs, "; "))
+	}
+	if rep.Interrupted {
+		fmt.Fprintln(stdout, "conform: interrupted; the report covers the checks that ran")
+		return exitError{exitFail}
+	}
+	if !rep.Passed() {
+		return exitError{exitFail}
+	}
+	return nil
+}
+
+// writeOutputs writes the repro files, every requested report and the summary on stdout
+// (all of them, even when one fails), and returns what went wrong.
+func writeOutputs(rep *reports.Report, o *runOptions, stdout io.Writer) []string {
 	var errs []string
+	if o.reproDir != "" {
+		if _, err := reports.WriteRepro(o.reproDir, rep); err != nil {
+			errs = append(errs, fmt.Sprintf("--repro: %v", err))
+		}
+	}
 	write := func(path string, render func(io.Writer) error) {
 		if path == "" {
 			return
@@ -133,20 +247,10 @@ func finish(rep *reports.Report, o *runOptions, stdout io.Writer) error {
 	write(o.markdownPath, func(w io.Writer) error { return reports.WriteMarkdown(w, rep) })
 	if o.quiet {
 		fmt.Fprintln(stdout, rep.Verdict())
-	} else if err := reports.WriteText(stdout, rep, reports.TextOptions{Color: useColor(stdout, o.noColor), Verbose: o.verbose}); err != nil {
+	} else if err := reports.WriteText(stdout, rep, reports.TextOptions{Color: useColor(stdout, o.noColor), Verbose: o.verbose, ReproDir: o.reproDir}); err != nil {
 		errs = append(errs, fmt.Sprintf("write summary: %v", err))
 	}
-	if len(errs) > 0 {
-		return errors.New(strings.Join(errs, "; "))
-	}
-	if rep.Interrupted {
-		fmt.Fprintln(stdout, "conform: interrupted; the report covers the checks that ran")
-		return exitError{exitFail}
-	}
-	if rep.Totals.Fail > 0 {
-		return exitError{exitFail}
-	}
-	return nil
+	return errs
 }
 
 func useColor(w io.Writer, disabled bool) bool {

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"strings"
+	"sync"
 	"text/tabwriter"
 	"time"
 
@@ -46,24 +47,39 @@ func newServersCommand(stdout io.Writer) *cobra.Command {
 // runOnServer starts a known server (or a custom command) hosting the probe, runs the
 // catalog against it, and stops it whatever happens, Ctrl-C included.
 func runOnServer(ctx context.Context, o *runOptions, name string, argv []string, stdout, stderr io.Writer) error {
+	rep, err := collectOnServer(ctx, o, name, argv, stderr)
+	if err != nil {
+		return err
+	}
+	return finish(rep, o, stdout, stderr)
+}
+
+// collectOnServer starts the server, runs the catalog against it, restarting it if it
+// dies mid-run, stops it and returns the report.
+func collectOnServer(ctx context.Context, o *runOptions, name string, argv []string, stderr io.Writer) (*reports.Report, error) {
+	if err := o.validateFlags(); err != nil {
+		return nil, err
+	}
 	startCtx, cancel := context.WithTimeout(ctx, time.Duration(60*o.scale)*time.Second)
 	defer cancel()
 	var in *harness.Instance
 	var err error
+	workers := ""
 	if argv != nil {
 		in, err = harness.StartCommand(startCtx, argv, harness.Options{})
 	} else {
 		s, lerr := harness.Lookup(name)
 		if lerr != nil {
-			return usageError{lerr}
+			return nil, usageError{lerr}
 		}
 		if _, ierr := s.Installed(); ierr != nil {
-			return fmt.Errorf("server %s is not installed: %w", name, ierr)
+			return nil, fmt.Errorf("server %s is not installed: %w", name, ierr)
 		}
+		workers = s.Description
 		in, err = harness.Start(startCtx, s, harness.Options{})
 	}
 	if err != nil {
-		return err
+		return nil, err
 	}
 	defer in.Stop()
 	if !o.quiet {
@@ -71,22 +87,35 @@ func runOnServer(ctx context.Context, o *runOptions, name string, argv []string,
 	}
 	o.target = in.Addr
 	if err := o.validate(); err != nil {
-		return err
+		return nil, err
 	}
 	checks, err := spec.Select(spec.All(), o.only, o.skip)
 	if err != nil {
-		return usageError{err}
+		return nil, usageError{err}
 	}
 	t := spec.NewTarget(in.Addr)
 	t.Scale = o.scale
 	echo, err := spec.Preflight(ctx, t)
 	if err != nil {
-		return fmt.Errorf("%s started but %w\nserver log:\n%s", in.Server, err, tail(in.Log(), 20))
+		return nil, fmt.Errorf("%s started but %w\nserver log:\n%s", in.Server, err, tail(in.Log(), 20))
 	}
-	info := reports.Target{Addr: in.Addr, Server: in.Server, ServerVersion: in.Version, Command: in.Command, Python: echo.Python, ProbeVersion: echo.Version}
-	rep := runAndReport(ctx, t, checks, info, o, stderr)
+	info := reports.Target{Addr: in.Addr, Server: in.Server, ServerVersion: in.Version, Command: in.Command, Python: echo.Python, ProbeVersion: echo.Version, WorkerModel: workers}
+	rep := runAndReport(ctx, t, checks, info, o, reviver(in, o.quiet, stderr), stderr)
 	rep.Target.Log = string(in.Log())
-	return finish(rep, o, stdout)
+	return rep, nil
+}
+
+// reviver restarts a server conform started when it dies mid-run.
+func reviver(in *harness.Instance, quiet bool, stderr io.Writer) func(context.Context) error {
+	var mu sync.Mutex
+	return func(ctx context.Context) error {
+		mu.Lock()
+		defer mu.Unlock()
+		if !quiet {
+			fmt.Fprintf(stderr, "conform: %s stopped answering; restarting it\n", in.Server)
+		}
+		return in.Restart(ctx)
+	}
 }
 
 func tail(b []byte, lines int) string {
