@@ -235,13 +235,7 @@ func init() {
 		Judge: func(o *Observation) Verdict {
 			r := o.Response(0, 0)
 			if r == nil {
-				if probeSays(o, "start_response", "raised") {
-					return conforms("start_response raised (though the error response that followed was malformed: %s)", o.Conns[0].Garbage)
-				}
-				if o.Conns[0].Closed() {
-					return conforms("refused: %s", o.ending(0))
-				}
-				return inconclusive("no response (%s)", o.ending(0))
+				return headerRefusedWithoutResponse(o)
 			}
 			if r.Status == 500 {
 				if e, err := probes.Decode(r.Body); err == nil && e.ResultString("start_response") == "raised" {
@@ -265,13 +259,7 @@ func init() {
 		Judge: func(o *Observation) Verdict {
 			r := o.Response(0, 0)
 			if r == nil {
-				if probeSays(o, "start_response", "raised") {
-					return conforms("start_response raised (though the error response that followed was malformed: %s)", o.Conns[0].Garbage)
-				}
-				if o.Conns[0].Closed() {
-					return conforms("refused: %s", o.ending(0))
-				}
-				return inconclusive("no response (%s)", o.ending(0))
+				return headerRefusedWithoutResponse(o)
 			}
 			if e, err := probes.Decode(r.Body); err == nil && e.ResultString("start_response") == "raised" {
 				return conforms("start_response raised %s", e.ResultString("exception"))
@@ -373,4 +361,16 @@ func probeSays(o *Observation, key, value string) bool {
 // streaming-unbuffered's finding).
 func bufferedReplacement(r *wire.Response) Verdict {
 	return notApplicable("the server sent %d %s, the status the app passed with exc_info after its first block: it buffered the body, so no headers had been sent yet and start_response rightly replaced them", r.Status, r.Reason)
+}
+
+// headerRefusedWithoutResponse judges a bad-header scenario that got no parseable response:
+// the probe's own report that start_response raised, or a closed connection, is a refusal.
+func headerRefusedWithoutResponse(o *Observation) Verdict {
+	if probeSays(o, "start_response", "raised") {
+		return conforms("start_response raised (though the error response that followed was malformed: %s)", o.Conns[0].Garbage)
+	}
+	if o.Conns[0].Closed() {
+		return conforms("refused: %s", o.ending(0))
+	}
+	return inconclusive("no response (%s)", o.ending(0))
 }
