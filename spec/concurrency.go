@@ -140,14 +140,14 @@ func init() {
 		},
 	})
 
-	stall := func(id, title string, first []byte, rest []byte) *Check {
+	stall := func(id, title, kind string) *Check {
 		return &Check{
 			ID: id, Title: title, Ref: Ref{"conform", "concurrency"}, Level: May, Area: "concurrency", Timing: true,
 			Quote: "A server that receives an incomplete request message, usually due to a canceled request or a triggered timeout exception, MAY send an error response prior to closing the connection.",
 			Observe: func(ctx context.Context, t *Target) (*Observation, error) {
 				head := t.get("/slow-client")
 				o, err := parallel(ctx, t, []string{"stalled client", "other client"}, []time.Duration{0, 200 * time.Millisecond}, []wire.Script{
-					{Steps: []wire.Step{{Data: stallBytes(head, first)}, {Data: stallRest(head, first, rest), Delay: 1500 * time.Millisecond}}, Responses: 1, IdleTimeout: 10 * time.Second},
+					{Steps: stallSteps(head, kind), Responses: 1, IdleTimeout: 10 * time.Second},
 					{Steps: []wire.Step{{Data: t.get("/other", "Connection: close")}}, Responses: 1, IdleTimeout: 10 * time.Second},
 				})
 				if err == nil {
@@ -173,8 +173,8 @@ func init() {
 			},
 		}
 	}
-	register(stall("conform/concurrency/slow-headers-isolated", "a client stalling in its header section does not block other clients", []byte("headers"), nil))
-	register(stall("conform/concurrency/slow-body-isolated", "a client stalling in its request body does not block other clients", []byte("body"), nil))
+	register(stall("conform/concurrency/slow-headers-isolated", "a client stalling in its header section does not block other clients", "headers"))
+	register(stall("conform/concurrency/slow-body-isolated", "a client stalling in its request body does not block other clients", "body"))
 
 	register(&Check{
 		ID:    "pep3333/environ/multithread-truthful",
@@ -246,22 +246,18 @@ func serialisedOnOneThread(s []served) bool {
 	return len(s) > 1
 }
 
-// stallBytes cuts a request where a slow client stops: inside the header section, or (for
-// a body) after the head and two body bytes.
-func stallBytes(head, kind []byte) []byte {
-	if string(kind) == "headers" {
+// stallSteps cuts a built GET where a slow client stops, inside the header section or (kind
+// "body") as a POST after the head and two of its ten body bytes, and sends the rest 1.5s
+// later.
+func stallSteps(head []byte, kind string) []wire.Step {
+	var first, rest []byte
+	if kind == "headers" {
 		i := strings.Index(string(head), "\r\n") + 2
-		return head[:i]
+		first, rest = head[:i], head[i:]
+	} else {
+		first, rest = append(postHead(head), "ab"...), []byte("cdefghij")
 	}
-	return append(postHead(head), "ab"...)
-}
-
-func stallRest(head, kind, _ []byte) []byte {
-	if string(kind) == "headers" {
-		i := strings.Index(string(head), "\r\n") + 2
-		return head[i:]
-	}
-	return []byte("cdefghij")
+	return []wire.Step{{Data: first}, {Data: rest, Delay: 1500 * time.Millisecond}}
 }
 
 // postHead turns a built GET head into a POST head with a 10-byte Content-Length.

@@ -925,8 +925,8 @@ func concurrencyCases() []judgeCase {
 			if kind == "body" {
 				method, read = "POST", "abcdefghij"
 			}
-			stalled := script(stallBytes(head, []byte(kind)), 1, false)
-			stalled.Steps = append(stalled.Steps, wire.Step{Data: stallRest(head, []byte(kind), nil), Delay: 1500 * ms})
+			stalled := script(nil, 1, false)
+			stalled.Steps = stallSteps(head, kind)
 			c0 := replayTimed("stalled client", stalled, false, part{okEcho(method, "/slow-client", "", input("auto", read)), 1504 * ms})
 			c1 := timedEcho("other client", t.get("/other", "Connection: close"), 201*ms, otherAfter, okJSON(echoBody("GET", "/other", ""), "Connection: close"))
 			return obs(c0, c1)
