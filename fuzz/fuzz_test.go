@@ -125,6 +125,10 @@ func TestCompareRules(t *testing.T) {
 	if got := Compare(e, o).Core(); got != "" {
 		t.Errorf("both reject: %q", got)
 	}
+	o = &Observation{Answers: []Answer{{Status: 500}}, End: wire.EndClosed}
+	if got := Compare(e, o).Core(); got != "5xx/status/500" {
+		t.Errorf("500 where the reference rejects: %q", got)
+	}
 }
 
 // FuzzMutators checks that no case, however mutated, ablated or minimized, makes the
@@ -395,4 +399,55 @@ func TestPreflightRejectsANonProbe(t *testing.T) {
 		t.Errorf("%v", err)
 	}
 	_ = probes.Prefix
+}
+
+func TestSignaturePartsNormalise(t *testing.T) {
+	cases := []struct {
+		base     string
+		features []string
+		families bool
+		want     string
+	}{
+		// The shape of a neutral main request is not part of the cause; a catalog base is.
+		{"neutral:get", []string{"eol:lf@all"}, false, "eol:lf"},
+		{"neutral:length", []string{"eol:lf@head-end", "eol:lf@request-line"}, false, "eol:lf"},
+		{"catalog:rfc9112/2.2/bare-lf-line-ending", []string{"eol:lf@field"}, false, "catalog:rfc9112/2.2/bare-lf-line-ending + eol:lf"},
+		{"neutral:length", []string{"follow:get", "cl:underscore-x10", "cl-offset:10"}, false, "cl-offset + cl:underscore-x10 + follow"},
+		// A server error is one finding per mutator family.
+		{"neutral:chunked", []string{"te:pad"}, true, "te"},
+		{"neutral:chunked", []string{"te:comma", "te-dup:empty"}, true, "te + te-dup"},
+	}
+	for _, c := range cases {
+		if got := strings.Join(signatureParts(c.base, c.features, c.families), " + "); got != c.want {
+			t.Errorf("%s %v: %q, want %q", c.base, c.features, got, c.want)
+		}
+	}
+}
+
+// A known finding explains a later case with the same core and (at least) its features, so
+// that case is counted as a duplicate without being confirmed and ablated again.
+func TestKnownFindingExplainsCase(t *testing.T) {
+	s := &session{sigs: map[string]bool{}, parts: map[string][][]string{}}
+	s.addSignature("strictness/rejected/400 | eol:lf")
+	s.addSignature("5xx/status/500 | te")
+	s.addSignature("semantic/method/ | plain get")
+	strict := Verdict{Class: Strictness, Kind: "rejected", Rule: "400"}
+	cases := []struct {
+		v    Verdict
+		c    Case
+		want bool
+	}{
+		{strict, Case{Base: "grammar:post-length", Features: []string{"eol:lf@head-end", "ws:value-pad"}}, true},
+		{strict, Case{Base: "grammar:get", Features: []string{"eol:cr@field"}}, false},
+		{Verdict{Class: Strictness, Kind: "rejected", Rule: "505"}, Case{Base: "grammar:get", Features: []string{"eol:lf@all"}}, false},
+		{Verdict{Class: Status5xx, Kind: "status", Rule: "500"}, Case{Base: "grammar:post-chunked", Features: []string{"te:quoted"}}, true},
+		{Verdict{Class: Status5xx, Kind: "status", Rule: "500"}, Case{Base: "grammar:post-chunked", Features: []string{"ws:vt-ff"}}, false},
+		// Found on a plain request: every case with that core is explained.
+		{Verdict{Class: Semantic, Kind: "method"}, Case{Base: "grammar:get", Features: []string{"request-line:method-lower"}}, true},
+	}
+	for _, c := range cases {
+		if got := s.explained(c.v, &c.c); got != c.want {
+			t.Errorf("%s with %s %v: explained %v, want %v", c.v.Core(), c.c.Base, c.c.Features, got, c.want)
+		}
+	}
 }

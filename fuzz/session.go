@@ -146,10 +146,13 @@ type session struct {
 	// case runs against a server being restarted.
 	gate sync.RWMutex
 
-	mu        sync.Mutex
-	sigs      map[string]bool
-	pre       map[string]bool // core + features + base: seen before ablation
-	coreSeen  map[string]int  // ablations per core, to stop re-ablating a saturated one
+	mu         sync.Mutex
+	sigs       map[string]bool
+	pre        map[string]bool // core + features + base: seen before ablation
+	coreSeen   map[string]int  // ablations per core, to stop re-ablating a saturated one
+	confirming map[string]bool // disagreements a worker is confirming now
+	// parts are the normalised features of each known signature, by core (see explained).
+	parts     map[string][][]string
 	findings  []*Finding
 	byClass   map[Class]int
 	known     int
@@ -165,7 +168,7 @@ type session struct {
 // summary. Findings are written as they are found, so cancelling loses nothing already found;
 // the summary and the session state are written on the way out.
 func Run(ctx context.Context, opt Options) (*Summary, error) {
-	s := &session{opt: opt, sigs: map[string]bool{}, pre: map[string]bool{}, coreSeen: map[string]int{}, byClass: map[Class]int{}, inflight: map[int64]bool{}}
+	s := &session{opt: opt, sigs: map[string]bool{}, pre: map[string]bool{}, coreSeen: map[string]int{}, confirming: map[string]bool{}, parts: map[string][][]string{}, byClass: map[Class]int{}, inflight: map[int64]bool{}}
 	if opt.Instance != nil {
 		s.addr = opt.Instance.Addr
 	} else {
@@ -203,7 +206,7 @@ func Run(ctx context.Context, opt Options) (*Summary, error) {
 			s.opt.Seed, s.first = st.Seed, st.NextCase
 		}
 		for _, f := range found {
-			s.sigs[f.Signature] = true
+			s.addSignature(f.Signature)
 		}
 		s.known = len(found)
 	}
@@ -338,6 +341,18 @@ func (s *session) timing() Timing {
 	return tm
 }
 
+// screenTiming is the timing of a case's first send, which most cases agree on: a response
+// is waited for at most 8 times this target's usual exchange (at least 5ms, never more than
+// configured). A case that looks like waiting under it is re-sent with the full
+// timeouts before it counts, so a short wait can only cost a re-send, never a finding.
+func (s *session) screenTiming() Timing {
+	tm := s.timing()
+	if l := time.Duration(s.lat.Load()); l > 0 {
+		tm.Idle = min(tm.Idle, max(5*time.Millisecond, 8*l))
+	}
+	return tm
+}
+
 func (s *session) exchangeTimed(ctx context.Context, raw []byte, writes []Write, fast bool, tm Timing) (Verdict, *Observation, *Expectation) {
 	e := Expect(raw, s.opt.Limits, s.opt.Deviations)
 	want := e.Want()
@@ -457,12 +472,40 @@ func (s *session) fatal(err error) {
 
 func (s *session) runCase(ctx context.Context, n int64) {
 	c := s.gen.Case(n)
-	v, _, _ := s.exchange(ctx, c.Bytes, c.Writes, true)
+	v, _, _ := s.exchangeTimed(ctx, c.Bytes, c.Writes, true, s.screenTiming())
 	if v.Class == "" {
 		return
 	}
-	// Confirm by sending it again: a verdict that does not come back is counted as flaky,
-	// not reported.
+	feats := append([]string(nil), c.Features...)
+	sort.Strings(feats)
+	preKey := v.Core() + "|" + c.Base + "|" + strings.Join(feats, ",")
+	// A disagreement already known is counted before it is confirmed: confirming costs a
+	// re-send with the full timeouts (a second or more for a server that waits), and a known
+	// one would be dropped anyway. Most disagreements of a long session are known ones.
+	// One being confirmed by another worker counts as known too (several workers often meet a
+	// new disagreement at once); if that one does not reproduce, a later case tries again.
+	key := preKey
+	if coreIsSignature(v) {
+		key = v.Core()
+	}
+	s.mu.Lock()
+	known := s.pre[preKey] || s.sigs[v.Core()] && coreIsSignature(v) || s.confirming[key] || s.explained(v, c)
+	saturated := s.coreSeen[v.Core()] >= 40 && n%10 != 0
+	if !known && !saturated {
+		s.confirming[key] = true
+	}
+	s.mu.Unlock()
+	if known || saturated {
+		s.dups.Add(1)
+		return
+	}
+	defer func() {
+		s.mu.Lock()
+		delete(s.confirming, key)
+		s.mu.Unlock()
+	}()
+	// Confirm by sending it again with the full timeouts: a verdict that does not come back
+	// is counted as not reproduced, not reported.
 	v2, _, _ := s.exchangeTimed(ctx, c.Bytes, c.Writes, true, s.opt.Timing)
 	if ctx.Err() != nil {
 		return
@@ -471,16 +514,12 @@ func (s *session) runCase(ctx context.Context, n int64) {
 		s.flaky.Add(1)
 		return
 	}
-	feats := append([]string(nil), c.Features...)
-	sort.Strings(feats)
-	preKey := v.Core() + "|" + c.Base + "|" + strings.Join(feats, ",")
 	s.mu.Lock()
-	seenPre := s.pre[preKey] || s.sigs[v.Core()] && coreIsSignature(v)
+	seenPre := s.pre[preKey] || s.sigs[v.Core()] && coreIsSignature(v) // another worker may have got there first
 	s.pre[preKey] = true
-	saturated := s.coreSeen[v.Core()] >= 40 && n%10 != 0
 	s.coreSeen[v.Core()]++
 	s.mu.Unlock()
-	if seenPre || saturated {
+	if seenPre {
 		s.dups.Add(1)
 		return
 	}
@@ -491,7 +530,11 @@ func (s *session) runCase(ctx context.Context, n int64) {
 		if ctx.Err() != nil && v.Class != Crash {
 			return
 		}
-		sig += " | " + strings.Join(append([]string{base}, normalizeFeatures(minimal)...), " + ")
+		parts := signatureParts(base, minimal, v.Class == Status5xx)
+		if len(parts) == 0 {
+			parts = []string{"plain " + strings.TrimPrefix(base, "neutral:")}
+		}
+		sig += " | " + strings.Join(parts, " + ")
 	}
 	s.mu.Lock()
 	if s.sigs[sig] {
@@ -499,7 +542,7 @@ func (s *session) runCase(ctx context.Context, n int64) {
 		s.dups.Add(1)
 		return
 	}
-	s.sigs[sig] = true
+	s.addSignature(sig)
 	s.mu.Unlock()
 
 	f := &Finding{ID: findingID(v.Class, sig), Signature: sig, Class: v.Class, Kind: v.Kind, Rule: v.Rule, Detail: v.Detail,
@@ -611,25 +654,88 @@ func (s *session) ablate(ctx context.Context, c *Case, v Verdict) (*Case, []stri
 const minimizeTime = 15 * time.Second
 
 // coreIsSignature says the verdict's core alone tells the finding apart: the reference's
-// rule names the field a target is lenient about, and an injected header names itself.
+// rule names what a target is lenient about, and an injected header names itself.
 // Other findings are told apart by the generator features they need (ablation).
 func coreIsSignature(v Verdict) bool {
 	return v.Class == Leniency || v.Class == Crash || v.Class == Semantic && (v.Kind == "header-injected" || v.Kind == "garbage-response")
 }
 
-// normalizeFeatures drops numeric variants ("cl-offset:10" and "cl-offset:1" are one way to
-// get a finding) and sorts, for the signature.
-func normalizeFeatures(fs []string) []string {
-	out := make([]string, 0, len(fs))
-	for _, f := range fs {
-		if name, variant, ok := strings.Cut(f, ":"); ok {
-			if _, err := strconv.Atoi(variant); err == nil {
-				f = name
+// addSignature records a finding's signature as known (s.mu held, or before the workers
+// start).
+func (s *session) addSignature(sig string) {
+	s.sigs[sig] = true
+	core, rest, ok := strings.Cut(sig, " | ")
+	if !ok {
+		return
+	}
+	var parts []string
+	if !strings.HasPrefix(rest, "plain ") {
+		parts = strings.Split(rest, " + ")
+	}
+	s.parts[core] = append(s.parts[core], parts)
+}
+
+// explained says a known finding already accounts for this disagreement: one with the same
+// core whose features (and base, when it has one) the case has too. Without it, every such
+// case would be confirmed and ablated again before its signature showed it was known, and a
+// session resumed from a directory of findings would redo all of them. A case that also has
+// a new cause is missed this way; the known finding's features suffice for what was seen.
+// s.mu held.
+func (s *session) explained(v Verdict, c *Case) bool {
+	known := s.parts[v.Core()]
+	if len(known) == 0 {
+		return false
+	}
+	have := map[string]bool{c.Base: true}
+	for _, p := range signatureParts(c.Base, c.Features, v.Class == Status5xx) {
+		have[p] = true
+	}
+next:
+	for _, parts := range known {
+		for _, p := range parts {
+			if !have[p] {
+				continue next
 			}
 		}
-		out = append(out, f)
+		return true
+	}
+	return false
+}
+
+// signatureParts is the normalised part of a finding's signature: the generator features it
+// needs, without what tells instances of one cause apart: numeric variants ("cl-offset:10"
+// and "cl-offset:1"), the place of a line ending ("eol:lf@field", "eol:lf@head-end"), which
+// well-formed request follows ("follow:get"), and the shape of the main request when a
+// neutral request of that shape showed the disagreement too (the shape is then not the
+// cause). A catalog or grammar base that could not be replaced stays: it is part of the cause.
+//
+// A server error is one finding per mutator family ("te", not "te:pad" and "te:comma"): an
+// exception escaping the server's parser does not care which spelling raised it, and its
+// generic 500 page does not tell them apart either.
+func signatureParts(base string, features []string, families bool) []string {
+	seen := map[string]bool{}
+	var out []string
+	for _, f := range features {
+		name, variant, ok := strings.Cut(f, ":")
+		if ok && families {
+			f = name
+		} else if ok {
+			variant, _, _ = strings.Cut(variant, "@")
+			if _, err := strconv.Atoi(variant); err == nil || name == "follow" {
+				f = name
+			} else {
+				f = name + ":" + variant
+			}
+		}
+		if !seen[f] {
+			seen[f] = true
+			out = append(out, f)
+		}
 	}
 	sort.Strings(out)
+	if !strings.HasPrefix(base, "neutral:") {
+		out = append([]string{base}, out...)
+	}
 	return out
 }
 

@@ -1,0 +1,17 @@
+package wire
+
+import (
+	"syscall"
+	"time"
+)
+
+// preciseSleep blocks the calling thread for d (to within the kernel's timer slack).
+func preciseSleep(d time.Duration) {
+	ts := syscall.NsecToTimespec(int64(d))
+	for {
+		// EINTR leaves the remaining time in ts.
+		if err := syscall.Nanosleep(&ts, &ts); err != syscall.EINTR {
+			return
+		}
+	}
+}
