@@ -35,6 +35,10 @@ type Server struct {
 	files   []string                     // files that must exist (binaries, plugins, Apache modules)
 	version func(context.Context) string // non-Python version lookup (uwsgi, mod_wsgi, wsgiref)
 	build   func(*launch) error          // fills in the command line of one launch
+
+	// workerDeath matches the log line the server's master writes when a worker dies
+	// abnormally (deaths.go); nil for servers without a master that respawns workers.
+	workerDeath *regexp.Regexp
 }
 
 // launch is what a server's build function gets and fills in.

@@ -154,6 +154,7 @@ func TestServers(t *testing.T) {
 			if _, err := os.Stat(probeDir); !os.IsNotExist(err) {
 				t.Errorf("probe directory %s left behind (%v)", probeDir, err)
 			}
+			checkNoWorkerDeaths(t, s, in)
 		})
 	}
 }

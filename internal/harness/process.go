@@ -10,9 +10,11 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"syscall"
 	"time"
 
@@ -69,6 +71,7 @@ type Instance struct {
 	rootDir string                // temporary directory holding ProbeDir, StateDir and config files
 	build   func(l *launch) error // fills in the command line for a launch
 	log     *ringBuffer           // server output (bounded)
+	deaths  *deathCounter         // worker-death lines seen in the output (deaths.go)
 	opMu    sync.Mutex            // serializes Stop and Restart
 	mu      sync.Mutex            // guards proc and stopped
 	proc    *process              // current process
@@ -84,6 +87,10 @@ type process struct {
 	waitErr error         // cmd.Wait result, valid after done
 	logDone chan struct{} // closed when the output pipe reached EOF (or was closed)
 	logR    *os.File
+
+	// stopping is set when the harness begins stopping the process: worker deaths
+	// logged from then on are part of the shutdown.
+	stopping atomic.Bool
 }
 
 // Start writes the probe into a fresh temporary directory, starts the server on a free
@@ -101,7 +108,7 @@ func Start(ctx context.Context, s Server, opt Options) (*Instance, error) {
 	if err != nil {
 		return nil, err
 	}
-	return start(ctx, s.Name, version, s.build, opt)
+	return start(ctx, s.Name, version, s.build, s.workerDeath, opt)
 }
 
 // StartCommand starts an arbitrary server command hosting the probe. The placeholders
@@ -116,7 +123,7 @@ func StartCommand(ctx context.Context, argv []string, opt Options) (*Instance, e
 		l.argv = substitute(tmpl, l)
 		return nil
 	}
-	return start(ctx, "custom", "", build, opt)
+	return start(ctx, "custom", "", build, nil, opt)
 }
 
 // substitute replaces the StartCommand placeholders in every argument.
@@ -134,7 +141,7 @@ func substitute(argv []string, l *launch) []string {
 	return out
 }
 
-func start(ctx context.Context, name, version string, build func(*launch) error, opt Options) (in *Instance, err error) {
+func start(ctx context.Context, name, version string, build func(*launch) error, workerDeath *regexp.Regexp, opt Options) (in *Instance, err error) {
 	opt = opt.withDefaults()
 	root, err := os.MkdirTemp("", "conform-"+name+"-")
 	if err != nil {
@@ -167,6 +174,7 @@ func start(ctx context.Context, name, version string, build func(*launch) error,
 		rootDir:  root,
 		build:    build,
 		log:      newRingBuffer(opt.LogLimit),
+		deaths:   &deathCounter{re: workerDeath},
 	}
 	fixed := opt.Port != 0
 	for attempt := 0; ; attempt++ {
@@ -252,7 +260,7 @@ func (in *Instance) launch(ctx context.Context, port int) error {
 	in.port = port
 	in.Command = l.argv
 
-	p, err := spawn(l, in.opt, in.log)
+	p, err := spawn(l, in.opt, in.log, in.deaths)
 	if err != nil {
 		return fail("start: "+err.Error(), err)
 	}
@@ -292,8 +300,9 @@ func (in *Instance) launch(ctx context.Context, port int) error {
 	return fail(reason, werr)
 }
 
-// spawn starts argv in its own process group with output going into log.
-func spawn(l *launch, opt Options, log *ringBuffer) (*process, error) {
+// spawn starts argv in its own process group with output going into log and, line by
+// line, into deaths.
+func spawn(l *launch, opt Options, log *ringBuffer, deaths *deathCounter) (*process, error) {
 	r, w, err := os.Pipe()
 	if err != nil {
 		return nil, err
@@ -323,8 +332,10 @@ func spawn(l *launch, opt Options, log *ringBuffer) (*process, error) {
 		logDone: make(chan struct{}),
 		logR:    r,
 	}
+	lines := &lineWriter{d: deaths, stopping: &p.stopping}
 	go func() {
-		io.Copy(log, r)
+		io.Copy(io.MultiWriter(log, lines), r)
+		lines.flush()
 		close(p.logDone)
 	}()
 	go func() {
@@ -346,6 +357,7 @@ func groupExists(pgid int) bool {
 // inherit the arbiter's handler until they install their own). It returns an error only
 // if processes survive SIGKILL.
 func (p *process) stop() error {
+	p.stopping.Store(true)
 	deadline := time.Now().Add(stopGrace)
 	for !p.waitGone(0) && time.Now().Before(deadline) {
 		syscall.Kill(-p.pgid, syscall.SIGTERM)
@@ -360,6 +372,7 @@ func (p *process) stop() error {
 
 // kill SIGKILLs the process group and waits for it to go.
 func (p *process) kill() error {
+	p.stopping.Store(true)
 	syscall.Kill(-p.pgid, syscall.SIGKILL)
 	gone := p.waitGone(5 * time.Second)
 	p.closeLog()

@@ -125,6 +125,7 @@ func knownServers() []Server {
 			Package:     "python3-gunicorn",
 			Module:      "gunicorn",
 			build:       gunicorn("sync"),
+			workerDeath: gunicornDeath,
 		},
 		{
 			Name:        "gunicorn-gthread",
@@ -132,6 +133,7 @@ func knownServers() []Server {
 			Package:     "python3-gunicorn",
 			Module:      "gunicorn",
 			build:       gunicorn("gthread", "--threads", "4"),
+			workerDeath: gunicornDeath,
 		},
 		{
 			Name:        "gunicorn-gevent",
@@ -140,6 +142,7 @@ func knownServers() []Server {
 			Module:      "gunicorn",
 			imports:     []string{"gevent", "gunicorn.workers.ggevent"},
 			build:       gunicorn("gevent"),
+			workerDeath: gunicornDeath,
 		},
 		{
 			Name:        "gunicorn-eventlet",
@@ -148,6 +151,7 @@ func knownServers() []Server {
 			Module:      "gunicorn",
 			imports:     []string{"eventlet", "gunicorn.workers.geventlet"},
 			build:       gunicorn("eventlet"),
+			workerDeath: gunicornDeath,
 		},
 		{
 			Name:        "waitress",
@@ -177,6 +181,7 @@ func knownServers() []Server {
 					"--die-on-term"}
 				return nil
 			},
+			workerDeath: uwsgiDeath,
 		},
 		{
 			Name:        "werkzeug",
@@ -227,8 +232,9 @@ func knownServers() []Server {
 				filepath.Join(apacheModules, "mod_wsgi.so"),
 				filepath.Join(apacheModules, "mod_mpm_event.so"),
 				filepath.Join(apacheModules, "mod_authz_core.so")},
-			version: modWSGIVersion,
-			build:   buildModWSGI,
+			version:     modWSGIVersion,
+			build:       buildModWSGI,
+			workerDeath: apacheDeath,
 		},
 		{
 			Name:        "paste",
@@ -301,7 +307,9 @@ KeepAlive On
 Timeout 60
 
 ErrorLog /dev/stderr
-LogLevel notice
+# wsgi:info for the Apache parent's "Process 'conform' has died, deregister and restart
+# it." (worker-death detection, deaths.go); Apache itself logs nothing for a SIGKILLed child.
+LogLevel notice wsgi:info
 LogFormat "%h %l %u %t \"%r\" %>s %b" common
 CustomLog /dev/stderr common
 
