@@ -451,3 +451,63 @@ func TestKnownFindingExplainsCase(t *testing.T) {
 		}
 	}
 }
+
+// A worker that dies is respawned by gunicorn's arbiter, so the port keeps answering: the
+// session must still find the case that kills it, from the arbiter's log line. The probe is
+// made to kill its own worker on a request with an X-Die field, and the catalog seed has one.
+func TestWorkerDeathIsACrashFinding(t *testing.T) {
+	s, err := harness.Lookup("gunicorn-sync")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.Installed(); err != nil {
+		t.Skipf("gunicorn not installed: %v", err)
+	}
+	probe := string(probes.Source) + `
+
+import os as _os, signal as _signal
+
+_conform_app = app
+
+
+def app(environ, start_response):
+    if "HTTP_X_DIE" in environ:
+        _os.kill(_os.getpid(), _signal.SIGKILL)
+    return _conform_app(environ, start_response)
+
+
+application = app
+`
+	in, err := harness.Start(context.Background(), s, harness.Options{ProbeSource: []byte(probe)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer in.Stop()
+	seed := Seed{Check: "test/die", Bytes: []byte("GET /__conform__/echo HTTP/1.1\r\nHost: a\r\nX-Die: 1\r\n\r\n")}
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	var found *Finding
+	sum, err := Run(ctx, Options{Instance: in, Seed: 1, Workers: 1, Catalog: []Seed{seed}, Dir: t.TempDir(), OnFinding: func(f *Finding) {
+		if f.Class == Crash && found == nil {
+			found = f
+			cancel()
+		}
+	}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if found == nil {
+		t.Fatalf("no crash finding in %d cases; worker deaths logged %d, unattributed %d, findings %v", sum.Cases, sum.WorkerDeaths, sum.Unattributed, sum.ByClass)
+	}
+	// gunicorn arbiter.py:530: "Worker with pid %s was terminated due to signal %s"; the pid
+	// is left out of the rule, so one cause is one signature.
+	if found.Kind != "worker-died" || found.Rule != "Worker with pid N was terminated due to signal 9" {
+		t.Errorf("crash finding %s: kind %q rule %q", found.ID, found.Kind, found.Rule)
+	}
+	if !bytes.Contains(bytes.ToLower(found.Bytes), []byte("x-die")) {
+		t.Errorf("the finding's case does not carry X-Die:\n%q", found.Bytes)
+	}
+	if sum.WorkerDeaths == 0 {
+		t.Errorf("summary counts no worker death")
+	}
+}

@@ -80,13 +80,17 @@ type Summary struct {
 	Cases     int64
 	Elapsed   time.Duration
 	// Findings are the new findings of this session; Known counts those loaded on resume.
-	Findings    []*Finding
-	Known       int
-	ByClass     map[Class]int
-	Duplicates  int64 // disagreements whose signature was already known
-	Flaky       int64 // disagreements that did not reproduce
-	Restarts    int
-	Interrupted bool
+	Findings   []*Finding
+	Known      int
+	ByClass    map[Class]int
+	Duplicates int64 // disagreements whose signature was already known
+	Flaky      int64 // disagreements that did not reproduce
+	Restarts   int
+	// WorkerDeaths counts the worker deaths the server logged during the session (for a
+	// harness server that reports them); Unattributed those no replayed case reproduced.
+	WorkerDeaths int
+	Unattributed int
+	Interrupted  bool
 }
 
 // Rate is the cases per second of the session.
@@ -105,6 +109,9 @@ func (s *Summary) WriteText(w io.Writer) {
 		fmt.Fprintln(w, "  interrupted: findings so far are written; --resume continues")
 	}
 	fmt.Fprintf(w, "  new findings: %d%s  (duplicates %d, not reproduced %d, restarts %d)\n", len(s.Findings), classCounts(s.ByClass), s.Duplicates, s.Flaky, s.Restarts)
+	if s.WorkerDeaths > 0 || s.Unattributed > 0 {
+		fmt.Fprintf(w, "  worker deaths logged by the server: %d (not reproduced by any recent case: %d)\n", s.WorkerDeaths, s.Unattributed)
+	}
 	if s.Known > 0 {
 		fmt.Fprintf(w, "  findings known from earlier sessions: %d\n", s.Known)
 	}
@@ -134,13 +141,15 @@ type session struct {
 	store store
 	start time.Time
 
-	next   atomic.Int64 // next case number to hand out
-	lat    atomic.Int64 // moving average of a settled exchange's duration (ns), for lingering
-	cases  atomic.Int64
-	dups   atomic.Int64
-	flaky  atomic.Int64
-	first  int64
-	cancel context.CancelFunc
+	next  atomic.Int64 // next case number to hand out
+	lat   atomic.Int64 // moving average of a settled exchange's duration (ns), for lingering
+	cases atomic.Int64
+	dups  atomic.Int64
+	flaky atomic.Int64
+	// minimizing is 1 while the minimizer works on a finding (for the progress line).
+	minimizing atomic.Int64
+	first      int64
+	cancel     context.CancelFunc
 
 	// gate is held for reading by every exchange and for writing by a restart, so that no
 	// case runs against a server being restarted.
@@ -152,16 +161,18 @@ type session struct {
 	coreSeen   map[string]int  // ablations per core, to stop re-ablating a saturated one
 	confirming map[string]bool // disagreements a worker is confirming now
 	// parts are the normalised features of each known signature, by core (see explained).
-	parts     map[string][][]string
-	findings  []*Finding
-	byClass   map[Class]int
-	known     int
-	inflight  map[int64]bool
-	restarts  int
-	dead      error
-	lastState time.Time
-	minq      chan minJob
-	stopped   time.Time // when the fuzzing stopped (minimization may go on)
+	suspects     []suspect // cases that may have killed a worker (deaths.go)
+	unattributed int       // worker deaths no replayed case reproduced
+	parts        map[string][][]string
+	findings     []*Finding
+	byClass      map[Class]int
+	known        int
+	inflight     map[int64]bool
+	restarts     int
+	dead         error
+	lastState    time.Time
+	minq         chan minJob
+	stopped      time.Time // when the fuzzing stopped (minimization may go on)
 }
 
 // Run runs a fuzzing session until a bound is reached or ctx is cancelled, and returns its
@@ -232,13 +243,13 @@ func Run(ctx context.Context, opt Options) (*Summary, error) {
 	s.start = time.Now()
 	s.lastState = s.start
 
+	s.minq = make(chan minJob, 64)
 	progressDone := make(chan struct{})
 	stopProgress := make(chan struct{})
 	go func() {
 		defer close(progressDone)
 		s.progressLoop(stopProgress)
 	}()
-	s.minq = make(chan minJob, 64)
 	minCtx, minCancel := context.WithCancel(ctx)
 	defer minCancel()
 	minDone := make(chan struct{})
@@ -246,6 +257,18 @@ func Run(ctx context.Context, opt Options) (*Summary, error) {
 		defer close(minDone)
 		s.minimizer(minCtx)
 	}()
+	deathsBefore := 0
+	stopWatch := make(chan struct{})
+	watchDone := make(chan struct{})
+	if s.watchesDeaths() {
+		deathsBefore, _ = s.opt.Instance.WorkerDeaths()
+		go func() {
+			defer close(watchDone)
+			s.deathWatcher(runCtx, stopWatch)
+		}()
+	} else {
+		close(watchDone)
+	}
 	var wg sync.WaitGroup
 	for w := 0; w < s.opt.Workers; w++ {
 		wg.Add(1)
@@ -255,6 +278,8 @@ func Run(ctx context.Context, opt Options) (*Summary, error) {
 		}()
 	}
 	wg.Wait()
+	close(stopWatch)
+	<-watchDone
 	s.mu.Lock()
 	s.stopped = time.Now()
 	s.mu.Unlock()
@@ -266,6 +291,10 @@ func Run(ctx context.Context, opt Options) (*Summary, error) {
 	<-progressDone
 
 	sum := s.summary(ctx)
+	if s.watchesDeaths() {
+		n, _ := s.opt.Instance.WorkerDeaths()
+		sum.WorkerDeaths = n - deathsBefore
+	}
 	if err := s.store.saveState(sessionState{Seed: s.opt.Seed, NextCase: sum.NextCase, Target: s.opt.Label, UpdatedAt: time.Now()}); err != nil {
 		return sum, err
 	}
@@ -472,7 +501,10 @@ func (s *session) fatal(err error) {
 
 func (s *session) runCase(ctx context.Context, n int64) {
 	c := s.gen.Case(n)
-	v, _, _ := s.exchangeTimed(ctx, c.Bytes, c.Writes, true, s.screenTiming())
+	v, o, _ := s.exchangeTimed(ctx, c.Bytes, c.Writes, true, s.screenTiming())
+	if s.watchesDeaths() {
+		s.noteSuspect(n, o)
+	}
 	if v.Class == "" {
 		return
 	}
@@ -545,18 +577,7 @@ func (s *session) runCase(ctx context.Context, n int64) {
 	s.addSignature(sig)
 	s.mu.Unlock()
 
-	f := &Finding{ID: findingID(v.Class, sig), Signature: sig, Class: v.Class, Kind: v.Kind, Rule: v.Rule, Detail: v.Detail,
-		Features: minimal, AllFeatures: c.Features, CaseBase: c.Base, Target: s.opt.Label, Seed: s.opt.Seed, Case: n,
-		FoundAt: time.Now(), Original: c.Bytes, Bytes: mc.Bytes, Writes: mc.Writes, Base: base}
-	if s.opt.Instance != nil {
-		f.Server, f.ServerVersion = s.opt.Instance.Server, s.opt.Instance.Version
-	}
-	s.record(ctx, f, v)
-	s.mu.Lock()
-	s.findings = append(s.findings, f)
-	s.byClass[f.Class]++
-	s.mu.Unlock()
-	s.report(f)
+	f := s.addFinding(ctx, sig, v, c, mc, minimal, base)
 
 	// Minimize the bytes (not a crash: each try would cost a restart; not a fragmented
 	// case: its writes are tied to the byte offsets) in the background, so fuzzing goes on.
@@ -567,6 +588,23 @@ func (s *session) runCase(ctx context.Context, n int64) {
 	case s.minq <- minJob{f, v}:
 	default: // the queue is full: the finding stays as found
 	}
+}
+
+// addFinding records a new finding: written at once, then reported.
+func (s *session) addFinding(ctx context.Context, sig string, v Verdict, c, mc *Case, minimal []string, base string) *Finding {
+	f := &Finding{ID: findingID(v.Class, sig), Signature: sig, Class: v.Class, Kind: v.Kind, Rule: v.Rule, Detail: v.Detail,
+		Features: minimal, AllFeatures: c.Features, CaseBase: c.Base, Target: s.opt.Label, Seed: s.opt.Seed, Case: c.N,
+		FoundAt: time.Now(), Original: c.Bytes, Bytes: mc.Bytes, Writes: mc.Writes, Base: base}
+	if s.opt.Instance != nil {
+		f.Server, f.ServerVersion = s.opt.Instance.Server, s.opt.Instance.Version
+	}
+	s.record(ctx, f, v)
+	s.mu.Lock()
+	s.findings = append(s.findings, f)
+	s.byClass[f.Class]++
+	s.mu.Unlock()
+	s.report(f)
+	return f
 }
 
 type minJob struct {
@@ -581,7 +619,9 @@ func (s *session) minimizer(ctx context.Context) {
 		if ctx.Err() != nil {
 			continue // drain: the findings are already written as found
 		}
+		s.minimizing.Store(1)
 		s.minimizeOne(ctx, job.f, job.v)
+		s.minimizing.Store(0)
 	}
 }
 
@@ -806,7 +846,7 @@ func (s *session) summary(ctx context.Context) *Summary {
 	}
 	sum := &Summary{Target: s.opt.Label, Seed: s.opt.Seed, FirstCase: s.first, Cases: s.cases.Load(), Elapsed: end.Sub(s.start),
 		Findings: append([]*Finding(nil), s.findings...), Known: s.known, ByClass: map[Class]int{}, Duplicates: s.dups.Load(),
-		Flaky: s.flaky.Load(), Restarts: s.restarts, Interrupted: ctx.Err() != nil}
+		Flaky: s.flaky.Load(), Restarts: s.restarts, Unattributed: s.unattributed, Interrupted: ctx.Err() != nil}
 	for k, v := range s.byClass {
 		sum.ByClass[k] = v
 	}
@@ -853,15 +893,24 @@ func (s *session) progressLoop(stop <-chan struct{}) {
 }
 
 func (s *session) progressLine() string {
-	el := time.Since(s.start)
 	n := s.cases.Load()
-	rate := float64(n) / math.Max(el.Seconds(), 1e-3)
 	s.mu.Lock()
 	counts := classCounts(s.byClass)
 	total := len(s.findings)
+	stopped := s.stopped
 	s.mu.Unlock()
 	if counts == "" {
 		counts = " (none)"
 	}
+	if !stopped.IsZero() {
+		// The cases are done; what goes on is the minimization of the last findings, which
+		// sends no new case: a falling rate would misreport it.
+		el := stopped.Sub(s.start)
+		return fmt.Sprintf("conform fuzz: %d cases in %s (%.0f cases/s), findings %d%s; minimizing %d, up to %s more",
+			n, el.Round(time.Second), float64(n)/math.Max(el.Seconds(), 1e-3), total, counts, len(s.minq)+int(s.minimizing.Load()),
+			time.Until(stopped.Add(s.opt.MinimizeGrace)).Round(time.Second))
+	}
+	el := time.Since(s.start)
+	rate := float64(n) / math.Max(el.Seconds(), 1e-3)
 	return fmt.Sprintf("conform fuzz: %d cases, %.0f cases/s, findings %d%s, uptime %s", n, rate, total, counts, el.Round(time.Second))
 }

@@ -50,7 +50,7 @@ func testOptions(t *testing.T) Options {
 	opt := Options{StartTimeout: 30 * time.Second}
 	if !realProbe() {
 		t.Logf("probes/probe.py is a placeholder; using a stand-in WSGI app")
-		opt.probeSource = []byte(standInProbe)
+		opt.ProbeSource = []byte(standInProbe)
 	}
 	return opt
 }

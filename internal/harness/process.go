@@ -29,7 +29,9 @@ type Options struct {
 	Env          []string      // extra environment ("KEY=value"), applied last
 	LogLimit     int           // bytes of server output kept (the most recent); default 1 MiB
 
-	probeSource []byte // tests: probe.py content to write instead of probes.Source
+	// ProbeSource replaces the embedded probe.py (nil: probes.Source). Tests use it for a
+	// probe that misbehaves on purpose.
+	ProbeSource []byte
 }
 
 const (
@@ -153,11 +155,11 @@ func start(ctx context.Context, name, version string, build func(*launch) error,
 		}
 	}()
 	src := probes.Source
-	if opt.probeSource != nil {
-		src = opt.probeSource
+	if opt.ProbeSource != nil {
+		src = opt.ProbeSource
 	}
 	probeDir := filepath.Join(root, "probe")
-	if err := writeProbe(probeDir, src, opt.probeSource != nil); err != nil {
+	if err := writeProbe(probeDir, src, opt.ProbeSource != nil); err != nil {
 		return nil, fmt.Errorf("%s: %w", name, err)
 	}
 	stateDir := filepath.Join(root, "state")

@@ -1,0 +1,180 @@
+package fuzz
+
+import (
+	"context"
+	"fmt"
+	"regexp"
+	"strings"
+	"time"
+
+	"github.com/conform-wsgi/conform/internal/wire"
+)
+
+// Worker deaths. A server whose master respawns a crashed worker (gunicorn, uWSGI, Apache
+// with mod_wsgi) keeps answering, so the crash never shows as a refused connection; the
+// harness counts the master's "worker died" log lines instead (harness.WorkerDeaths). A
+// worker that dies while serving a case leaves that case's connection without an answer,
+// so such cases are kept as suspects. When the count rises, the recent suspects are sent
+// again alone, with no other case running, and narrowed down by halves to the one that
+// makes it rise again: that case is a crash finding.
+
+const (
+	// suspectWindow: the master logs a death within about a second (Apache's parent reaps
+	// children once a second), so older suspects are not the cause.
+	suspectWindow = 3 * time.Second
+	maxSuspects   = 32
+	// deathWait is how long replayed suspects are given to make the count rise.
+	deathWait = 1500 * time.Millisecond
+	deathPoll = 50 * time.Millisecond
+)
+
+type suspect struct {
+	n  int64
+	at time.Time
+}
+
+// watchesDeaths says the target is a harness server whose worker deaths are counted.
+func (s *session) watchesDeaths() bool {
+	return s.opt.Instance != nil && s.opt.Instance.DetectsWorkerDeaths()
+}
+
+// noteSuspect keeps case n as a suspect when its connection ended with no answer, or was
+// reset (a process that dies with unread bytes in its socket resets the connection).
+func (s *session) noteSuspect(n int64, o *Observation) {
+	if !(len(o.Answers) == 0 && (o.End == wire.EndClosed || o.End == wire.EndReset) || o.End == wire.EndReset) {
+		return
+	}
+	s.mu.Lock()
+	s.suspects = append(s.suspects, suspect{n, time.Now()})
+	if len(s.suspects) > maxSuspects {
+		s.suspects = s.suspects[len(s.suspects)-maxSuspects:]
+	}
+	s.mu.Unlock()
+}
+
+// deathWatcher polls the death count until stop is closed or ctx ends.
+func (s *session) deathWatcher(ctx context.Context, stop <-chan struct{}) {
+	seen, _ := s.opt.Instance.WorkerDeaths()
+	t := time.NewTicker(deathPoll)
+	defer t.Stop()
+	for {
+		select {
+		case <-stop:
+			return
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+		if n, _ := s.opt.Instance.WorkerDeaths(); n > seen {
+			seen = s.investigate(ctx)
+		}
+	}
+}
+
+// investigate finds the suspect that kills a worker, records it, and returns the death
+// count once it is done.
+func (s *session) investigate(ctx context.Context) int {
+	s.mu.Lock()
+	var cands []int64
+	cutoff := time.Now().Add(-suspectWindow)
+	for i := len(s.suspects) - 1; i >= 0; i-- {
+		if s.suspects[i].at.After(cutoff) {
+			cands = append(cands, s.suspects[i].n)
+		}
+	}
+	s.suspects = s.suspects[:0]
+	s.mu.Unlock()
+
+	// No case runs meanwhile, and the log has settled (a master may log a death a second
+	// late): a death from here on must come from what is replayed.
+	s.gate.Lock()
+	sleepCtx(ctx, deathWait)
+	culprit, line := s.narrow(ctx, cands)
+	seen, _ := s.opt.Instance.WorkerDeaths()
+	s.gate.Unlock()
+	if culprit < 0 {
+		s.mu.Lock()
+		s.unattributed++
+		s.mu.Unlock()
+		return seen
+	}
+	v := Verdict{Class: Crash, Kind: "worker-died", Rule: deathRule(line), Standalone: -1,
+		Detail: fmt.Sprintf("a worker of the server died serving this case alone on its connection; the server logged: %s", clip(strings.TrimSpace(line), 300))}
+	sig := v.Core()
+	s.mu.Lock()
+	known := s.sigs[sig]
+	if !known {
+		s.addSignature(sig)
+	}
+	s.mu.Unlock()
+	if known {
+		s.dups.Add(1)
+	} else {
+		c := s.gen.Case(culprit)
+		s.addFinding(ctx, sig, v, c, c, c.Features, c.Base)
+	}
+	seen, _ = s.opt.Instance.WorkerDeaths()
+	return seen
+}
+
+// narrow replays the candidates and halves the set that kills a worker down to one case.
+// It returns -1 when the replay kills none (the death came from elsewhere, or does not
+// reproduce). s.gate is held.
+func (s *session) narrow(ctx context.Context, cands []int64) (int64, string) {
+	kills := func(set []int64) (bool, string) {
+		before, _ := s.opt.Instance.WorkerDeaths()
+		for _, n := range set {
+			c := s.gen.Case(n)
+			e := Expect(c.Bytes, s.opt.Limits, s.opt.Deviations)
+			send(ctx, s.addr, c.Bytes, c.Writes, max(e.Want(), 1), s.screenTiming())
+		}
+		for end := time.Now().Add(deathWait); time.Now().Before(end) && ctx.Err() == nil; time.Sleep(deathPoll) {
+			if now, line := s.opt.Instance.WorkerDeaths(); now > before {
+				return true, line
+			}
+		}
+		return false, ""
+	}
+	ok, line := kills(cands)
+	if len(cands) == 0 || !ok {
+		return -1, ""
+	}
+	for len(cands) > 1 && ctx.Err() == nil {
+		half := cands[:len(cands)/2]
+		if ok, l := kills(half); ok {
+			cands, line = half, l
+			continue
+		}
+		rest := cands[len(cands)/2:]
+		ok, l := kills(rest)
+		if !ok {
+			break // it takes cases of both halves, or it does not always reproduce
+		}
+		cands, line = rest, l
+	}
+	if len(cands) != 1 {
+		return -1, ""
+	}
+	return cands[0], line
+}
+
+var (
+	logPrefix = regexp.MustCompile(`\[[^\]]*\]\s*`)
+	logPid    = regexp.MustCompile(`(?i)(pid[:=]?\s*|worker\s+)\d+`)
+)
+
+// deathRule is a death log line without what changes from one death to the next (time,
+// pids, worker numbers), so that one cause is one signature.
+func deathRule(line string) string {
+	r := logPrefix.ReplaceAllString(strings.TrimSpace(line), "")
+	return clip(logPid.ReplaceAllString(r, "${1}N"), 160)
+}
+
+func sleepCtx(ctx context.Context, d time.Duration) {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+	case <-ctx.Done():
+	}
+}
