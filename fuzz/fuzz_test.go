@@ -61,7 +61,7 @@ func TestParseLenientRoundTrips(t *testing.T) {
 func TestMinimizeKeepsThePropertyAndTheIDs(t *testing.T) {
 	raw := []byte("POST /x HTTP/1.1\r\nHost: a\r\nX-Conform-Id: f1-m0\r\nX-Junk: 1\r\nContent-Length: 1_0\r\n\r\nhelloGET /__conform__/echo HTTP/1.1\r\nX-Conform-Id: f1-s0\r\n\r\n")
 	keep := func(b []byte) bool { return bytes.Contains(b, []byte("1_0")) }
-	got, tries := minimize(context.Background(), raw, 500, keep)
+	got, _, tries := minimize(context.Background(), raw, nil, 500, func(b []byte, _ []Write) bool { return keep(b) })
 	if !keep(got) || len(got) >= len(raw) || tries == 0 {
 		t.Fatalf("minimized to %q in %d tries", got, tries)
 	}
@@ -71,8 +71,45 @@ func TestMinimizeKeepsThePropertyAndTheIDs(t *testing.T) {
 	if bytes.Contains(got, []byte("X-Junk")) {
 		t.Errorf("an unneeded line stayed: %q", got)
 	}
-	if _, tries := minimize(context.Background(), raw, 3, keep); tries > 3 {
+	if _, _, tries := minimize(context.Background(), raw, nil, 3, func(b []byte, _ []Write) bool { return keep(b) }); tries > 3 {
 		t.Errorf("budget 3, %d tries", tries)
+	}
+}
+
+func writesLen(ws []Write) int {
+	n := 0
+	for _, w := range ws {
+		n += w.Len
+	}
+	return n
+}
+
+// A finding that needs a field split across two reads keeps the split through
+// minimization: the boundary stays between the same two original bytes, with its pause.
+func TestMinimizeKeepsTheWriteBoundary(t *testing.T) {
+	raw := []byte("GET / HTTP/1.1\r\nX-Conform-Id: f1-m0\r\nX-A: 1\r\nTransfer-Encoding: chunked\r\nX-B: 2\r\n\r\n")
+	split := bytes.Index(raw, []byte("chunked")) + 3 // "chu" | "nked"
+	writes := []Write{{Len: split}, {Len: len(raw) - split, Delay: 400 * time.Microsecond}}
+	keep := func(b []byte, w []Write) bool {
+		if len(w) != 2 || writesLen(w) != len(b) {
+			return false
+		}
+		return bytes.HasSuffix(b[:w[0].Len], []byte("chu")) && bytes.HasPrefix(b[w[0].Len:], []byte("nked"))
+	}
+	got, gotWrites, _ := minimize(context.Background(), raw, writes, 500, keep)
+	if !keep(got, gotWrites) || len(got) >= len(raw) {
+		t.Fatalf("minimized to %q %+v", got, gotWrites)
+	}
+	if bytes.Contains(got, []byte("X-A")) || bytes.Contains(got, []byte("X-B")) {
+		t.Errorf("unneeded lines stayed: %q", got)
+	}
+	if gotWrites[1].Delay != 400*time.Microsecond {
+		t.Errorf("the pause was lost: %+v", gotWrites)
+	}
+	// Bytes removed around a boundary move it; boundaries that meet merge.
+	us := []unit{{b: []byte("ab"), off: 0}, {b: []byte("f"), off: 5}}
+	if w := remap(us, []Write{{Len: 3}, {Len: 1, Delay: 1}, {Len: 2, Delay: 2}}); len(w) != 2 || w[0].Len != 2 || w[1].Len != 1 || w[1].Delay != 2 {
+		t.Errorf("remap: %+v", w)
 	}
 }
 
@@ -164,7 +201,12 @@ func FuzzMutators(f *testing.F) {
 		if v := Compare(e, PerfectObservation(e)); v.Class != "" {
 			t.Fatalf("oracle disagrees with the reference itself on %q: %s", r.Bytes, v.Detail)
 		}
-		minimize(context.Background(), r.Bytes, 30, func(b []byte) bool { return len(b)%3 != 0 })
+		minimize(context.Background(), r.Bytes, r.Writes, 30, func(b []byte, w []Write) bool {
+			if len(w) > 0 && writesLen(w) != len(b) {
+				t.Fatalf("remapped writes cover %d of %d bytes: %+v", writesLen(w), len(b), w)
+			}
+			return len(b)%3 != 0
+		})
 	})
 }
 

@@ -579,9 +579,9 @@ func (s *session) runCase(ctx context.Context, n int64) {
 
 	f := s.addFinding(ctx, sig, v, c, mc, minimal, base)
 
-	// Minimize the bytes (not a crash: each try would cost a restart; not a fragmented
-	// case: its writes are tied to the byte offsets) in the background, so fuzzing goes on.
-	if s.opt.MinimizeBudget < 0 || v.Class == Crash || len(mc.Writes) > 0 || ctx.Err() != nil {
+	// Minimize the bytes in the background, so fuzzing goes on; not a crash: each try could
+	// cost a restart, or (a worker death) stop every other case while it is tried.
+	if s.opt.MinimizeBudget < 0 || v.Class == Crash || ctx.Err() != nil {
 		return
 	}
 	select {
@@ -634,15 +634,18 @@ func (s *session) minimizeOne(ctx context.Context, f *Finding, v Verdict) {
 	}
 	mctx, cancel := context.WithTimeout(ctx, minimizeTime)
 	defer cancel()
-	best, tries := minimize(mctx, f.Bytes, s.opt.MinimizeBudget, func(b []byte) bool {
-		w, _, _ := s.exchangeTimed(mctx, b, nil, true, tm)
-		return w.Core() == core && mctx.Err() == nil
+	s.mu.Lock()
+	raw, writes := f.Bytes, f.Writes
+	s.mu.Unlock()
+	best, bestWrites, tries := minimize(mctx, raw, writes, s.opt.MinimizeBudget, func(b []byte, w []Write) bool {
+		v, _, _ := s.exchangeTimed(mctx, b, w, true, tm)
+		return v.Core() == core && mctx.Err() == nil
 	})
 	s.mu.Lock()
 	f.MinimizeTries = tries
 	f.Minimized = tries < s.opt.MinimizeBudget && mctx.Err() == nil
 	if len(best) < len(f.Bytes) {
-		f.Bytes = best
+		f.Bytes, f.Writes = best, bestWrites
 	}
 	s.mu.Unlock()
 	s.record(context.WithoutCancel(ctx), f, v)
