@@ -112,6 +112,8 @@ func (s *session) investigate(ctx context.Context) int {
 	} else {
 		c := s.gen.Case(culprit)
 		s.addFinding(ctx, sig, v, c, c, c.Features, c.Base)
+		// Recording re-sent the case, which kills a worker again: not a new death to chase.
+		sleepCtx(ctx, deathWait)
 	}
 	seen, _ = s.opt.Instance.WorkerDeaths()
 	return seen
