@@ -184,6 +184,13 @@ func (s *store) load() (*sessionState, []*Finding, error) {
 	return st, out, nil
 }
 
+// LoadFindings reads every finding written in a findings directory.
+func LoadFindings(dir string) ([]*Finding, error) {
+	st := store{dir: dir}
+	_, found, err := st.load()
+	return found, err
+}
+
 // ReadFinding reads DIR/<id>.json (or, given DIR/<id>.http, the .json beside it).
 func ReadFinding(path string) (*Finding, error) {
 	if strings.HasSuffix(path, ".http") {

@@ -13,6 +13,7 @@ import (
 
 	"github.com/conform-wsgi/conform/fuzz"
 	"github.com/conform-wsgi/conform/internal/harness"
+	"github.com/conform-wsgi/conform/reports"
 )
 
 type fuzzOptions struct {
@@ -29,6 +30,7 @@ type fuzzOptions struct {
 	minimizeGrace  time.Duration
 	noCatalog      bool
 	quiet          bool
+	html           string
 }
 
 // newFuzzCommand is 'conform fuzz': a differential traffic fuzzing session against a server
@@ -65,6 +67,7 @@ exact bytes) and <id>.json. 'conform replay DIR/<id>.http --target ...' shows on
 	f.DurationVar(&o.minimizeGrace, "minimize-grace", 30*time.Second, "how long pending minimizations may go on after --duration or --cases is reached")
 	f.BoolVar(&o.noCatalog, "no-catalog", false, "do not seed the generator with the check catalog's requests")
 	f.BoolVarP(&o.quiet, "quiet", "q", false, "no live progress")
+	f.StringVar(&o.html, "html", "", "write a self-contained HTML report of the findings to this file (with --dir: every finding in it)")
 	return c
 }
 
@@ -116,12 +119,35 @@ func runFuzz(cmd *cobra.Command, o *fuzzOptions, stdout, stderr io.Writer) error
 		if o.dir != "" {
 			fmt.Fprintf(stdout, "findings are in %s; continue with: conform fuzz --resume --dir %s ...\n", o.dir, o.dir)
 		}
+		if o.html != "" {
+			if herr := writeFindingsHTML(o, sum); herr != nil {
+				return herr
+			}
+			fmt.Fprintf(stdout, "HTML report of the findings: %s\n", o.html)
+		}
 	}
 	if err != nil {
 		return err
 	}
 	if len(sum.Findings) > 0 {
 		return exitError{exitFail}
+	}
+	return nil
+}
+
+// writeFindingsHTML writes the session's findings (with --dir, every finding in it,
+// earlier sessions' too) as a self-contained HTML page.
+func writeFindingsHTML(o *fuzzOptions, sum *fuzz.Summary) error {
+	r := reports.FindingsReport{Summary: sum, Findings: sum.Findings, Dir: o.dir, Addr: o.target}
+	if o.dir != "" {
+		all, err := fuzz.LoadFindings(o.dir)
+		if err != nil {
+			return fmt.Errorf("HTML report: %w", err)
+		}
+		r.Findings = all
+	}
+	if err := reports.WriteFileAtomic(o.html, func(w io.Writer) error { return reports.WriteFindingsHTML(w, r) }); err != nil {
+		return fmt.Errorf("HTML report: %w", err)
 	}
 	return nil
 }

@@ -89,7 +89,8 @@ func TestFuzzDeviatedReferenceAndReplay(t *testing.T) {
 	}
 	defer ref.Close()
 	dir := t.TempDir()
-	code, stdout, stderr := runSub(t, fuzzCmd, "--target", ref.Addr, "--duration", "4s", "--dir", dir, "--minimize-budget", "-1")
+	page := filepath.Join(t.TempDir(), "findings.html")
+	code, stdout, stderr := runSub(t, fuzzCmd, "--target", ref.Addr, "--duration", "4s", "--dir", dir, "--minimize-budget", "-1", "--html", page)
 	if code != exitFail {
 		t.Fatalf("exit %d, want %d\nstdout:\n%s\nstderr:\n%s", code, exitFail, stdout, stderr)
 	}
@@ -102,6 +103,18 @@ func TestFuzzDeviatedReferenceAndReplay(t *testing.T) {
 	}
 	if _, err := os.Stat(strings.TrimSuffix(files[0], ".http") + ".json"); err != nil {
 		t.Error(err)
+	}
+	// The HTML report lists every finding written, with its replay command.
+	html, err := os.ReadFile(page)
+	if err != nil {
+		t.Fatal(err)
+	}
+	all, _ := filepath.Glob(filepath.Join(dir, "*.http"))
+	if n := strings.Count(string(html), `<details class="evi`); n != len(all) {
+		t.Errorf("HTML report shows %d findings, %d written", n, len(all))
+	}
+	if id := strings.TrimSuffix(filepath.Base(files[0]), ".http"); !strings.Contains(string(html), "conform replay "+filepath.Join(dir, id+".http")+" --target "+ref.Addr) {
+		t.Errorf("HTML report lacks the replay command of %s", id)
 	}
 	code, stdout, _ = runSub(t, replayCmd, files[0], "--target", ref.Addr)
 	if code != exitFail || !strings.Contains(stdout, "REFERENCE") || strings.Contains(stdout, "verdict: the target agrees") {
