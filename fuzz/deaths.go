@@ -41,7 +41,7 @@ func (s *session) watchesDeaths() bool {
 // noteSuspect keeps case n as a suspect when its connection ended with no answer, or was
 // reset (a process that dies with unread bytes in its socket resets the connection).
 func (s *session) noteSuspect(n int64, o *Observation) {
-	if !(len(o.Answers) == 0 && (o.End == wire.EndClosed || o.End == wire.EndReset) || o.End == wire.EndReset) {
+	if !(o.End == wire.EndReset || o.End == wire.EndClosed && len(o.Answers) == 0) {
 		return
 	}
 	s.mu.Lock()
