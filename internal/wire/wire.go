@@ -14,6 +14,7 @@ import (
 	"io"
 	"net"
 	"os"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"syscall"
@@ -332,7 +333,7 @@ func sleepCtx(ctx context.Context, d time.Duration, hard time.Time) bool {
 		// The runtime's timers wake an idle process through epoll, whose timeout is in
 		// milliseconds: a 200µs pause would last over 1ms. A fragment's pause is what it
 		// says, so sleep the thread itself; too short to be worth cancelling.
-		preciseSleep(d)
+		PreciseSleep(d)
 		return ctx.Err() == nil && time.Now().Before(hard)
 	}
 	t := time.NewTimer(d)
@@ -354,8 +355,13 @@ type reader struct {
 	w        *writer
 	lastRead time.Duration
 	eof      bool
-	buf      [32 << 10]byte
 }
+
+// readChunk is the most one read takes. Reads go straight into the spare capacity of
+// Exchange.Raw, so an exchange allocates what it receives, not a fixed buffer: the fuzzer
+// runs thousands of short exchanges a second and a per-exchange buffer was most of its
+// garbage.
+const readChunk = 32 << 10
 
 // fill reads more bytes. It returns false, with x.End set, when no more will come.
 func (r *reader) fill(ctx context.Context) bool {
@@ -373,15 +379,17 @@ func (r *reader) fill(ctx context.Context) bool {
 			dl = r.hard
 		}
 		_ = r.conn.SetReadDeadline(dl)
-		room := r.s.MaxBytes - len(r.x.Raw)
-		if room > len(r.buf) {
-			room = len(r.buf)
+		room := min(r.s.MaxBytes-len(r.x.Raw), readChunk)
+		if cap(r.x.Raw)-len(r.x.Raw) < min(room, 4<<10) {
+			r.x.Raw = slices.Grow(r.x.Raw, max(4<<10, len(r.x.Raw)))
 		}
-		n, err := r.conn.Read(r.buf[:room])
+		room = min(room, cap(r.x.Raw)-len(r.x.Raw))
+		off := len(r.x.Raw)
+		n, err := r.conn.Read(r.x.Raw[off : off+room])
 		now := time.Since(r.start)
 		if n > 0 {
-			r.x.Reads = append(r.x.Reads, Read{Off: len(r.x.Raw), N: n, At: now})
-			r.x.Raw = append(r.x.Raw, r.buf[:n]...)
+			r.x.Reads = append(r.x.Reads, Read{Off: off, N: n, At: now})
+			r.x.Raw = r.x.Raw[:off+n]
 			r.lastRead = now
 			return true
 		}
