@@ -3,12 +3,16 @@ package fuzz
 import (
 	"context"
 	"fmt"
+	"net"
 	"os/exec"
 	"regexp"
 	"strconv"
+	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/conform-wsgi/conform/internal/harness"
+	"github.com/conform-wsgi/conform/internal/wire"
 	"github.com/conform-wsgi/conform/probes"
 	"github.com/conform-wsgi/conform/reference"
 )
@@ -54,6 +58,12 @@ func BenchmarkSessionReference(b *testing.B) {
 // new connection per request with wrk (Debian package) at the same concurrency in the same
 // run: wrk -t1 -cN -d3s -H 'Connection: close' http://ADDR/__conform__/echo. It reports both
 // and their ratio, for a fresh session and for one resumed from it (see benchSession).
+//
+// wrk's GET costs the server less than a fuzz case does (a case is larger, its answer is
+// often an error path, some cases are waited on, one in ten is fragmented). So it also
+// reports sameBytesRate: the same cases, with their writes and pauses, sent by a client that
+// does nothing else. The fuzzer's share of that figure is what its own work (generation,
+// the reference's interpretation, parsing and comparing answers) costs.
 func BenchmarkSessionGunicorn(b *testing.B) { benchReal(b, "gunicorn-sync") }
 
 func benchReal(b *testing.B, name string) {
@@ -72,14 +82,21 @@ func benchReal(b *testing.B, name string) {
 	for _, workers := range []int{1, 2, 4, 8} {
 		b.Run(fmt.Sprintf("workers=%d", workers), func(b *testing.B) {
 			capacity, werr := wrkRate(in.Addr, workers)
+			same, serr := sameBytesRate(in.Addr, workers, int64(b.N))
 			benchSession(b, Options{Instance: in, Workers: workers, Timing: DefaultTiming()}, func(cold, warm float64) {
 				if werr != nil {
 					b.Logf("no wrk figure: %v", werr)
+				} else {
+					b.ReportMetric(capacity, "wrk-req/s")
+					b.ReportMetric(100*cold/capacity, "%-of-wrk")
+					b.ReportMetric(100*warm/capacity, "warm-%-of-wrk")
+				}
+				if serr != nil {
+					b.Logf("no same-bytes figure: %v", serr)
 					return
 				}
-				b.ReportMetric(capacity, "wrk-req/s")
-				b.ReportMetric(100*cold/capacity, "%-of-wrk")
-				b.ReportMetric(100*warm/capacity, "warm-%-of-wrk")
+				b.ReportMetric(same, "same-bytes-cases/s")
+				b.ReportMetric(100*warm/same, "warm-%-of-same-bytes")
 			})
 		})
 	}
@@ -101,4 +118,77 @@ func wrkRate(addr string, conns int) (float64, error) {
 		return 0, fmt.Errorf("wrk printed no rate: %s", out)
 	}
 	return strconv.ParseFloat(string(m[1]), 64)
+}
+
+// sameBytesRate sends the first n cases of seed 1 (what the session sends, with the same
+// writes and pauses) over conns connections at once, one new connection per case, reading
+// until the server closes or is idle for 10ms (about the session's screening wait), and
+// returns the cases per second. Nothing is parsed or compared.
+func sameBytesRate(addr string, conns int, n int64) (float64, error) {
+	seeds, err := CatalogSeeds(context.Background())
+	if err != nil {
+		return 0, err
+	}
+	g := NewGenerator(1, seeds)
+	cases := make([]*Case, n)
+	for i := range cases {
+		cases[i] = g.Case(int64(i))
+	}
+	var next atomic.Int64
+	errs := make(chan error, conns)
+	start := time.Now()
+	for range conns {
+		go func() {
+			buf := make([]byte, 64<<10)
+			for {
+				k := next.Add(1) - 1
+				if k >= n {
+					errs <- nil
+					return
+				}
+				if err := sendBare(addr, cases[k], buf); err != nil {
+					errs <- err
+					return
+				}
+			}
+		}()
+	}
+	for range conns {
+		if e := <-errs; e != nil && err == nil {
+			err = e
+		}
+	}
+	return float64(n) / time.Since(start).Seconds(), err
+}
+
+func sendBare(addr string, c *Case, buf []byte) error {
+	conn, err := net.DialTimeout("tcp", addr, time.Second)
+	if err != nil {
+		return err
+	}
+	defer conn.Close()
+	raw := c.Bytes
+	for _, w := range c.Writes {
+		if w.Len > len(raw) {
+			break
+		}
+		if w.Delay > 0 {
+			wire.PreciseSleep(w.Delay)
+		}
+		if _, err := conn.Write(raw[:w.Len]); err != nil {
+			return nil // the server closed early: the case is done
+		}
+		raw = raw[w.Len:]
+	}
+	if len(raw) > 0 {
+		if _, err := conn.Write(raw); err != nil {
+			return nil
+		}
+	}
+	for {
+		_ = conn.SetReadDeadline(time.Now().Add(10 * time.Millisecond))
+		if _, err := conn.Read(buf); err != nil {
+			return nil
+		}
+	}
 }

@@ -4,4 +4,5 @@ package wire
 
 import "time"
 
-func preciseSleep(d time.Duration) { time.Sleep(d) }
+// PreciseSleep is time.Sleep where no finer sleep is known.
+func PreciseSleep(d time.Duration) { time.Sleep(d) }
