@@ -3,10 +3,12 @@ package fuzz
 import (
 	"bytes"
 	"context"
+	"net"
 	"os"
 	"path/filepath"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -551,5 +553,53 @@ application = app
 	}
 	if sum.WorkerDeaths == 0 {
 		t.Errorf("summary counts no worker death")
+	}
+}
+
+// TestRecordReusesAnObservationThatSawTheEnd: a finding's record is the confirmation's
+// observation when that one read until the connection ended; otherwise the bytes are sent
+// again (the target here counts its connections and answers each with a 400).
+func TestRecordReusesAnObservationThatSawTheEnd(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	var conns atomic.Int64
+	go func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			conns.Add(1)
+			_, _ = c.Read(make([]byte, 4096))
+			_, _ = c.Write([]byte("HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"))
+			c.Close()
+		}
+	}()
+	s := &session{opt: Options{Timing: DefaultTiming()}, addr: ln.Addr().String(), cancel: func() {}}
+	raw := newRequest("GET", "/", "HTTP/1.1", "r", roleMain).appendTo(nil)
+	for _, c := range []struct {
+		end    wire.End
+		reused bool
+	}{
+		{wire.EndIdle, true}, {wire.EndClosed, true}, {wire.EndReset, true},
+		{wire.EndOpen, false}, // stopped reading after the expected responses
+		{"", false},           // never connected
+	} {
+		before := conns.Load()
+		prior := &Observation{End: c.end}
+		f := &Finding{Bytes: raw}
+		s.record(context.Background(), f, Verdict{}, prior)
+		if got := f.Observed == prior; got != c.reused {
+			t.Errorf("end %q: reused %v, want %v (observed %+v)", c.end, got, c.reused, f.Observed)
+		}
+		if sent := conns.Load() - before; sent != 0 == c.reused {
+			t.Errorf("end %q: %d connections for the record", c.end, sent)
+		}
+		if len(f.Reference.Requests) != 1 {
+			t.Errorf("end %q: reference interpretation recorded: %+v", c.end, f.Reference)
+		}
 	}
 }

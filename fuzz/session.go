@@ -359,8 +359,7 @@ func (s *session) exchange(ctx context.Context, raw []byte, writes []Write, fast
 // time is enough to see it (never more than the configured linger, never under 20ms).
 //
 // The idle timeout is cut the same way (a response that usually takes 2ms is not waited for
-// a whole second): a case that looks like a stall or a hang is confirmed with the configured
-// timeouts before it counts.
+// a whole second, only 50 times that and at least 300ms). The deadline stays as configured.
 func (s *session) timing() Timing {
 	tm := s.opt.Timing
 	if l := time.Duration(s.lat.Load()); l > 0 {
@@ -512,7 +511,7 @@ func (s *session) runCase(ctx context.Context, n int64) {
 	sort.Strings(feats)
 	preKey := v.Core() + "|" + c.Base + "|" + strings.Join(feats, ",")
 	// A disagreement already known is counted before it is confirmed: confirming costs a
-	// re-send with the full timeouts (a second or more for a server that waits), and a known
+	// re-send with a longer wait (300ms or more for a server that waits), and a known
 	// one would be dropped anyway. Most disagreements of a long session are known ones.
 	// One being confirmed by another worker counts as known too (several workers often meet a
 	// new disagreement at once); if that one does not reproduce, a later case tries again.
@@ -536,9 +535,12 @@ func (s *session) runCase(ctx context.Context, n int64) {
 		delete(s.confirming, key)
 		s.mu.Unlock()
 	}()
-	// Confirm by sending it again with the full timeouts: a verdict that does not come back
-	// is counted as not reproduced, not reported.
-	v2, _, _ := s.exchangeTimed(ctx, c.Bytes, c.Writes, true, s.opt.Timing)
+	// Confirm by sending it again with the session's timing (waiting 50 times the usual
+	// exchange, at least 300ms, for a response the screen gave up on): a verdict that does
+	// not come back is counted as not reproduced, not reported. The configured idle timeout
+	// (1s by default) was used here before; a new "waits" disagreement then held one of the
+	// target's workers for a whole second, the largest single cost of a fresh session.
+	v2, o2, e2 := s.exchangeTimed(ctx, c.Bytes, c.Writes, true, s.timing())
 	if ctx.Err() != nil {
 		return
 	}
@@ -577,7 +579,11 @@ func (s *session) runCase(ctx context.Context, n int64) {
 	s.addSignature(sig)
 	s.mu.Unlock()
 
-	f := s.addFinding(ctx, sig, v, c, mc, minimal, base)
+	var prior *Observation
+	if mc == c && e2.Want() > 0 { // (with nothing expected, the confirmation listened only briefly)
+		prior = o2
+	}
+	f := s.addFinding(ctx, sig, v, c, mc, minimal, base, prior)
 
 	// Minimize the bytes in the background, so fuzzing goes on; not a crash: each try could
 	// cost a restart, or (a worker death) stop every other case while it is tried.
@@ -590,15 +596,16 @@ func (s *session) runCase(ctx context.Context, n int64) {
 	}
 }
 
-// addFinding records a new finding: written at once, then reported.
-func (s *session) addFinding(ctx context.Context, sig string, v Verdict, c, mc *Case, minimal []string, base string) *Finding {
+// addFinding records a new finding: written at once, then reported. prior is the
+// confirmation's observation of mc's bytes, if there was one (see record).
+func (s *session) addFinding(ctx context.Context, sig string, v Verdict, c, mc *Case, minimal []string, base string, prior *Observation) *Finding {
 	f := &Finding{ID: findingID(v.Class, sig), Signature: sig, Class: v.Class, Kind: v.Kind, Rule: v.Rule, Detail: v.Detail,
 		Features: minimal, AllFeatures: c.Features, CaseBase: c.Base, Target: s.opt.Label, Seed: s.opt.Seed, Case: c.N,
 		FoundAt: time.Now(), Original: c.Bytes, Bytes: mc.Bytes, Writes: mc.Writes, Base: base}
 	if s.opt.Instance != nil {
 		f.Server, f.ServerVersion = s.opt.Instance.Server, s.opt.Instance.Version
 	}
-	s.record(ctx, f, v)
+	s.record(ctx, f, v, prior)
 	s.mu.Lock()
 	s.findings = append(s.findings, f)
 	s.byClass[f.Class]++
@@ -648,7 +655,7 @@ func (s *session) minimizeOne(ctx context.Context, f *Finding, v Verdict) {
 		f.Bytes, f.Writes = best, bestWrites
 	}
 	s.mu.Unlock()
-	s.record(context.WithoutCancel(ctx), f, v)
+	s.record(context.WithoutCancel(ctx), f, v, nil)
 	s.report(f)
 }
 
@@ -782,15 +789,24 @@ func signatureParts(base string, features []string, families bool) []string {
 	return out
 }
 
-// record re-sends the finding's bytes once more, reading everything, so the written record
-// shows the target's whole answer, and writes the finding.
-func (s *session) record(ctx context.Context, f *Finding, v Verdict) {
+// record writes the finding with the target's whole answer to its bytes. That is prior when
+// prior saw the connection end (closed, reset, or silent for at least as long as record
+// waits); otherwise the bytes are sent once more and read until the target closes or goes
+// idle. A finding about waiting was confirmed with a wait of 300ms or more: sending it again
+// cost as much once more.
+func (s *session) record(ctx context.Context, f *Finding, v Verdict, prior *Observation) {
 	tm := s.timing()
 	tm.Idle = min(tm.Idle, 500*time.Millisecond)
 	s.mu.Lock()
 	raw, writes := f.Bytes, f.Writes
 	s.mu.Unlock()
-	_, o, e := s.exchangeTimed(ctx, raw, writes, false, tm)
+	var o *Observation
+	var e *Expectation
+	if prior != nil && sawEnd(prior) {
+		o, e = prior, Expect(raw, s.opt.Limits, s.opt.Deviations)
+	} else {
+		_, o, e = s.exchangeTimed(ctx, raw, writes, false, tm)
+	}
 	s.mu.Lock()
 	f.Reference = refView(e.In)
 	f.Observed = o
@@ -801,6 +817,16 @@ func (s *session) record(ctx context.Context, f *Finding, v Verdict) {
 		s.fatal(err)
 	}
 	s.saveState(false)
+}
+
+// sawEnd says the observation read until the connection ended, not just until the expected
+// responses: nothing more would come if the bytes were sent again and read to the end.
+func sawEnd(o *Observation) bool {
+	switch o.End {
+	case wire.EndClosed, wire.EndReset, wire.EndIdle, wire.EndDeadline, wire.EndCapped:
+		return true
+	}
+	return false
 }
 
 func (s *session) report(f *Finding) {
