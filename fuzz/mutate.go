@@ -199,8 +199,13 @@ func mutatorTable() []mutator {
 			pad := pick(rng, []string{"", "x", "0\r\n\r\n", "hello"})
 			payload := pad + b.smuggled()
 			if r.Chunked {
-				last := r.Chunks[len(r.Chunks)-1]
-				r.Chunks = append(r.Chunks[:len(r.Chunks)-1], chunk{Size: strconv.FormatInt(int64(len(payload)), 16), Term: crlf, Data: payload, DataTerm: crlf}, last)
+				// Before the last chunk; alone when last-chunk:missing left no chunk.
+				data := chunk{Size: strconv.FormatInt(int64(len(payload)), 16), Term: crlf, Data: payload, DataTerm: crlf}
+				if n := len(r.Chunks); n > 0 {
+					r.Chunks = append(r.Chunks[:n-1], data, r.Chunks[n-1])
+				} else {
+					r.Chunks = []chunk{data}
+				}
 				setLength(r)
 				return "chunk"
 			}
@@ -244,7 +249,10 @@ func mutatorTable() []mutator {
 			case "full":
 				cl = lengthValue(r)
 			case "short":
-				cl = strconv.Itoa(len(r.Chunks[0].Size) + len(r.Chunks[0].Term))
+				cl = "0"
+				if len(r.Chunks) > 0 {
+					cl = strconv.Itoa(len(r.Chunks[0].Size) + len(r.Chunks[0].Term))
+				}
 			}
 			insertField(rng, r, newField("Content-Length", cl))
 			return "add-cl-" + v
@@ -416,7 +424,7 @@ func mutatorTable() []mutator {
 		}},
 		{"chunk-ext", 4, spelling, func(rng *rand.Rand, b *builder) string {
 			r := b.main
-			if !r.Chunked {
+			if !r.Chunked || len(r.Chunks) == 0 { // (last-chunk:missing may have left none)
 				return ""
 			}
 			c := &r.Chunks[rng.IntN(len(r.Chunks))]
@@ -432,7 +440,7 @@ func mutatorTable() []mutator {
 		}},
 		{"chunk-term", 5, spelling, func(rng *rand.Rand, b *builder) string {
 			r := b.main
-			if !r.Chunked {
+			if !r.Chunked || len(r.Chunks) == 0 { // (last-chunk:missing may have left none)
 				return ""
 			}
 			i := rng.IntN(len(r.Chunks))
@@ -448,7 +456,7 @@ func mutatorTable() []mutator {
 		}},
 		{"last-chunk", 3, spelling, func(rng *rand.Rand, b *builder) string {
 			r := b.main
-			if !r.Chunked {
+			if !r.Chunked || len(r.Chunks) == 0 { // (last-chunk:missing may have left none)
 				return ""
 			}
 			c := &r.Chunks[len(r.Chunks)-1]
