@@ -6,6 +6,7 @@ import (
 	"net"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -601,5 +602,57 @@ func TestRecordReusesAnObservationThatSawTheEnd(t *testing.T) {
 		if len(f.Reference.Requests) != 1 {
 			t.Errorf("end %q: reference interpretation recorded: %+v", c.end, f.Reference)
 		}
+	}
+}
+
+// TestGeneratorNeverPanics runs the generator over many cases of a few seeds. Seed 2 case
+// 24606 panicked once: last-chunk:missing removed the only chunk, and a chunk mutator
+// after it picked from an empty list (found by a 30 s session, which died with a trace).
+func TestGeneratorNeverPanics(t *testing.T) {
+	seeds, err := CatalogSeeds(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c := NewGenerator(2, seeds).Case(24606); !slices.Contains(c.Features, "last-chunk:missing") {
+		t.Errorf("seed 2 case 24606 is no longer the regression case: %v", c.Features)
+	}
+	n := int64(20000)
+	if testing.Short() {
+		n = 2000
+	}
+	for seed := uint64(1); seed <= 5; seed++ {
+		g := NewGenerator(seed, seeds)
+		for i := int64(0); i < n; i++ {
+			if c := g.Case(i); !bytes.HasSuffix(c.Bytes, sentinel(i).appendTo(nil)) {
+				t.Fatalf("seed %d case %d does not end with its sentinel", seed, i)
+			}
+		}
+	}
+}
+
+// TestGuardEndsTheSessionOnAPanic: a bug in conform ends the session with an error naming
+// the case, and the trace goes to a file in the findings directory, not the terminal.
+func TestGuardEndsTheSessionOnAPanic(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "findings")
+	cancelled := false
+	s := &session{store: store{dir: dir}, cancel: func() { cancelled = true }}
+	s.guard("case 7 of seed 2", func() { panic("invalid argument to IntN") })
+	if !cancelled || s.dead == nil {
+		t.Fatalf("the session goes on after a panic (cancelled %v, error %v)", cancelled, s.dead)
+	}
+	msg := s.dead.Error()
+	if !strings.Contains(msg, "case 7 of seed 2") || !strings.Contains(msg, "invalid argument to IntN") {
+		t.Errorf("error does not say what failed: %s", msg)
+	}
+	files, _ := filepath.Glob(filepath.Join(dir, "internal-error-*.txt"))
+	if len(files) != 1 || !strings.Contains(msg, files[0]) {
+		t.Fatalf("trace files %v; error: %s", files, msg)
+	}
+	if b, _ := os.ReadFile(files[0]); !bytes.Contains(b, []byte("TestGuardEndsTheSessionOnAPanic")) {
+		t.Errorf("the file holds no trace:\n%s", b)
+	}
+	s.guard("case 8", func() {}) // no panic: nothing happens
+	if !strings.Contains(s.dead.Error(), "case 7") {
+		t.Error("a later guard replaced the first error")
 	}
 }

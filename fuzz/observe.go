@@ -134,6 +134,9 @@ type Timing struct {
 	Linger time.Duration
 	// Deadline bounds the whole exchange.
 	Deadline time.Duration
+	// hold: the exchange is likely to hold a worker of the target for the idle timeout
+	// (see session.long).
+	hold bool
 }
 
 // send writes a case's bytes (in its writes) and reads responses. want > 0 stops after that

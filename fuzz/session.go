@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"math"
+	"runtime/debug"
 	"sort"
 	"strconv"
 	"strings"
@@ -154,6 +155,13 @@ type session struct {
 	// gate is held for reading by every exchange and for writing by a restart, so that no
 	// case runs against a server being restarted.
 	gate sync.RWMutex
+	// long is held by every exchange that investigates a verdict about waiting (Timing.hold:
+	// its confirmation, ablation, minimization and record), so that at most one of them holds
+	// a worker of the target at a time. Two at once hold both workers of gunicorn's default
+	// pair for 300ms or more, and a third exchange waits behind them: under load, that made
+	// a case the target answers at once look like one it never answers (a false "hang" in a
+	// 30 s session against gunicorn-sync; replayed alone, it was a 400 at once).
+	long sync.Mutex
 
 	mu         sync.Mutex
 	sigs       map[string]bool
@@ -336,7 +344,7 @@ func (s *session) worker(ctx context.Context) {
 		s.mu.Lock()
 		s.inflight[n] = true
 		s.mu.Unlock()
-		s.runCase(ctx, n)
+		s.guard(fmt.Sprintf("case %d of seed %d", n, s.opt.Seed), func() { s.runCase(ctx, n) })
 		if ctx.Err() != nil {
 			return // interrupted: the case stays in flight, so a resumed session runs it again
 		}
@@ -345,13 +353,6 @@ func (s *session) worker(ctx context.Context) {
 		s.mu.Unlock()
 		s.cases.Add(1)
 	}
-}
-
-// exchange sends bytes and judges the answer. fast expects the reference's number of
-// responses and stops there (lingering only when something may legitimately follow);
-// otherwise it reads until the target closes or goes idle, for the record of a finding.
-func (s *session) exchange(ctx context.Context, raw []byte, writes []Write, fast bool) (Verdict, *Observation, *Expectation) {
-	return s.exchangeTimed(ctx, raw, writes, fast, s.timing())
 }
 
 // timing is the configured timing with the linger cut down to what this target needs: an
@@ -366,6 +367,14 @@ func (s *session) timing() Timing {
 		tm.Linger = min(tm.Linger, max(20*time.Millisecond, 4*l+5*time.Millisecond))
 		tm.Idle = min(tm.Idle, max(300*time.Millisecond, 50*l))
 	}
+	return tm
+}
+
+// investigation is the timing of the sends that confirm, ablate, minimize and record a
+// verdict: the session's timing, holding long when the verdict is about the target waiting.
+func (s *session) investigation(v Verdict) Timing {
+	tm := s.timing()
+	tm.hold = v.Class == Hang || v.Kind == "waits" || v.Kind == "stalled" || v.Kind == "no-response"
 	return tm
 }
 
@@ -395,9 +404,7 @@ func (s *session) exchangeTimed(ctx context.Context, raw []byte, writes []Write,
 	} else {
 		want = 0
 	}
-	s.gate.RLock()
-	o := send(ctx, s.addr, raw, writes, want, tm)
-	s.gate.RUnlock()
+	o := s.send(ctx, raw, writes, want, tm)
 	if fast && tm.Linger == 0 || want > 0 && len(o.Answers) == want && e.Settled() {
 		if old := s.lat.Load(); old == 0 {
 			s.lat.Store(int64(o.Elapsed))
@@ -422,6 +429,17 @@ func (s *session) exchangeTimed(ctx context.Context, raw []byte, writes []Write,
 	return v, o, e
 }
 
+// send is one exchange with the target, in the gate, holding long when tm says so.
+func (s *session) send(ctx context.Context, raw []byte, writes []Write, want int, tm Timing) *Observation {
+	if tm.hold {
+		s.long.Lock()
+		defer s.long.Unlock()
+	}
+	s.gate.RLock()
+	defer s.gate.RUnlock()
+	return send(ctx, s.addr, raw, writes, want, tm)
+}
+
 // standalone resolves a rejection in a pipeline: the bytes from the rejected request on are
 // sent alone. If the target serves that request alone, the rejection came from bytes left
 // over in front of it (framing); otherwise it is the target's own strictness.
@@ -431,9 +449,7 @@ func (s *session) standalone(ctx context.Context, rest []byte, v Verdict) Verdic
 	if want == 0 {
 		want = 1
 	}
-	s.gate.RLock()
-	o := send(ctx, s.addr, rest, nil, want, s.opt.Timing)
-	s.gate.RUnlock()
+	o := s.send(ctx, rest, nil, want, s.opt.Timing)
 	if len(e.In.Requests) > 0 && len(o.Answers) > 0 && o.Answers[0].Echo != nil && o.Answers[0].Echo.ID == reqID(&e.In.Requests[0]) {
 		v.Standalone, v.Otherwise = -1, nil
 		return v
@@ -489,6 +505,24 @@ func (s *session) deadOrAlive(ctx context.Context) string {
 	return why
 }
 
+// guard runs work, turning a panic (a bug in conform, not in the target) into the end of
+// the session: the findings already written stay, the summary is printed, and the trace goes
+// to a file instead of over the terminal.
+func (s *session) guard(what string, work func()) {
+	defer func() {
+		r := recover()
+		if r == nil {
+			return
+		}
+		where := "no file could be written"
+		if path, err := s.store.writeInternalError(what, r, debug.Stack()); err == nil {
+			where = "the trace is in " + path
+		}
+		s.fatal(fmt.Errorf("fuzz: internal error while %s: %v (a bug in conform, not in the target; %s)", what, r, where))
+	}()
+	work()
+}
+
 func (s *session) fatal(err error) {
 	s.mu.Lock()
 	if s.dead == nil {
@@ -540,7 +574,7 @@ func (s *session) runCase(ctx context.Context, n int64) {
 	// not come back is counted as not reproduced, not reported. The configured idle timeout
 	// (1s by default) was used here before; a new "waits" disagreement then held one of the
 	// target's workers for a whole second, the largest single cost of a fresh session.
-	v2, o2, e2 := s.exchangeTimed(ctx, c.Bytes, c.Writes, true, s.timing())
+	v2, o2, e2 := s.exchangeTimed(ctx, c.Bytes, c.Writes, true, s.investigation(v))
 	if ctx.Err() != nil {
 		return
 	}
@@ -627,18 +661,14 @@ func (s *session) minimizer(ctx context.Context) {
 			continue // drain: the findings are already written as found
 		}
 		s.minimizing.Store(1)
-		s.minimizeOne(ctx, job.f, job.v)
+		s.guard("minimizing "+job.f.ID, func() { s.minimizeOne(ctx, job.f, job.v) })
 		s.minimizing.Store(0)
 	}
 }
 
 func (s *session) minimizeOne(ctx context.Context, f *Finding, v Verdict) {
 	core := v.Core()
-	tm := s.timing()
-	switch v.Kind {
-	case "stalled", "no-response", "waits":
-		tm.Idle = s.opt.Timing.Idle // the verdict is about waiting: wait as long as configured
-	}
+	tm := s.investigation(v) // as the confirmation waited
 	mctx, cancel := context.WithTimeout(ctx, minimizeTime)
 	defer cancel()
 	s.mu.Lock()
@@ -663,7 +693,7 @@ func (s *session) minimizeOne(ctx context.Context, f *Finding, v Verdict) {
 // verdict's core unchanged, then tries the same on a neutral base request. What remains is
 // what the finding needs: the normalised part of its signature.
 func (s *session) ablate(ctx context.Context, c *Case, v Verdict) (*Case, []string, string) {
-	cur := c
+	cur, tm := c, s.investigation(v)
 	keep := make([]bool, len(c.Features))
 	for i := range keep {
 		keep[i] = true
@@ -677,7 +707,7 @@ func (s *session) ablate(ctx context.Context, c *Case, v Verdict) (*Case, []stri
 		}
 		keep[i] = false
 		cand := s.gen.Rebuild(c, keep)
-		if w, _, _ := s.exchange(ctx, cand.Bytes, cand.Writes, true); w.Core() == v.Core() {
+		if w, _, _ := s.exchangeTimed(ctx, cand.Bytes, cand.Writes, true, tm); w.Core() == v.Core() {
 			cur = cand
 			continue
 		}
@@ -693,7 +723,7 @@ func (s *session) ablate(ctx context.Context, c *Case, v Verdict) (*Case, []stri
 	if ctx.Err() == nil {
 		shape := s.gen.shapeOf(c.N)
 		neutral := s.gen.rebuildNeutral(c, keep, shape)
-		if w, _, _ := s.exchange(ctx, neutral.Bytes, neutral.Writes, true); w.Core() == v.Core() {
+		if w, _, _ := s.exchangeTimed(ctx, neutral.Bytes, neutral.Writes, true, tm); w.Core() == v.Core() {
 			cur, base = neutral, neutral.Base
 		}
 	}
@@ -795,7 +825,7 @@ func signatureParts(base string, features []string, families bool) []string {
 // idle. A finding about waiting was confirmed with a wait of 300ms or more: sending it again
 // cost as much once more.
 func (s *session) record(ctx context.Context, f *Finding, v Verdict, prior *Observation) {
-	tm := s.timing()
+	tm := s.investigation(v)
 	tm.Idle = min(tm.Idle, 500*time.Millisecond)
 	s.mu.Lock()
 	raw, writes := f.Bytes, f.Writes

@@ -135,6 +135,24 @@ type sessionState struct {
 
 const stateFile = "session.json"
 
+// writeInternalError writes the trace of a panic to DIR/internal-error-<time>.txt (or the
+// system's temporary directory without DIR) and returns the path.
+func (s *store) writeInternalError(what string, r any, stack []byte) (string, error) {
+	dir := s.dir
+	if dir == "" {
+		dir = os.TempDir()
+	}
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return "", err
+	}
+	path := filepath.Join(dir, "internal-error-"+time.Now().Format("20060102-150405.000")+".txt")
+	err := writeFileAtomic(path, func(w io.Writer) error {
+		_, err := fmt.Fprintf(w, "conform fuzz: panic while %s: %v\n\n%s", what, r, stack)
+		return err
+	})
+	return path, err
+}
+
 func (s *store) saveState(st sessionState) error {
 	if s.dir == "" {
 		return nil
