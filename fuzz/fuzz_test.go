@@ -656,3 +656,26 @@ func TestGuardEndsTheSessionOnAPanic(t *testing.T) {
 		t.Error("a later guard replaced the first error")
 	}
 }
+
+// expiredCtx has passed its deadline but does not say so yet, as a context whose timer has
+// not fired: the dialer already refuses to connect.
+type expiredCtx struct{ context.Context }
+
+func (expiredCtx) Deadline() (time.Time, bool) { return time.Now().Add(-time.Millisecond), true }
+
+// TestExpiredDeadlineIsNotADeadServer: a liveness check cut by the caller's own deadline
+// concludes nothing (it restarted gunicorn at the end of 30 s sessions).
+func TestExpiredDeadlineIsNotADeadServer(t *testing.T) {
+	ref, err := reference.Start(reference.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ref.Close()
+	s := &session{opt: Options{Timing: DefaultTiming()}, addr: ref.Addr, cancel: func() { t.Error("the session was ended") }}
+	if why := s.deadOrAlive(expiredCtx{context.Background()}); why != "" {
+		t.Errorf("a live server was judged %q", why)
+	}
+	if s.dead != nil || s.restarts != 0 {
+		t.Errorf("session error %v, restarts %d", s.dead, s.restarts)
+	}
+}

@@ -413,10 +413,10 @@ func (s *session) exchangeTimed(ctx context.Context, raw []byte, writes []Write,
 		}
 	}
 	v := Compare(e, o)
-	if v.Standalone >= 0 && ctx.Err() == nil {
+	if v.Standalone >= 0 && !ended(ctx) {
 		v = s.standalone(ctx, raw[v.Standalone:], v)
 	}
-	if ctx.Err() != nil {
+	if ended(ctx) {
 		return agree(), o, e
 	}
 	if v.Class == Crash || v.Class == Hang || len(o.Answers) == 0 && (o.End == wire.EndReset || o.End == wire.EndClosed) {
@@ -460,6 +460,18 @@ func (s *session) standalone(ctx context.Context, rest []byte, v Verdict) Verdic
 	return agree()
 }
 
+// ended says ctx is done, or its deadline has passed and its timer has not fired yet: an
+// exchange or a liveness check cut by that deadline (the session's --duration, a
+// minimization's budget) fails in the meantime, and was taken for a server that stopped
+// answering (a restart with no crash at the end of a 30 s session).
+func ended(ctx context.Context) bool {
+	if ctx.Err() != nil {
+		return true
+	}
+	dl, ok := ctx.Deadline()
+	return ok && !time.Now().Before(dl)
+}
+
 // deadOrAlive checks that the server still answers; it restarts a harness server that died.
 // It returns why the server is considered crashed, or "".
 func (s *session) deadOrAlive(ctx context.Context) string {
@@ -472,7 +484,7 @@ func (s *session) deadOrAlive(ctx context.Context) string {
 		return len(o.Answers) > 0
 	}
 	// Twice: a server whose workers are all held by stalled connections answers late.
-	if alive() || ctx.Err() != nil || alive() || ctx.Err() != nil {
+	if alive() || ended(ctx) || alive() || ended(ctx) {
 		return "" // alive, or the session is ending: nothing to conclude
 	}
 	why := "the server stopped answering"
@@ -575,7 +587,7 @@ func (s *session) runCase(ctx context.Context, n int64) {
 	// (1s by default) was used here before; a new "waits" disagreement then held one of the
 	// target's workers for a whole second, the largest single cost of a fresh session.
 	v2, o2, e2 := s.exchangeTimed(ctx, c.Bytes, c.Writes, true, s.investigation(v))
-	if ctx.Err() != nil {
+	if ended(ctx) {
 		return
 	}
 	if v2.Core() != v.Core() && v.Class != Crash {
@@ -676,11 +688,11 @@ func (s *session) minimizeOne(ctx context.Context, f *Finding, v Verdict) {
 	s.mu.Unlock()
 	best, bestWrites, tries := minimize(mctx, raw, writes, s.opt.MinimizeBudget, func(b []byte, w []Write) bool {
 		v, _, _ := s.exchangeTimed(mctx, b, w, true, tm)
-		return v.Core() == core && mctx.Err() == nil
+		return v.Core() == core && !ended(mctx)
 	})
 	s.mu.Lock()
 	f.MinimizeTries = tries
-	f.Minimized = tries < s.opt.MinimizeBudget && mctx.Err() == nil
+	f.Minimized = tries < s.opt.MinimizeBudget && !ended(mctx)
 	if len(best) < len(f.Bytes) {
 		f.Bytes, f.Writes = best, bestWrites
 	}
