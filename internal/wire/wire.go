@@ -260,10 +260,15 @@ func run(ctx context.Context, conn net.Conn, addr string, s Script) *Exchange {
 	w.lastWrite.Store(int64(0))
 
 	writeDone := make(chan struct{})
-	go func() {
-		defer close(writeDone)
+	if s.inline() {
 		w.run(ctx)
-	}()
+		close(writeDone)
+	} else {
+		go func() {
+			defer close(writeDone)
+			w.run(ctx)
+		}()
+	}
 	// A cancelled context must end the exchange promptly, reads included.
 	stop := context.AfterFunc(ctx, func() { _ = conn.SetDeadline(time.Unix(1, 0)) })
 	defer stop()
@@ -276,6 +281,16 @@ func run(ctx context.Context, conn net.Conn, addr string, s Script) *Exchange {
 	x.WriteErr = w.err
 	x.Unsent = w.unsent
 	return x
+}
+
+// inlineLimit is the largest single write made before reading, without a writer goroutine:
+// far below a loopback socket's send buffer, so it cannot block on a server that does not
+// read, and the one goroutine and its wake-ups per exchange are saved.
+const inlineLimit = 8 << 10
+
+// inline says the script is one small write with no pause or wait before it.
+func (s Script) inline() bool {
+	return len(s.Steps) == 1 && s.Steps[0].Delay == 0 && s.Steps[0].AwaitResponse == 0 && len(s.Steps[0].Data) <= inlineLimit
 }
 
 type writer struct {
@@ -380,7 +395,7 @@ func (r *reader) fill(ctx context.Context) bool {
 		}
 		_ = r.conn.SetReadDeadline(dl)
 		room := min(r.s.MaxBytes-len(r.x.Raw), readChunk)
-		if cap(r.x.Raw)-len(r.x.Raw) < min(room, 4<<10) {
+		if cap(r.x.Raw)-len(r.x.Raw) < min(room, 1<<10) {
 			r.x.Raw = slices.Grow(r.x.Raw, max(4<<10, len(r.x.Raw)))
 		}
 		room = min(room, cap(r.x.Raw)-len(r.x.Raw))
