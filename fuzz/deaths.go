@@ -111,12 +111,75 @@ func (s *session) investigate(ctx context.Context) int {
 		s.dups.Add(1)
 	} else {
 		c := s.gen.Case(culprit)
-		s.addFinding(ctx, sig, v, c, c, c.Features, c.Base, nil)
+		f := s.addFinding(ctx, sig, v, c, c, c.Features, c.Base, nil)
 		// Recording re-sent the case, which kills a worker again: not a new death to chase.
 		sleepCtx(ctx, deathWait)
+		s.minimizeDeath(ctx, f, v)
 	}
 	seen, _ = s.opt.Instance.WorkerDeaths()
 	return seen
+}
+
+// deathMinimizeBudget bounds the tries spent minimizing a worker death: no case runs while
+// they go on.
+const deathMinimizeBudget = 40
+
+// minimizeDeath shrinks a worker-death finding while its bytes, sent alone, still kill a
+// worker. No case runs meanwhile (the gate), so a death logged during a try is that try's.
+// A try that kills none waits four times as long as the finding's own death took to be
+// logged (200ms at least, deathWait at most): gunicorn logs one within milliseconds, so the
+// whole minimization takes seconds, not the minutes of waiting deathWait each time.
+func (s *session) minimizeDeath(ctx context.Context, f *Finding, v Verdict) {
+	if s.opt.MinimizeBudget < 0 || ended(ctx) {
+		return
+	}
+	budget := min(s.opt.MinimizeBudget, deathMinimizeBudget)
+	mctx, cancel := context.WithTimeout(ctx, minimizeTime)
+	defer cancel()
+	wait := deathWait
+	kills := func(b []byte, w []Write) (bool, time.Duration) {
+		before, _ := s.opt.Instance.WorkerDeaths()
+		start := time.Now()
+		e := Expect(b, s.opt.Limits, s.opt.Deviations)
+		send(mctx, s.addr, b, w, max(e.Want(), 1), s.screenTiming())
+		for end := time.Now().Add(wait); time.Now().Before(end) && !ended(mctx); time.Sleep(deathPoll / 5) {
+			if now, _ := s.opt.Instance.WorkerDeaths(); now > before {
+				return true, time.Since(start)
+			}
+		}
+		return false, 0
+	}
+	s.mu.Lock()
+	raw, writes := f.Bytes, f.Writes
+	s.mu.Unlock()
+
+	s.gate.Lock()
+	best, bestWrites, tries := raw, writes, 1
+	ok, took := kills(raw, writes)
+	if ok {
+		wait = min(deathWait, max(200*time.Millisecond, 4*took))
+		var n int
+		best, bestWrites, n = minimize(mctx, raw, writes, budget-1, func(b []byte, w []Write) bool {
+			k, _ := kills(b, w)
+			return k
+		})
+		tries += n
+	}
+	done := ok && tries < budget && !ended(mctx)
+	s.gate.Unlock()
+
+	s.mu.Lock()
+	f.MinimizeTries, f.Minimized = tries, done
+	prior := f.Observed // still the answer to f's bytes, unless they shrank
+	if len(best) < len(f.Bytes) {
+		f.Bytes, f.Writes, prior = best, bestWrites, nil
+	}
+	s.mu.Unlock()
+	s.record(context.WithoutCancel(ctx), f, v, prior)
+	if prior == nil || !sawEnd(prior) {
+		sleepCtx(ctx, deathWait) // the record killed a worker again
+	}
+	s.report(f)
 }
 
 // narrow replays the candidates and halves the set that kills a worker down to one case.

@@ -533,7 +533,7 @@ application = app
 	defer cancel()
 	var found *Finding
 	sum, err := Run(ctx, Options{Instance: in, Seed: 1, Workers: 1, Catalog: []Seed{seed}, Dir: t.TempDir(), OnFinding: func(f *Finding) {
-		if f.Class == Crash && found == nil {
+		if f.Class == Crash && found == nil && f.MinimizeTries > 0 { // reported again once minimized
 			found = f
 			cancel()
 		}
@@ -551,6 +551,11 @@ application = app
 	}
 	if !bytes.Contains(bytes.ToLower(found.Bytes), []byte("x-die")) {
 		t.Errorf("the finding's case does not carry X-Die:\n%q", found.Bytes)
+	}
+	t.Logf("%s: %d tries, %d -> %d bytes: %q", found.ID, found.MinimizeTries, len(found.Original), len(found.Bytes), found.Bytes)
+	// Minimized while it still kills a worker: the mutations around X-Die are gone.
+	if !found.Minimized || len(found.Bytes) >= len(found.Original) {
+		t.Errorf("not minimized (%d tries): %d bytes of %d\n%q", found.MinimizeTries, len(found.Bytes), len(found.Original), found.Bytes)
 	}
 	if sum.WorkerDeaths == 0 {
 		t.Errorf("summary counts no worker death")
