@@ -3,6 +3,7 @@ package fuzz
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"net"
 	"os"
 	"path/filepath"
@@ -682,5 +683,38 @@ func TestExpiredDeadlineIsNotADeadServer(t *testing.T) {
 	}
 	if s.dead != nil || s.restarts != 0 {
 		t.Errorf("session error %v, restarts %d", s.dead, s.restarts)
+	}
+}
+
+// TestAnsweredWantsTheWholeAnswerToTheLastRequest: a linger ends at a complete response
+// naming the request that ends the bytes, and not before.
+func TestAnsweredWantsTheWholeAnswerToTheLastRequest(t *testing.T) {
+	resp := func(body string) string {
+		return fmt.Sprintf("HTTP/1.1 200 OK\r\nContent-Length: %d\r\n\r\n%s", len(body), body)
+	}
+	last := resp(`{"id": "f7-s0", "environ": {}}`)
+	done := answered("f7-s0")
+	for _, c := range []struct {
+		extra string
+		want  bool
+	}{
+		{last, true},
+		{resp(`{"id": "f7-f1"}`) + last, true},
+		{last[:len(last)-3], false},                   // its body is still arriving
+		{last + "HTTP/1.1 200 OK\r\nContent-", false}, // another response follows
+		{resp(`{"id": "f7-f1"}`), false},              // not the last request's answer
+		{resp(`{"id": "f7-s01"}`), false},             // a longer id
+		{"", false},
+	} {
+		if got := done([]byte(c.extra)); got != c.want {
+			t.Errorf("answered(%q) = %v, want %v", c.extra, got, c.want)
+		}
+	}
+	raw := append(newRequest("GET", "/", "HTTP/1.1", caseID(7, roleMain, 0), roleMain).appendTo(nil), sentinel(7).appendTo(nil)...)
+	if got := sentinelOf(raw); got != caseID(7, roleSentinel, 0) {
+		t.Errorf("sentinelOf = %q", got)
+	}
+	if got := sentinelOf(raw[:len(raw)-2]); got != "" {
+		t.Errorf("sentinelOf(bytes cut short) = %q", got)
 	}
 }

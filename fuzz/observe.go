@@ -1,6 +1,7 @@
 package fuzz
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -146,6 +147,9 @@ func send(ctx context.Context, addr string, raw []byte, writes []Write, want int
 	if want == 0 {
 		s.Linger = 0
 	}
+	if id := sentinelOf(raw); id != "" {
+		s.LingerDone = answered(id)
+	}
 	off := 0
 	for _, w := range writes {
 		if off+w.Len > len(raw) {
@@ -189,6 +193,31 @@ func send(ctx context.Context, addr string, raw []byte, writes []Write, want int
 		o.Answers = append(o.Answers, a)
 	}
 	return o
+}
+
+// sentinelOf is the id of the sentinel request that ends raw, or "".
+func sentinelOf(raw []byte) string {
+	ids := findIDs(raw)
+	if len(ids) == 0 || idRole(ids[len(ids)-1].ID) != roleSentinel || !bytes.HasSuffix(raw, []byte("\r\n\r\n")) {
+		return ""
+	}
+	return ids[len(ids)-1].ID
+}
+
+// answered says whether bytes that followed the expected responses end with a complete
+// echo of the request carrying id. That request ends the case's bytes, so once its answer
+// is in, nothing more can come: lingering on a connection the target keeps open only
+// waited out the linger (most of a keep-alive server's screening time).
+func answered(id string) func(extra []byte) bool {
+	quoted := []byte(`"` + id + `"`)
+	return func(extra []byte) bool {
+		if !bytes.Contains(extra, quoted) {
+			return false
+		}
+		y := wire.Replay(extra, wire.Script{}, false)
+		n := len(y.Responses)
+		return n > 0 && y.Garbage == "" && y.Responses[n-1].Incomplete == "" && bytes.Contains(y.Responses[n-1].Body, quoted)
+	}
 }
 
 func clip(s string, n int) string {

@@ -53,7 +53,11 @@ type Script struct {
 	Head []bool
 	// Linger keeps reading this long after the expected responses arrived, to see whether
 	// the server closes the connection or sends bytes it should not.
-	Linger      time.Duration
+	Linger time.Duration
+	// LingerDone, when set, is asked after each read while lingering, with the bytes that
+	// followed the expected responses; true ends the linger there: the caller knows nothing
+	// more can come (the fuzzer: the answer to the request that ends its bytes is complete).
+	LingerDone  func(extra []byte) bool
 	IdleTimeout time.Duration
 	Deadline    time.Duration
 	MaxBytes    int
@@ -484,6 +488,11 @@ func (r *reader) linger(ctx context.Context, pos int) {
 		r.finish(EndOpen, "")
 		return
 	}
+	done := func() bool { return r.s.LingerDone != nil && r.s.LingerDone(r.x.Raw[pos:]) }
+	if len(r.x.Raw) > pos && done() { // all of it came with the last expected response
+		r.finish(EndOpen, "")
+		return
+	}
 	saved := r.s.IdleTimeout
 	r.s.IdleTimeout = r.s.Linger
 	r.lastRead = time.Since(r.start)
@@ -491,7 +500,10 @@ func (r *reader) linger(ctx context.Context, pos int) {
 		r.x.Garbage = "bytes after the last expected response"
 		r.x.GarbageAt = pos
 		// Drain briefly so a close that follows is seen too.
-		for r.fill(ctx) {
+		for !done() && r.fill(ctx) {
+		}
+		if r.x.End == "" { // done() ended it
+			r.finish(EndOpen, "")
 		}
 	}
 	r.s.IdleTimeout = saved

@@ -283,3 +283,35 @@ func TestGarbageKeepsWhatFollows(t *testing.T) {
 		t.Fatalf("drained for %v; a short drain is enough", x.EndAt)
 	}
 }
+
+// TestLingerDoneEndsTheLinger: the linger reads on until LingerDone says the bytes after the
+// expected responses are all there, not for its whole length (an hour here).
+func TestLingerDoneEndsTheLinger(t *testing.T) {
+	addr := serve(t, func(c net.Conn) {
+		readHead(bufio.NewReader(c))
+		// Pauses so that the client reads the parts one at a time.
+		_, _ = c.Write([]byte("HTTP/1.1 200 OK\r\nContent-Length: 3\r\n\r\none"))
+		time.Sleep(50 * time.Millisecond)
+		_, _ = c.Write([]byte("HTTP/1.1 200 OK\r\nContent-Length: 3\r\n\r\nt"))
+		time.Sleep(50 * time.Millisecond)
+		_, _ = c.Write([]byte("wo"))
+		_, _ = c.Read(make([]byte, 1)) // keep the connection open until the client closes
+	})
+	var asked []string
+	s := Request([]byte("GET / HTTP/1.1\r\nHost: a\r\n\r\n"))
+	s.Linger, s.Deadline = time.Hour, 20*time.Second
+	s.LingerDone = func(extra []byte) bool {
+		asked = append(asked, string(extra))
+		return bytes.HasSuffix(extra, []byte("two"))
+	}
+	x, err := Do(context.Background(), addr, s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if x.End != EndOpen || !bytes.HasSuffix(x.Raw, []byte("two")) {
+		t.Errorf("end %s, raw %q", x.End, x.Raw)
+	}
+	if len(asked) < 2 || strings.HasSuffix(asked[0], "two") || !strings.HasSuffix(asked[len(asked)-1], "two") {
+		t.Errorf("LingerDone was asked %q", asked)
+	}
+}
