@@ -66,6 +66,10 @@ func BenchmarkSessionReference(b *testing.B) {
 // the reference's interpretation, parsing and comparing answers) costs.
 func BenchmarkSessionGunicorn(b *testing.B) { benchReal(b, "gunicorn-sync") }
 
+// BenchmarkSessionWaitress is the same against waitress (4 threads, connections kept open):
+// there a case ends at its last expected response plus a linger, not at a close.
+func BenchmarkSessionWaitress(b *testing.B) { benchReal(b, "waitress") }
+
 func benchReal(b *testing.B, name string) {
 	s, err := harness.Lookup(name)
 	if err != nil {
