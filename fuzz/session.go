@@ -380,8 +380,9 @@ func (s *session) investigation(v Verdict) Timing {
 
 // screenTiming is the timing of a case's first send, which most cases agree on: a response
 // is waited for at most 8 times this target's usual exchange (at least 5ms, never more than
-// configured). A case that looks like waiting under it is re-sent with the full
-// timeouts before it counts, so a short wait can only cost a re-send, never a finding.
+// configured), and the linger after the expected responses is 4 times it plus 2ms (at least
+// 5ms). A case that looks like waiting under it is re-sent with the investigation's longer
+// wait before it counts, so a short wait can only cost a re-send, never a finding.
 func (s *session) screenTiming() Timing {
 	tm := s.timing()
 	if l := time.Duration(s.lat.Load()); l > 0 {
