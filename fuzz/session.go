@@ -104,8 +104,10 @@ func (s *Summary) Rate() float64 {
 
 // WriteText writes the end-of-session summary.
 func (s *Summary) WriteText(w io.Writer) {
-	fmt.Fprintf(w, "conform fuzz: %d cases in %s (%.0f cases/s) against %s, seed %d, cases %d..%d\n",
-		s.Cases, s.Elapsed.Round(100*time.Millisecond), s.Rate(), s.Target, s.Seed, s.FirstCase, s.NextCase-1)
+	// NextCase is the lowest case not completed, so cases completed after it (while it was
+	// still being confirmed at the stop) are run again by --resume: it is no upper bound.
+	fmt.Fprintf(w, "conform fuzz: %d cases in %s (%.0f cases/s) against %s, seed %d, from case %d; --resume starts at case %d\n",
+		s.Cases, s.Elapsed.Round(100*time.Millisecond), s.Rate(), s.Target, s.Seed, s.FirstCase, s.NextCase)
 	if s.Interrupted {
 		fmt.Fprintln(w, "  interrupted: findings so far are written; --resume continues")
 	}

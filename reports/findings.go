@@ -67,8 +67,8 @@ func WriteFindingsHTML(w io.Writer, r FindingsReport) error {
 	p := findingsPage{Title: "conform fuzz findings", Generated: time.Now().UTC().Format(time.RFC3339)}
 	if s := r.Summary; s != nil {
 		p.Target = clean(s.Target, true)
-		p.Summary = clean(fmt.Sprintf("%d cases in %s (%.0f cases/s), seed %d, cases %d..%d; duplicates %d, not reproduced %d, restarts %d, worker deaths %d",
-			s.Cases, s.Elapsed.Round(100*time.Millisecond), s.Rate(), s.Seed, s.FirstCase, s.NextCase-1, s.Duplicates, s.Flaky, s.Restarts, s.WorkerDeaths), true)
+		p.Summary = clean(fmt.Sprintf("%d cases in %s (%.0f cases/s), seed %d, from case %d (resume at %d); duplicates %d, not reproduced %d, restarts %d, worker deaths %d",
+			s.Cases, s.Elapsed.Round(100*time.Millisecond), s.Rate(), s.Seed, s.FirstCase, s.NextCase, s.Duplicates, s.Flaky, s.Restarts, s.WorkerDeaths), true)
 	}
 	fs := append([]*fuzz.Finding(nil), r.Findings...)
 	rank := map[fuzz.Class]int{}
