@@ -138,16 +138,8 @@ func (s *session) minimizeDeath(ctx context.Context, f *Finding, v Verdict) {
 	defer cancel()
 	wait := deathWait
 	kills := func(b []byte, w []Write) (bool, time.Duration) {
-		before, _ := s.opt.Instance.WorkerDeaths()
-		start := time.Now()
-		e := Expect(b, s.opt.Limits, s.opt.Deviations)
-		send(mctx, s.addr, b, w, max(e.Want(), 1), s.screenTiming())
-		for end := time.Now().Add(wait); time.Now().Before(end) && !ended(mctx); time.Sleep(deathPoll / 5) {
-			if now, _ := s.opt.Instance.WorkerDeaths(); now > before {
-				return true, time.Since(start)
-			}
-		}
-		return false, 0
+		ok, _, took := s.killsWorker(mctx, wait, &Case{Bytes: b, Writes: w})
+		return ok, took
 	}
 	s.mu.Lock()
 	raw, writes := f.Bytes, f.Writes
@@ -182,23 +174,35 @@ func (s *session) minimizeDeath(ctx context.Context, f *Finding, v Verdict) {
 	s.report(f)
 }
 
+// killsWorker sends the cases one after another (s.gate held, so nothing else runs) and
+// waits up to wait for the server to log a worker death. It returns the death's log line
+// and how long after the first send it was seen.
+func (s *session) killsWorker(ctx context.Context, wait time.Duration, cases ...*Case) (bool, string, time.Duration) {
+	before, _ := s.opt.Instance.WorkerDeaths()
+	start := time.Now()
+	for _, c := range cases {
+		e := Expect(c.Bytes, s.opt.Limits, s.opt.Deviations)
+		send(ctx, s.addr, c.Bytes, c.Writes, max(e.Want(), 1), s.screenTiming())
+	}
+	for end := time.Now().Add(wait); time.Now().Before(end) && !ended(ctx); time.Sleep(deathPoll / 5) {
+		if now, line := s.opt.Instance.WorkerDeaths(); now > before {
+			return true, line, time.Since(start)
+		}
+	}
+	return false, "", 0
+}
+
 // narrow replays the candidates and halves the set that kills a worker down to one case.
 // It returns -1 when the replay kills none (the death came from elsewhere, or does not
 // reproduce). s.gate is held.
 func (s *session) narrow(ctx context.Context, cands []int64) (int64, string) {
 	kills := func(set []int64) (bool, string) {
-		before, _ := s.opt.Instance.WorkerDeaths()
-		for _, n := range set {
-			c := s.gen.Case(n)
-			e := Expect(c.Bytes, s.opt.Limits, s.opt.Deviations)
-			send(ctx, s.addr, c.Bytes, c.Writes, max(e.Want(), 1), s.screenTiming())
+		cases := make([]*Case, len(set))
+		for i, n := range set {
+			cases[i] = s.gen.Case(n)
 		}
-		for end := time.Now().Add(deathWait); time.Now().Before(end) && ctx.Err() == nil; time.Sleep(deathPoll) {
-			if now, line := s.opt.Instance.WorkerDeaths(); now > before {
-				return true, line
-			}
-		}
-		return false, ""
+		ok, line, _ := s.killsWorker(ctx, deathWait, cases...)
+		return ok, line
 	}
 	ok, line := kills(cands)
 	if len(cands) == 0 || !ok {
