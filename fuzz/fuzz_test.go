@@ -172,6 +172,59 @@ func TestCompareRules(t *testing.T) {
 	}
 }
 
+// A target that serves a request the reference rejects, then rejects what follows it, is
+// out of step with the next request only when nothing but that request follows the lenient
+// one's framing. Stray bytes left by the case itself (a body with no Content-Length) are
+// the target's to reject.
+func TestRejectionOfStrayBytesAfterALenientRequest(t *testing.T) {
+	const sentinel = "GET /__conform__/echo HTTP/1.1\r\nHost: a\r\nX-Conform-Id: f3-s0\r\n\r\n"
+	noHost := "POST /__conform__/echo HTTP/1.1\r\nX-Conform-Id: f3-m0\r\n"
+	served := func(body, cl string) Answer {
+		a := echoAnswer("f3-m0", "POST", "/__conform__/echo", body)
+		a.Echo.ContentLength, a.Echo.HasCL = cl, cl != ""
+		return a
+	}
+	cases := []struct {
+		name, raw  string
+		answer     Answer
+		standalone bool // the verdict asks for the next request alone
+		want       string
+	}{
+		{"a body left without its length", noHost + "\r\nhello" + sentinel, served("", ""), false, "leniency/accepted/"},
+		{"a length one short", noHost + "Content-Length: 4\r\n\r\nhello" + sentinel, served("hell", "4"), false, "leniency/accepted/"},
+		// Nothing stray: the target itself ended the lenient request elsewhere.
+		{"nothing between", noHost + "Content-Length: 5\r\n\r\nhello" + sentinel, served("hello", "5"), true, "framing/rejected-after-lenient/"},
+		// A head with a bare LF: where it ends is what the server and the reference may
+		// disagree on, so nothing is explained.
+		{"bare LF in the head", noHost + "X: 1\n\r\nhello" + sentinel, served("", ""), true, "framing/rejected-after-lenient/"},
+		// "chunked" in the head and no body: the target may have read a chunked body.
+		{"a chunked body", noHost + "Transfer-Encoding : chunked\r\n\r\n0\r\n\r\n" + sentinel, served("", ""), true, "framing/rejected-after-lenient/"},
+		{"a chunked body, folded", noHost + "X: 1\r\n chunked\r\n\r\n0\r\n\r\n" + sentinel, served("", ""), true, "framing/rejected-after-lenient/"},
+		{"a chunked body, underscore", noHost + "Transfer_Encoding: chunked\r\n\r\n0\r\n\r\n" + sentinel, served("", ""), true, "framing/rejected-after-lenient/"},
+		// No server takes another field for Transfer-Encoding: the chunks are stray bytes.
+		{"chunked in another field", noHost + "X-Transfer-Encoding: chunked\r\n\r\n0\r\n\r\n" + sentinel, served("", ""), false, "leniency/accepted/"},
+	}
+	for _, c := range cases {
+		e := Expect([]byte(c.raw), reference.Limits{}, reference.Deviations{})
+		if e.In.Error == nil {
+			t.Fatalf("%s: the reference serves %q", c.name, c.raw)
+		}
+		v := Compare(e, &Observation{Answers: []Answer{c.answer, {Status: 400}}, End: wire.EndClosed})
+		if got := v.Core(); !strings.HasPrefix(got, c.want) {
+			t.Errorf("%s: verdict %q, want %q", c.name, got, c.want)
+		}
+		if (v.Standalone >= 0) != c.standalone {
+			t.Errorf("%s: standalone re-send at %d", c.name, v.Standalone)
+		}
+	}
+	// An id that is not in the bytes (a minimization cut into it) explains nothing, and
+	// panicked once: requestStart was asked for the request at offset -1.
+	e := Expect([]byte(noHost+"\r\nhello"+sentinel), reference.Limits{}, reference.Deviations{})
+	if e.leftover(echoAnswer("f3-m9", "POST", "/__conform__/echo", "").Echo, len(e.Raw)) {
+		t.Error("an id missing from the bytes explained a rejection")
+	}
+}
+
 // FuzzMutators checks that no case, however mutated, ablated or minimized, makes the
 // generator or the minimizer panic, and that a case always ends with its sentinel and
 // rebuilds identically.
@@ -718,3 +771,4 @@ func TestAnsweredWantsTheWholeAnswerToTheLastRequest(t *testing.T) {
 		t.Errorf("sentinelOf(bytes cut short) = %q", got)
 	}
 }
+

@@ -507,7 +507,7 @@ func (e *Expectation) afterLenient(i int, T []Answer, lenient Verdict) Verdict {
 				break
 			}
 		}
-		if next < 0 {
+		if next < 0 || e.leftover(T[k-1].Echo, next) {
 			return agree()
 		}
 		w := v(Framing, "rejected-after-lenient", "", k, "after serving a request the reference rejects, the target answered %d %s to the next request, which it serves alone: it did not end the lenient request where the next one begins", t.Status, t.Reason)
@@ -516,6 +516,87 @@ func (e *Expectation) afterLenient(i int, T []Answer, lenient Verdict) Verdict {
 		return w
 	}
 	return agree()
+}
+
+// leftover says the request the target served (te) ended before next, with bytes between
+// them that are not empty lines, by a framing no reader disputes: every line of its head ends
+// in CRLF, and its body is the te.Body bytes right after the blank line, as many as
+// CONTENT_LENGTH says (or none, with no "chunked" anywhere in the head). The target's
+// rejection of what follows is then its reading of the case's own stray bytes (a body left
+// behind by a dropped or unrecognised Content-Length, a length one short), not a disagreement
+// about where the lenient request ends. In a 30 s waitress session, most "rejected after
+// lenient" findings were one leniency paired with such stray bytes.
+func (e *Expectation) leftover(te *EchoView, next int) bool {
+	if te == nil || te.InputError != "" || int64(len(te.Body)) != te.BodyLen {
+		return false
+	}
+	from := e.idPos(te.ID)
+	if from < 0 {
+		return false
+	}
+	start := e.requestStart(from)
+	if start < 0 {
+		return false
+	}
+	n := bytes.Index(e.Raw[start:], []byte("\r\n\r\n"))
+	if n < 0 {
+		return false
+	}
+	head := e.Raw[start : start+n+4]
+	if !crlfOnly(head) {
+		return false
+	}
+	body := start + len(head)
+	if len(te.Body) == 0 {
+		if te.HasCL && strings.Trim(te.ContentLength, "0") != "" || mayBeChunked(head) {
+			return false
+		}
+	} else if te.ContentLength != fmt.Sprint(len(te.Body)) || !bytes.HasPrefix(e.Raw[body:], te.Body) {
+		return false
+	}
+	end := body + len(te.Body)
+	return end < next && len(bytes.Trim(e.Raw[end:next], "\r\n")) > 0
+}
+
+// mayBeChunked says a server could read a chunked body after this head: a line says
+// "chunked" and is, or could be taken for, a Transfer-Encoding field (a continuation line,
+// no colon, or the name spelled with other case, padding, '_' or stray bytes).
+func mayBeChunked(head []byte) bool {
+	for _, line := range bytes.Split(head, []byte("\r\n")) {
+		if !bytes.Contains(bytes.ToLower(line), []byte("chunked")) {
+			continue
+		}
+		name, _, ok := bytes.Cut(line, []byte(":"))
+		if !ok || line[0] == ' ' || line[0] == '\t' {
+			return true
+		}
+		var norm []byte
+		for _, c := range bytes.ToLower(name) {
+			if c == '_' {
+				c = '-'
+			}
+			if c >= 'a' && c <= 'z' || c == '-' {
+				norm = append(norm, c)
+			}
+		}
+		if string(norm) == "transfer-encoding" {
+			return true
+		}
+	}
+	return false
+}
+
+// crlfOnly says every CR and LF in b is part of a CRLF pair.
+func crlfOnly(b []byte) bool {
+	for i, c := range b {
+		switch {
+		case c == '\r' && (i+1 == len(b) || b[i+1] != '\n'):
+			return false
+		case c == '\n' && (i == 0 || b[i-1] != '\r'):
+			return false
+		}
+	}
+	return true
 }
 
 // compareMissing judges the end of the connection when the target sent no more answers.
