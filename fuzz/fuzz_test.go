@@ -772,3 +772,56 @@ func TestAnsweredWantsTheWholeAnswerToTheLastRequest(t *testing.T) {
 	}
 }
 
+// A "rejected after lenient" finding names the feature that only lets its request past the
+// reference by family, and keeps the variant of the one that does not.
+func TestLenientFeaturesAreSignedByFamily(t *testing.T) {
+	seeds, err := CatalogSeeds(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := &session{gen: NewGenerator(1, seeds)}
+	rejectsAlone := func(c *Case, f string) bool {
+		keep := make([]bool, len(c.Features))
+		for i, g := range c.Features {
+			keep[i] = g == f
+		}
+		return Expect(s.gen.Rebuild(c, keep).Bytes, reference.Limits{}, reference.Deviations{}).In.Error != nil
+	}
+	checked := 0
+	for n := int64(0); n < 3000 && checked < 20; n++ {
+		c := s.gen.Case(n)
+		if len(c.Features) != 2 || !strings.Contains(c.Features[0], ":") || !strings.Contains(c.Features[1], ":") || c.Features[0] == c.Features[1] {
+			continue
+		}
+		a, b := rejectsAlone(c, c.Features[0]), rejectsAlone(c, c.Features[1])
+		if a == b {
+			continue
+		}
+		checked++
+		got := s.lenientFamilies(c, c.Features, c.Base)
+		for i, f := range c.Features {
+			family, _, _ := strings.Cut(f, ":")
+			want := f
+			if []bool{a, b}[i] {
+				want = family
+			}
+			if got[i] != want {
+				t.Errorf("case %d %v: %q, want %q", n, c.Features, got[i], want)
+			}
+		}
+		// A later case with another variant of the lenient feature is explained by it.
+		s.sigs, s.parts = map[string]bool{}, map[string][][]string{}
+		s.addSignature("framing/rejected-after-lenient/ | " + strings.Join(signatureParts(c.Base, got, false), " + "))
+		other := *c
+		other.Features = []string{got[0] + ":other-variant", got[1]}
+		if !a {
+			other.Features = []string{got[0], got[1] + ":other-variant"}
+		}
+		if !s.explained(Verdict{Class: Framing, Kind: "rejected-after-lenient"}, &other) {
+			t.Errorf("case %d: %v is not explained by %v", n, other.Features, got)
+		}
+	}
+	if checked == 0 {
+		t.Fatal("no generated case has one feature the reference rejects alone and one it does not")
+	}
+}

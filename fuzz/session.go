@@ -618,7 +618,11 @@ func (s *session) runCase(ctx context.Context, n int64) {
 		if ctx.Err() != nil && v.Class != Crash {
 			return
 		}
-		parts := signatureParts(base, minimal, v.Class == Status5xx)
+		feats := minimal
+		if v.Class == Framing && Expect(mc.Bytes, s.opt.Limits, s.opt.Deviations).In.Error != nil {
+			feats = s.lenientFamilies(c, minimal, base)
+		}
+		parts := signatureParts(base, feats, v.Class == Status5xx)
 		if len(parts) == 0 {
 			parts = []string{"plain " + strings.TrimPrefix(base, "neutral:")}
 		}
@@ -750,6 +754,34 @@ func (s *session) ablate(ctx context.Context, c *Case, v Verdict) (*Case, []stri
 	return cur, minimal, base
 }
 
+// lenientFamilies names by their family ("request-line", not "request-line:http10") the
+// features of a framing finding in a request the reference rejects that make the reference
+// reject it on their own: asked of the reference in-process, one rebuild per feature,
+// nothing sent. Those features let the request past only a lenient target; the desync is in
+// what the target does with the rest. Signed by variant, one desync came back as a new
+// finding with every leniency that uncovered it: against waitress, Transfer-Encoding ignored
+// outside an exact "HTTP/1.1" (waitress/parser.py, parse_header) was found through HTTP/1.0,
+// "http/1.1", "HTTP/01.1", "HTTP/1.1x" and a double space, and then the chunks read as
+// requests once more for every chunk-extension spelling.
+func (s *session) lenientFamilies(c *Case, minimal []string, base string) []string {
+	out := make([]string, 0, len(minimal))
+	for _, f := range minimal {
+		keep := make([]bool, len(c.Features))
+		for i, g := range c.Features {
+			keep[i] = g == f
+		}
+		alone := s.gen.Rebuild(c, keep)
+		if base != c.Base {
+			alone = s.gen.rebuildNeutral(c, keep, s.gen.shapeOf(c.N))
+		}
+		if family, _, ok := strings.Cut(f, ":"); ok && Expect(alone.Bytes, s.opt.Limits, s.opt.Deviations).In.Error != nil {
+			f = family
+		}
+		out = append(out, f)
+	}
+	return out
+}
+
 // minimizeTime bounds the minimization of one finding, whatever the budget.
 const minimizeTime = 15 * time.Second
 
@@ -789,6 +821,10 @@ func (s *session) explained(v Verdict, c *Case) bool {
 	have := map[string]bool{c.Base: true}
 	for _, p := range signatureParts(c.Base, c.Features, v.Class == Status5xx) {
 		have[p] = true
+	}
+	for _, f := range c.Features {
+		family, _, _ := strings.Cut(f, ":")
+		have[family] = true // a part named by its family (lenientFamilies)
 	}
 next:
 	for _, parts := range known {
