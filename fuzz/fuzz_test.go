@@ -201,6 +201,9 @@ func TestRejectionOfStrayBytesAfterALenientRequest(t *testing.T) {
 		{"a chunked body", noHost + "Transfer-Encoding : chunked\r\n\r\n0\r\n\r\n" + sentinel, served("", ""), true, "framing/rejected-after-lenient/"},
 		{"a chunked body, folded", noHost + "X: 1\r\n chunked\r\n\r\n0\r\n\r\n" + sentinel, served("", ""), true, "framing/rejected-after-lenient/"},
 		{"a chunked body, underscore", noHost + "Transfer_Encoding: chunked\r\n\r\n0\r\n\r\n" + sentinel, served("", ""), true, "framing/rejected-after-lenient/"},
+		// Two lengths: a reader of the other one ends the request elsewhere.
+		{"two lengths", noHost + "Content-Length: 4\r\nContent-Length: 5\r\n\r\nhello" + sentinel, served("hell", "4"), true, "framing/rejected-after-lenient/"},
+		{"a length folded", noHost + "Content-Length: 4\r\n 1\r\n\r\nhello" + sentinel, served("hell", "4"), true, "framing/rejected-after-lenient/"},
 		// No server takes another field for Transfer-Encoding: the chunks are stray bytes.
 		{"chunked in another field", noHost + "X-Transfer-Encoding: chunked\r\n\r\n0\r\n\r\n" + sentinel, served("", ""), false, "leniency/accepted/"},
 	}
@@ -215,6 +218,22 @@ func TestRejectionOfStrayBytesAfterALenientRequest(t *testing.T) {
 		}
 		if (v.Standalone >= 0) != c.standalone {
 			t.Errorf("%s: standalone re-send at %d", c.name, v.Standalone)
+		}
+	}
+	// A request the case hid in a body whose Content-Length it dropped is the next request
+	// by any reading; with a second Content-Length it is hidden again.
+	hidden := "GET /__conform__/echo HTTP/1.1\r\nHost: a\r\nX-Conform-Id: f3-x0\r\n\r\n"
+	for _, c := range []struct{ name, lengths, want string }{
+		{"no length", "", "leniency/accepted/"},
+		{"two lengths", "Content-Length: 0\r\nContent-Length: " + fmt.Sprint(len(hidden)) + "\r\n", "framing/served-smuggled/"},
+	} {
+		e := Expect([]byte(noHost+c.lengths+"\r\n"+hidden+sentinel), reference.Limits{}, reference.Deviations{})
+		answers := []Answer{served("", ""), echoAnswer("f3-x0", "GET", "/__conform__/echo", ""), echoAnswer("f3-s0", "GET", "/__conform__/echo", "")}
+		if c.lengths != "" {
+			answers[0] = served("", "0")
+		}
+		if got := Compare(e, &Observation{Answers: answers, End: wire.EndOpen}).Core(); !strings.HasPrefix(got, c.want) {
+			t.Errorf("hidden request, %s: verdict %q, want %q", c.name, got, c.want)
 		}
 	}
 	// An id that is not in the bytes (a minimization cut into it) explains nothing, and
