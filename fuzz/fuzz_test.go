@@ -372,26 +372,60 @@ func TestSessionAgainstReferenceFindsNothing(t *testing.T) {
 	}
 }
 
-// session runs a bounded session and stops as soon as every wanted class was found.
-func session1(t *testing.T, opt Options, want ...Class) *Summary {
+// want is a finding a bounded session must produce: any finding of a class, or the finding
+// that shows a published bug.
+type want struct {
+	name  string
+	match func(*Finding) bool
+}
+
+// class wants any finding of class c (for framing, one about where requests or bodies end).
+func class(c Class) want {
+	return want{string(c), func(f *Finding) bool {
+		return f.Class == c && (c != Framing || requestFraming(f.Kind))
+	}}
+}
+
+// published wants the finding that shows bug id: a signature beginning with prefix and
+// naming every feature in needs.
+func published(id, prefix string, needs ...string) want {
+	return want{id + " (" + strings.Join(append([]string{prefix}, needs...), " ") + ")", func(f *Finding) bool {
+		if !strings.HasPrefix(f.Signature, prefix) {
+			return false
+		}
+		for _, n := range needs {
+			if !strings.Contains(f.Signature, n) {
+				return false
+			}
+		}
+		return true
+	}}
+}
+
+// session1 runs a bounded session and stops as soon as every wanted finding was found. It
+// logs how long each took to find.
+func session1(t *testing.T, opt Options, wants ...want) *Summary {
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	var mu sync.Mutex
-	found := map[Class]bool{}
+	found := map[string]time.Duration{}
+	start := time.Now()
 	opt.OnFinding = func(f *Finding) {
 		mu.Lock()
 		defer mu.Unlock()
-		if f.Class == Framing && !requestFraming(f.Kind) {
-			return
-		}
-		found[f.Class] = true
-		for _, c := range want {
-			if !found[c] {
-				return
+		missing := 0
+		for _, w := range wants {
+			if _, ok := found[w.name]; !ok && w.match(f) {
+				found[w.name] = time.Since(start)
+			}
+			if _, ok := found[w.name]; !ok {
+				missing++
 			}
 		}
-		cancel()
+		if missing == 0 {
+			cancel()
+		}
 	}
 	sum, err := Run(ctx, opt)
 	if err != nil {
@@ -399,9 +433,11 @@ func session1(t *testing.T, opt Options, want ...Class) *Summary {
 	}
 	mu.Lock()
 	defer mu.Unlock()
-	for _, c := range want {
-		if !found[c] {
-			t.Errorf("no %s finding in %d cases (%s); found: %v", c, sum.Cases, sum.Elapsed.Round(time.Second), sum.ByClass)
+	for _, w := range wants {
+		if at, ok := found[w.name]; ok {
+			t.Logf("found %s after %s", w.name, at.Round(100*time.Millisecond))
+		} else {
+			t.Errorf("no finding for %s in %d cases (%s); found: %v", w.name, sum.Cases, sum.Elapsed.Round(time.Second), sum.ByClass)
 		}
 	}
 	return sum
@@ -428,7 +464,7 @@ func TestSessionAgainstDeviatedReferenceFindsFraming(t *testing.T) {
 				t.Fatal(err)
 			}
 			defer ref.Close()
-			session1(t, Options{Addr: ref.Addr, Seed: 3, Duration: 10 * time.Second, MinimizeBudget: -1}, Framing)
+			session1(t, Options{Addr: ref.Addr, Seed: 3, Duration: 10 * time.Second, MinimizeBudget: -1}, class(Framing))
 		})
 	}
 }
@@ -456,35 +492,112 @@ func realServer(t *testing.T, name string) *harness.Instance {
 	return in
 }
 
-// TestRealServers rediscovers the known request-parsing bugs of the servers Debian installs
-// here in short sessions with a fixed seed.
+// TestRealServers rediscovers published request-parsing bugs of the servers Debian installs
+// here, in short sessions with a fixed seed, each shown against the installed source
+// (/usr/lib/python3/dist-packages; uWSGI's C source is upstream's tag 2.0.21, unchanged in
+// proto/http.c and core/protocol.c through 2.0.30). fuzz/README.md lists them with how long
+// each took to find.
 func TestRealServers(t *testing.T) {
 	if testing.Short() {
 		t.Skip("real servers: not in -short")
 	}
+	const (
+		lenientCL       = "leniency/accepted/rfc9110/8.6 Content-Length = 1*DIGIT"
+		lenientChunk    = "leniency/accepted/rfc9112/7.1 chunk-size = 1*HEXDIG"
+		lenientCTL      = "leniency/accepted/rfc9110/5.5 CTL in field value"
+		lenientTwoHosts = "leniency/accepted/rfc9112/3.2 more than one Host"
+	)
 	for _, c := range []struct {
 		server string
-		want   []Class
+		want   []want
 	}{
-		// uWSGI 2.0.21 frames TE+CL by Content-Length, wraps Content-Length, parses "5a".
-		{"uwsgi", []Class{Framing, Leniency}},
-		// gunicorn 20.1.0: int() for Content-Length ("1_0", "\xa09").
-		{"gunicorn-sync", []Class{Framing, Leniency}},
-		// waitress 2.1.2 keeps the connection after TE+CL and TE on HTTP/1.0.
-		{"waitress", []Class{Framing, Leniency}},
+		{"gunicorn-sync", []want{
+			class(Framing),
+			// gunicorn/http/message.py:183 `content_length = int(content_length)`: "1_0",
+			// "+5" (issue #2977, fixed in 21.0.0 by PR #3003).
+			published("gunicorn#2977", lenientCL),
+			// message.py:70 splits the head on CRLF only, so a bare LF or CR stays in a value
+			// (PR #3253, fixed in 23.0.0).
+			published("gunicorn PR#3253", lenientCTL),
+			// two Host fields are joined, not rejected (issue #3366, fixed in 26.1.0).
+			published("gunicorn#3366", lenientTwoHosts),
+		}},
+		{"waitress", []want{
+			class(Framing),
+			// waitress/parser.py:412 takes any "HTTP/[0-9.]+" version (PR #423, fixed in 3.0.0)
+			published("waitress PR#423", "leniency/accepted/rfc9112/2.3 HTTP-version syntax"),
+			// ... and parser.py:271 honours Transfer-Encoding only for exactly "1.1".
+			published("waitress PR#423 (TE)", "leniency/accepted/rfc9112/6.1 Transfer-Encoding in HTTP/1.0"),
+			// parser.py:303 decodes "chunked, chunked" once (issue #465, fixed by PR #474).
+			published("waitress#465", "leniency/accepted/rfc9112/6.1 chunked applied more than once"),
+			// Transfer-Encoding with Content-Length: chunked wins, but the connection stays
+			// open and the request hidden by the length is served (issue #464, PR #475).
+			published("waitress#464", "framing/served-smuggled/", "te-cl"),
+			// two Host fields are joined (issue #462, PR #484).
+			published("waitress#462", lenientTwoHosts),
+		}},
+		{"uwsgi", []want{
+			// Transfer-Encoding is never decoded: with Content-Length, the length frames the
+			// body (issue #2560)...
+			published("uwsgi#2560", "framing/body-overrun/", "te-cl"),
+			// ... and a chunked body alone reaches the application as no body.
+			published("uwsgi#2560 (chunked)", "semantic/body-unreadable/ | plain chunked"),
+			// core/protocol.c:6-18 reads a Content-Length as its digit prefix, "5a" is 5, and
+			// proto/http.c:380-388 joins two of them and uses the first (issue #2775).
+			published("uwsgi#2775", lenientCL),
+			published("uwsgi#2775 (two lengths)", "leniency/accepted/rfc9112/6.3 differing Content-Length values"),
+		}},
+		{"tornado", []want{
+			// tornado/http1connection.py:621 `int(headers["Content-Length"])` and :671
+			// `int(chunk_len_str.strip(), 16)` (GHSA-qppv-j76h-2rpx, fixed in 6.3.3).
+			published("GHSA-qppv-j76h-2rpx", lenientCL),
+			published("GHSA-qppv-j76h-2rpx (chunk-size)", lenientChunk),
+			// :646 reads a chunked body only when Transfer-Encoding is exactly "chunked":
+			// "chunked, chunked" leaves the body to be read as the next request
+			// (GHSA-753j-mpmx-qq6g, fixed in 6.4.1).
+			published("GHSA-753j-mpmx-qq6g", "framing/", "te-dup"),
+		}},
 	} {
 		t.Run(c.server, func(t *testing.T) {
 			in := realServer(t, c.server)
 			dir := t.TempDir()
-			sum := session1(t, Options{Instance: in, Seed: 1, Duration: 20 * time.Second, Dir: dir}, c.want...)
+			sum := session1(t, Options{Instance: in, Seed: 1, Duration: 30 * time.Second, Dir: dir}, c.want...)
 			files, _ := filepath.Glob(filepath.Join(dir, "*.http"))
 			if len(files) == 0 || len(files) != len(sum.Findings) {
 				t.Errorf("%d findings, %d .http files", len(sum.Findings), len(files))
 			}
-			for _, f := range sum.Findings {
-				t.Logf("%s %s", f.ID, f.Signature)
-			}
 		})
+	}
+}
+
+// A server that stops answering is blamed on the case that takes it down when sent alone,
+// not on the case that found it gone. tornado 6.2 spins forever on a negative chunk-size:
+// http1connection.py:671 reads "-5" as -5, and `while bytes_to_read:` (:683) never reaches 0,
+// on the thread that serves every connection. (6.3.3's strict chunk-size parsing,
+// GHSA-qppv-j76h-2rpx, rejects it.)
+func TestCrashIsBlamedOnTheCaseThatCausesIt(t *testing.T) {
+	if testing.Short() {
+		t.Skip("real servers: not in -short")
+	}
+	in := realServer(t, "tornado")
+	sum := session1(t, Options{Instance: in, Seed: 1, Duration: 90 * time.Second, MinimizeBudget: -1, Dir: t.TempDir()}, class(Crash))
+	liveness := newRequest("GET", probes.Prefix+"echo", "HTTP/1.1", "liveness", roleMain).appendTo(nil)
+	for _, f := range sum.Findings {
+		if f.Class != Crash {
+			continue
+		}
+		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		defer cancel()
+		if err := in.Restart(ctx); err != nil {
+			t.Fatal(err)
+		}
+		if o := send(ctx, in.Addr, liveness, nil, 1, Timing{Idle: 2 * time.Second, Deadline: 4 * time.Second}); len(o.Answers) == 0 {
+			t.Fatal("the restarted server does not answer")
+		}
+		send(ctx, in.Addr, f.Bytes, f.Writes, 1, Timing{Idle: 500 * time.Millisecond, Deadline: 2 * time.Second})
+		if o := send(ctx, in.Addr, liveness, nil, 1, Timing{Idle: 2 * time.Second, Deadline: 4 * time.Second}); len(o.Answers) > 0 {
+			t.Errorf("the crash finding's bytes, sent alone, leave tornado answering: %q", f.Bytes)
+		}
 	}
 }
 

@@ -7,6 +7,7 @@ import (
 	"io"
 	"math"
 	"runtime/debug"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -91,7 +92,10 @@ type Summary struct {
 	// harness server that reports them); Unattributed those no replayed case reproduced.
 	WorkerDeaths int
 	Unattributed int
-	Interrupted  bool
+	// UnreproducedCrashes counts times the server went down and no case in flight then took
+	// it down again when sent alone: no finding is written for those.
+	UnreproducedCrashes int
+	Interrupted         bool
 }
 
 // Rate is the cases per second of the session.
@@ -114,6 +118,9 @@ func (s *Summary) WriteText(w io.Writer) {
 	fmt.Fprintf(w, "  new findings: %d%s  (duplicates %d, not reproduced %d, restarts %d)\n", len(s.Findings), classCounts(s.ByClass), s.Duplicates, s.Flaky, s.Restarts)
 	if s.WorkerDeaths > 0 || s.Unattributed > 0 {
 		fmt.Fprintf(w, "  worker deaths logged by the server: %d (not reproduced by any recent case: %d)\n", s.WorkerDeaths, s.Unattributed)
+	}
+	if s.UnreproducedCrashes > 0 {
+		fmt.Fprintf(w, "  the server went down %d time(s) where no case in flight took it down again alone: no crash finding for those\n", s.UnreproducedCrashes)
 	}
 	if s.Known > 0 {
 		fmt.Fprintf(w, "  findings known from earlier sessions: %d\n", s.Known)
@@ -172,17 +179,21 @@ type session struct {
 	confirming map[string]bool // disagreements a worker is confirming now
 	// parts are the normalised features of each known signature, by core (see explained).
 	suspects     []suspect // cases that may have killed a worker (deaths.go)
+	silent       []suspect // recent cases left without an answer: they may have taken the server down
 	unattributed int       // worker deaths no replayed case reproduced
-	parts        map[string][][]string
-	findings     []*Finding
-	byClass      map[Class]int
-	known        int
-	inflight     map[int64]bool
-	restarts     int
-	dead         error
-	lastState    time.Time
-	minq         chan minJob
-	stopped      time.Time // when the fuzzing stopped (minimization may go on)
+	// unreproducedCrashes counts times the server went down and no case in flight took it
+	// down again alone.
+	unreproducedCrashes int
+	parts               map[string][][]string
+	findings            []*Finding
+	byClass             map[Class]int
+	known               int
+	inflight            map[int64]bool
+	restarts            int
+	dead                error
+	lastState           time.Time
+	minq                chan minJob
+	stopped             time.Time // when the fuzzing stopped (minimization may go on)
 }
 
 // Run runs a fuzzing session until a bound is reached or ctx is cancelled, and returns its
@@ -558,6 +569,14 @@ func (s *session) runCase(ctx context.Context, n int64) {
 	if s.watchesDeaths() {
 		s.noteSuspect(n, o)
 	}
+	if s.opt.Instance != nil && o.DialErr == "" && len(o.Answers) == 0 && o.End != wire.EndOpen {
+		s.mu.Lock()
+		s.silent = append(s.silent, suspect{n, time.Now()})
+		if len(s.silent) > maxSuspects {
+			s.silent = s.silent[len(s.silent)-maxSuspects:]
+		}
+		s.mu.Unlock()
+	}
 	if v.Class == "" {
 		return
 	}
@@ -594,7 +613,27 @@ func (s *session) runCase(ctx context.Context, n int64) {
 	// not come back is counted as not reproduced, not reported. The configured idle timeout
 	// (1s by default) was used here before; a new "waits" disagreement then held one of the
 	// target's workers for a whole second, the largest single cost of a fresh session.
-	v2, o2, e2 := s.exchangeTimed(ctx, c.Bytes, c.Writes, true, s.investigation(v))
+	var v2 Verdict
+	var o2 *Observation
+	var e2 *Expectation
+	if v.Class == Crash && v.Kind == "died" && s.opt.Instance != nil {
+		// The case that found the server gone is only one of the cases in flight then; the
+		// one that took it down is found by sending each alone to the restarted server,
+		// which also confirms it. (Against tornado, a plain pipeline was blamed for a
+		// chunk-size of -5 sent on another connection.)
+		culprit, o := s.crashCulprit(ctx, n)
+		if culprit < 0 {
+			s.mu.Lock()
+			s.unreproducedCrashes++
+			s.mu.Unlock()
+			return
+		}
+		c = s.gen.Case(culprit)
+		v.Detail = strings.Replace(v.Detail, "after this case", "after this case, sent alone to the restarted server", 1)
+		v2, o2, e2 = v, o, Expect(c.Bytes, s.opt.Limits, s.opt.Deviations)
+	} else {
+		v2, o2, e2 = s.exchangeTimed(ctx, c.Bytes, c.Writes, true, s.investigation(v))
+	}
 	if ended(ctx) {
 		return
 	}
@@ -653,6 +692,70 @@ func (s *session) runCase(ctx context.Context, n int64) {
 	default: // the queue is full: the finding stays as found
 	}
 }
+
+// crashCulprit finds which case took the server down: the noticing case n, the others in
+// flight, or one of the recent cases that got no answer at all (a server that spins or
+// blocks looks like one waiting for more bytes, so that case's own verdict did not ask if
+// the server was alive; the next cases did, seconds later). Each is sent alone, no other
+// case running, then the server is asked for the echo; the first after which it does not
+// answer is the culprit, and the server is restarted once more. It returns -1 when none
+// does (the crash was not reproduced), with the server running.
+func (s *session) crashCulprit(ctx context.Context, n int64) (int64, *Observation) {
+	s.mu.Lock()
+	cands := []int64{n}
+	var others []int64
+	for k := range s.inflight {
+		others = append(others, k)
+	}
+	slices.Sort(others)
+	for i := len(s.silent) - 1; i >= 0 && len(others) < maxCrashCandidates; i-- {
+		if time.Since(s.silent[i].at) < crashWindow {
+			others = append(others, s.silent[i].n)
+		}
+	}
+	s.mu.Unlock()
+	for _, k := range others {
+		if !slices.Contains(cands, k) && len(cands) < maxCrashCandidates {
+			cands = append(cands, k)
+		}
+	}
+	s.gate.Lock()
+	defer s.gate.Unlock()
+	tm := s.investigation(Verdict{Class: Hang})
+	liveness := newRequest("GET", probes.Prefix+"echo", "HTTP/1.1", "liveness", roleMain).appendTo(nil)
+	for _, k := range cands {
+		if ended(ctx) {
+			break
+		}
+		c := s.gen.Case(k)
+		o := send(ctx, s.addr, c.Bytes, c.Writes, max(Expect(c.Bytes, s.opt.Limits, s.opt.Deviations).Want(), 1), tm)
+		if ended(ctx) {
+			break
+		}
+		if s.opt.Instance.Alive() && len(send(ctx, s.addr, liveness, nil, 1, Timing{Idle: 2 * time.Second, Deadline: 4 * time.Second}).Answers) > 0 {
+			continue
+		}
+		if err := s.opt.Instance.Restart(context.WithoutCancel(ctx)); err != nil {
+			s.fatal(fmt.Errorf("fuzz: %s crashed and could not be restarted: %w", s.opt.Label, err))
+			return -1, nil
+		}
+		s.mu.Lock()
+		s.restarts++
+		s.mu.Unlock()
+		return k, o
+	}
+	return -1, nil
+}
+
+const (
+	// crashWindow: a server that stops answering is found out by the next cases' liveness
+	// checks, two of up to 5s each, so the case that took it down may be that old.
+	crashWindow = 30 * time.Second
+	// maxCrashCandidates bounds the replays spent finding a crash's culprit; each costs one
+	// exchange and a liveness check, and it is done once per session (later crashes are
+	// duplicates).
+	maxCrashCandidates = 24
+)
 
 // addFinding records a new finding: written at once, then reported. prior is the
 // confirmation's observation of mc's bytes, if there was one (see record).
@@ -961,7 +1064,7 @@ func (s *session) summary(ctx context.Context) *Summary {
 	}
 	sum := &Summary{Target: s.opt.Label, Seed: s.opt.Seed, FirstCase: s.first, Cases: s.cases.Load(), Elapsed: end.Sub(s.start),
 		Findings: append([]*Finding(nil), s.findings...), Known: s.known, ByClass: map[Class]int{}, Duplicates: s.dups.Load(),
-		Flaky: s.flaky.Load(), Restarts: s.restarts, Unattributed: s.unattributed, Interrupted: ctx.Err() != nil}
+		Flaky: s.flaky.Load(), Restarts: s.restarts, Unattributed: s.unattributed, UnreproducedCrashes: s.unreproducedCrashes, Interrupted: ctx.Err() != nil}
 	for k, v := range s.byClass {
 		sum.ByClass[k] = v
 	}
