@@ -681,9 +681,13 @@ func (s *session) runCase(ctx context.Context, n int64) {
 		prior = o2
 	}
 	f := s.addFinding(ctx, sig, v, c, mc, minimal, base, prior)
+	if v.Class == Crash && v.Kind == "died" {
+		s.minimizeCrash(ctx, f, v)
+		return
+	}
 
-	// Minimize the bytes in the background, so fuzzing goes on; not a crash: each try could
-	// cost a restart, or (a worker death) stop every other case while it is tried.
+	// Minimize the bytes in the background, so fuzzing goes on; not a crash (above: each try
+	// can cost a restart, and no case may run meanwhile).
 	if s.opt.MinimizeBudget < 0 || v.Class == Crash || ctx.Err() != nil {
 		return
 	}
@@ -721,30 +725,75 @@ func (s *session) crashCulprit(ctx context.Context, n int64) (int64, *Observatio
 	}
 	s.gate.Lock()
 	defer s.gate.Unlock()
-	tm := s.investigation(Verdict{Class: Hang})
-	liveness := newRequest("GET", probes.Prefix+"echo", "HTTP/1.1", "liveness", roleMain).appendTo(nil)
 	for _, k := range cands {
 		if ended(ctx) {
 			break
 		}
-		c := s.gen.Case(k)
-		o := send(ctx, s.addr, c.Bytes, c.Writes, max(Expect(c.Bytes, s.opt.Limits, s.opt.Deviations).Want(), 1), tm)
-		if ended(ctx) {
-			break
+		if down, o := s.takesDown(ctx, s.gen.Case(k)); down {
+			return k, o
 		}
-		if s.opt.Instance.Alive() && len(send(ctx, s.addr, liveness, nil, 1, Timing{Idle: 2 * time.Second, Deadline: 4 * time.Second}).Answers) > 0 {
-			continue
-		}
-		if err := s.opt.Instance.Restart(context.WithoutCancel(ctx)); err != nil {
-			s.fatal(fmt.Errorf("fuzz: %s crashed and could not be restarted: %w", s.opt.Label, err))
-			return -1, nil
-		}
-		s.mu.Lock()
-		s.restarts++
-		s.mu.Unlock()
-		return k, o
 	}
 	return -1, nil
+}
+
+// takesDown sends c alone (s.gate held), then asks the server for the echo; a server that
+// does not answer is restarted, and c took it down. o is c's own exchange.
+func (s *session) takesDown(ctx context.Context, c *Case) (down bool, o *Observation) {
+	o = send(ctx, s.addr, c.Bytes, c.Writes, max(Expect(c.Bytes, s.opt.Limits, s.opt.Deviations).Want(), 1), s.investigation(Verdict{Class: Hang}))
+	if ended(ctx) {
+		return false, o
+	}
+	liveness := newRequest("GET", probes.Prefix+"echo", "HTTP/1.1", "liveness", roleMain).appendTo(nil)
+	if s.opt.Instance.Alive() && len(send(ctx, s.addr, liveness, nil, 1, Timing{Idle: 2 * time.Second, Deadline: 4 * time.Second}).Answers) > 0 {
+		return false, o
+	}
+	if err := s.opt.Instance.Restart(context.WithoutCancel(ctx)); err != nil {
+		s.fatal(fmt.Errorf("fuzz: %s crashed and could not be restarted: %w", s.opt.Label, err))
+		return false, o
+	}
+	s.mu.Lock()
+	s.restarts++
+	s.mu.Unlock()
+	return true, o
+}
+
+// crashMinimizeBudget bounds the tries spent minimizing a crash: each one that takes the
+// server down costs a restart, and no case runs meanwhile.
+const crashMinimizeBudget = 30
+
+// minimizeCrash shrinks a crash finding while its bytes, sent alone, still take the server
+// down, within crashMinimizeBudget tries and minimizeTime, no other case running. The
+// finding keeps the exchange of its smallest bytes as its record: sending them again would
+// take the server down once more.
+func (s *session) minimizeCrash(ctx context.Context, f *Finding, v Verdict) {
+	if s.opt.MinimizeBudget < 0 || s.opt.Instance == nil || ended(ctx) {
+		return
+	}
+	mctx, cancel := context.WithTimeout(ctx, minimizeTime)
+	defer cancel()
+	budget := min(s.opt.MinimizeBudget, crashMinimizeBudget)
+	s.mu.Lock()
+	raw, writes := f.Bytes, f.Writes
+	s.mu.Unlock()
+	var last *Observation
+	s.gate.Lock()
+	best, bestWrites, tries := minimize(mctx, raw, writes, budget, func(b []byte, w []Write) bool {
+		down, o := s.takesDown(mctx, &Case{Bytes: b, Writes: w})
+		if down {
+			last = o
+		}
+		return down
+	})
+	s.gate.Unlock()
+	s.mu.Lock()
+	f.MinimizeTries, f.Minimized = tries, tries < budget && !ended(mctx)
+	prior := f.Observed
+	if len(best) < len(f.Bytes) && last != nil {
+		f.Bytes, f.Writes, prior = best, bestWrites, last
+	}
+	s.mu.Unlock()
+	s.record(context.WithoutCancel(ctx), f, v, prior)
+	s.report(f)
 }
 
 const (
