@@ -532,7 +532,10 @@ func (s *session) deadOrAlive(ctx context.Context) string {
 			return why
 		}
 	}
-	s.fatal(fmt.Errorf("fuzz: %s stopped answering (a crash finding was recorded)", s.addr))
+	// Whether a crash finding is written depends on which exchange found the server gone (a
+	// case's first send does; a confirmation or a minimization does not know its case): the
+	// message does not claim one.
+	s.fatal(fmt.Errorf("fuzz: %s stopped answering and did not come back within 10 s; --resume runs the cases in flight again", s.addr))
 	return why
 }
 
@@ -565,7 +568,7 @@ func (s *session) fatal(err error) {
 
 func (s *session) runCase(ctx context.Context, n int64) {
 	c := s.gen.Case(n)
-	v, o, _ := s.exchangeTimed(ctx, c.Bytes, c.Writes, true, s.screenTiming())
+	v, o, e := s.exchangeTimed(ctx, c.Bytes, c.Writes, true, s.screenTiming())
 	if s.watchesDeaths() {
 		s.noteSuspect(n, o)
 	}
@@ -631,6 +634,18 @@ func (s *session) runCase(ctx context.Context, n int64) {
 		c = s.gen.Case(culprit)
 		v.Detail = strings.Replace(v.Detail, "after this case", "after this case, sent alone to the restarted server", 1)
 		v2, o2, e2 = v, o, Expect(c.Bytes, s.opt.Limits, s.opt.Deviations)
+	} else if v.Class == Crash && v.Kind == "died" {
+		// Without --server the server cannot be restarted to replay each case alone.
+		s.mu.Lock()
+		others := len(s.inflight) - 1
+		s.mu.Unlock()
+		if others > 0 {
+			v.Detail += fmt.Sprintf(" (or after one of the %d other cases in flight: without --server, the server cannot be restarted to send each alone)", others)
+		}
+		// Not re-sent: the server either came back or is gone for good, and then the session
+		// ends (with this finding written: ctx is already cancelled).
+		v2, o2, e2 = v, o, e
+		ctx = context.WithoutCancel(ctx)
 	} else {
 		v2, o2, e2 = s.exchangeTimed(ctx, c.Bytes, c.Writes, true, s.investigation(v))
 	}
