@@ -605,7 +605,7 @@ func TestCrashIsBlamedOnTheCaseThatCausesIt(t *testing.T) {
 	if len(crash.Bytes) >= len(crash.Original) {
 		t.Errorf("the crash was not minimized (%d tries)", crash.MinimizeTries)
 	}
-	liveness := newRequest("GET", probes.Prefix+"echo", "HTTP/1.1", "liveness", roleMain).appendTo(nil)
+	liveness := livenessRequest()
 	rctx, rcancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer rcancel()
 	if err := in.Restart(rctx); err != nil {

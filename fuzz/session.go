@@ -491,10 +491,15 @@ func ended(ctx context.Context) bool {
 	return ok && !time.Now().Before(dl)
 }
 
+// livenessRequest is the plain GET of the echo that asks whether the server still answers.
+func livenessRequest() []byte {
+	return newRequest("GET", probes.Prefix+"echo", "HTTP/1.1", "liveness", roleMain).appendTo(nil)
+}
+
 // deadOrAlive checks that the server still answers; it restarts a harness server that died.
 // It returns why the server is considered crashed, or "".
 func (s *session) deadOrAlive(ctx context.Context) string {
-	raw := newRequest("GET", probes.Prefix+"echo", "HTTP/1.1", "liveness", roleMain).appendTo(nil)
+	raw := livenessRequest()
 	alive := func() bool {
 		if s.opt.Instance != nil && !s.opt.Instance.Alive() {
 			return false
@@ -758,8 +763,7 @@ func (s *session) takesDown(ctx context.Context, c *Case) (down bool, o *Observa
 	if ended(ctx) {
 		return false, o
 	}
-	liveness := newRequest("GET", probes.Prefix+"echo", "HTTP/1.1", "liveness", roleMain).appendTo(nil)
-	if s.opt.Instance.Alive() && len(send(ctx, s.addr, liveness, nil, 1, Timing{Idle: 2 * time.Second, Deadline: 4 * time.Second}).Answers) > 0 {
+	if s.opt.Instance.Alive() && len(send(ctx, s.addr, livenessRequest(), nil, 1, Timing{Idle: 2 * time.Second, Deadline: 4 * time.Second}).Answers) > 0 {
 		return false, o
 	}
 	if err := s.opt.Instance.Restart(context.WithoutCancel(ctx)); err != nil {
