@@ -111,7 +111,7 @@ func (s *session) investigate(ctx context.Context) int {
 		s.dups.Add(1)
 	} else {
 		c := s.gen.Case(culprit)
-		f := s.addFinding(ctx, sig, v, c, c, c.Features, c.Base, nil)
+		f := s.addFinding(ctx, sig, v, c, c, c.Features, c.Base, nil, nil)
 		// Recording re-sent the case, which kills a worker again: not a new death to chase.
 		sleepCtx(ctx, deathWait)
 		s.minimizeDeath(ctx, f, v)

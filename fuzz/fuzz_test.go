@@ -620,6 +620,56 @@ func TestCrashIsBlamedOnTheCaseThatCausesIt(t *testing.T) {
 	}
 }
 
+// TestCrashWithoutServerWritesTheSuspects fuzzes tornado 6.2 as a plain --target, which
+// conform cannot restart: the chunk-size "-5" spin (see above) stops it for good. The session
+// must end saying so, with a crash finding written, and the case that stopped tornado must
+// be that finding or one of the suspects written beside it: sent alone to a restarted
+// tornado, one of them stops it again.
+func TestCrashWithoutServerWritesTheSuspects(t *testing.T) {
+	if testing.Short() {
+		t.Skip("real servers: not in -short")
+	}
+	in := realServer(t, "tornado")
+	dir := t.TempDir()
+	_, err := Run(context.Background(), Options{Addr: in.Addr, Seed: 1, Duration: 90 * time.Second, Dir: dir, MinimizeBudget: -1})
+	if err == nil || !strings.Contains(err.Error(), "did not come back within") {
+		t.Fatalf("the session ended with %v, not with tornado gone", err)
+	}
+	var crash *Finding
+	found, _ := filepath.Glob(filepath.Join(dir, "crash-*.json"))
+	for _, p := range found {
+		if f, err := ReadFinding(p); err == nil && f.Class == Crash {
+			crash = f
+		}
+	}
+	if crash == nil {
+		t.Fatalf("no crash finding in %s (%d crash files)", dir, len(found))
+	}
+	cands := [][]byte{crash.Bytes}
+	for i, sus := range crash.Suspects {
+		b, err := os.ReadFile(filepath.Join(dir, fmt.Sprintf("%s.suspect-%d.http", crash.ID, i+1)))
+		if err != nil || !bytes.Equal(b, sus.Bytes) {
+			t.Fatalf("suspect %d is not written beside the finding: %v", i+1, err)
+		}
+		cands = append(cands, b)
+	}
+	t.Logf("%s: %d suspects; %s", crash.ID, len(crash.Suspects), crash.Detail)
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+	defer cancel()
+	liveness := livenessRequest()
+	for i, b := range cands {
+		if err := in.Restart(ctx); err != nil {
+			t.Fatal(err)
+		}
+		send(ctx, in.Addr, b, nil, 1, Timing{Idle: 500 * time.Millisecond, Deadline: 2 * time.Second})
+		if o := send(ctx, in.Addr, liveness, nil, 1, Timing{Idle: 2 * time.Second, Deadline: 4 * time.Second}); len(o.Answers) == 0 {
+			t.Logf("candidate %d (of %d) stops tornado: %q", i, len(cands), b)
+			return
+		}
+	}
+	t.Errorf("neither the crash finding nor any of its %d suspects stops a restarted tornado", len(crash.Suspects))
+}
+
 func TestStoreRoundTrip(t *testing.T) {
 	dir := t.TempDir()
 	s := store{dir: dir}

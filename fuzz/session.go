@@ -528,19 +528,22 @@ func (s *session) deadOrAlive(ctx context.Context) string {
 		return why
 	}
 	// A target we cannot restart: wait a little for it to come back, else end the session.
-	for i := 0; i < 20; i++ {
+	// (Bounded by the clock, not by tries: a target that accepts and never answers costs
+	// each try its whole wait.)
+	for back := time.Now().Add(comeBackWithin); time.Now().Before(back); {
 		time.Sleep(500 * time.Millisecond)
 		if ctx.Err() != nil {
 			return ""
 		}
-		if o := send(ctx, s.addr, raw, nil, 1, Timing{Idle: time.Second, Deadline: 2 * time.Second}); len(o.Answers) > 0 {
+		wait := min(2*time.Second, max(100*time.Millisecond, time.Until(back)))
+		if o := send(ctx, s.addr, raw, nil, 1, Timing{Idle: wait, Deadline: wait}); len(o.Answers) > 0 {
 			return why
 		}
 	}
 	// Whether a crash finding is written depends on which exchange found the server gone (a
 	// case's first send does; a confirmation or a minimization does not know its case): the
 	// message does not claim one.
-	s.fatal(fmt.Errorf("fuzz: %s stopped answering and did not come back within 10 s; --resume runs the cases in flight again", s.addr))
+	s.fatal(fmt.Errorf("fuzz: %s stopped answering and did not come back within %s; --resume runs the cases in flight again", s.addr, comeBackWithin))
 	return why
 }
 
@@ -577,7 +580,7 @@ func (s *session) runCase(ctx context.Context, n int64) {
 	if s.watchesDeaths() {
 		s.noteSuspect(n, o)
 	}
-	if s.opt.Instance != nil && o.DialErr == "" && len(o.Answers) == 0 && o.End != wire.EndOpen {
+	if o.DialErr == "" && len(o.Answers) == 0 && o.End != wire.EndOpen {
 		s.mu.Lock()
 		s.silent = append(s.silent, suspect{n, time.Now()})
 		if len(s.silent) > maxSuspects {
@@ -624,6 +627,7 @@ func (s *session) runCase(ctx context.Context, n int64) {
 	var v2 Verdict
 	var o2 *Observation
 	var e2 *Expectation
+	var suspects []Suspect
 	if v.Class == Crash && v.Kind == "died" && s.opt.Instance != nil {
 		// The case that found the server gone is only one of the cases in flight then; the
 		// one that took it down is found by sending each alone to the restarted server,
@@ -640,12 +644,14 @@ func (s *session) runCase(ctx context.Context, n int64) {
 		v.Detail = strings.Replace(v.Detail, "after this case", "after this case, sent alone to the restarted server", 1)
 		v2, o2, e2 = v, o, Expect(c.Bytes, s.opt.Limits, s.opt.Deviations)
 	} else if v.Class == Crash && v.Kind == "died" {
-		// Without --server the server cannot be restarted to replay each case alone.
-		s.mu.Lock()
-		others := len(s.inflight) - 1
-		s.mu.Unlock()
-		if others > 0 {
-			v.Detail += fmt.Sprintf(" (or after one of the %d other cases in flight: without --server, the server cannot be restarted to send each alone)", others)
+		// Without --server the server cannot be restarted to replay each case alone: the
+		// other candidates are written beside the finding, to be replayed by hand.
+		if cands := s.crashCandidates(n)[1:]; len(cands) > 0 {
+			for _, k := range cands {
+				sc := s.gen.Case(k)
+				suspects = append(suspects, Suspect{Case: k, Bytes: sc.Bytes, Writes: sc.Writes})
+			}
+			v.Detail += fmt.Sprintf(" (or after one of %d other cases, in flight then or left without any answer in the %s before: a server that spins or blocks gives the case that stops it no answer; without --server it cannot be restarted to send each alone, so they are written beside this finding as <id>.suspect-N.http)", len(cands), crashWindow)
 		}
 		// Not re-sent: the server either came back or is gone for good, and then the session
 		// ends (with this finding written: ctx is already cancelled).
@@ -700,7 +706,7 @@ func (s *session) runCase(ctx context.Context, n int64) {
 	if mc == c && e2.Want() > 0 { // (with nothing expected, the confirmation listened only briefly)
 		prior = o2
 	}
-	f := s.addFinding(ctx, sig, v, c, mc, minimal, base, prior)
+	f := s.addFinding(ctx, sig, v, c, mc, minimal, base, prior, suspects)
 	if v.Class == Crash && v.Kind == "died" {
 		s.minimizeCrash(ctx, f, v)
 		return
@@ -717,16 +723,11 @@ func (s *session) runCase(ctx context.Context, n int64) {
 	}
 }
 
-// crashCulprit finds which case took the server down: the noticing case n, the others in
-// flight, or one of the recent cases that got no answer at all (a server that spins or
-// blocks looks like one waiting for more bytes, so that case's own verdict did not ask if
-// the server was alive; the next cases did, seconds later). Each is sent alone, no other
-// case running, then the server is asked for the echo; the first after which it does not
-// answer is the culprit, and the server is restarted once more. It returns -1 when none
-// does (the crash was not reproduced), with the server running.
-func (s *session) crashCulprit(ctx context.Context, n int64) (int64, *Observation) {
+// crashCandidates are the cases that may have taken the server down when case n found it
+// gone: n itself first, then the others in flight, then the recent cases that got no answer
+// at all, newest first (at most maxCrashCandidates).
+func (s *session) crashCandidates(n int64) []int64 {
 	s.mu.Lock()
-	cands := []int64{n}
 	var others []int64
 	for k := range s.inflight {
 		others = append(others, k)
@@ -738,11 +739,24 @@ func (s *session) crashCulprit(ctx context.Context, n int64) (int64, *Observatio
 		}
 	}
 	s.mu.Unlock()
+	cands := []int64{n}
 	for _, k := range others {
 		if !slices.Contains(cands, k) && len(cands) < maxCrashCandidates {
 			cands = append(cands, k)
 		}
 	}
+	return cands
+}
+
+// crashCulprit finds which case took the server down: the noticing case n, the others in
+// flight, or one of the recent cases that got no answer at all (a server that spins or
+// blocks looks like one waiting for more bytes, so that case's own verdict did not ask if
+// the server was alive; the next cases did, seconds later). Each is sent alone, no other
+// case running, then the server is asked for the echo; the first after which it does not
+// answer is the culprit, and the server is restarted once more. It returns -1 when none
+// does (the crash was not reproduced), with the server running.
+func (s *session) crashCulprit(ctx context.Context, n int64) (int64, *Observation) {
+	cands := s.crashCandidates(n)
 	s.gate.Lock()
 	defer s.gate.Unlock()
 	for _, k := range cands {
@@ -816,6 +830,9 @@ func (s *session) minimizeCrash(ctx context.Context, f *Finding, v Verdict) {
 }
 
 const (
+	// comeBackWithin is how long a target conform cannot restart has to answer again after
+	// it stopped, before the session ends.
+	comeBackWithin = 10 * time.Second
 	// crashWindow: a server that stops answering is found out by the next cases' liveness
 	// checks, two of up to 5s each, so the case that took it down may be that old.
 	crashWindow = 30 * time.Second
@@ -827,10 +844,10 @@ const (
 
 // addFinding records a new finding: written at once, then reported. prior is the
 // confirmation's observation of mc's bytes, if there was one (see record).
-func (s *session) addFinding(ctx context.Context, sig string, v Verdict, c, mc *Case, minimal []string, base string, prior *Observation) *Finding {
+func (s *session) addFinding(ctx context.Context, sig string, v Verdict, c, mc *Case, minimal []string, base string, prior *Observation, suspects []Suspect) *Finding {
 	f := &Finding{ID: findingID(v.Class, sig), Signature: sig, Class: v.Class, Kind: v.Kind, Rule: v.Rule, Detail: v.Detail,
 		Features: minimal, AllFeatures: c.Features, CaseBase: c.Base, Target: s.opt.Label, Seed: s.opt.Seed, Case: c.N,
-		FoundAt: time.Now(), Original: c.Bytes, Bytes: mc.Bytes, Writes: mc.Writes, Base: base}
+		FoundAt: time.Now(), Original: c.Bytes, Bytes: mc.Bytes, Writes: mc.Writes, Base: base, Suspects: suspects}
 	if s.opt.Instance != nil {
 		f.Server, f.ServerVersion = s.opt.Instance.Server, s.opt.Instance.Version
 	}

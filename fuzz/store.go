@@ -52,6 +52,17 @@ type Finding struct {
 
 	Reference RefView      `json:"reference"`
 	Observed  *Observation `json:"observed"`
+
+	// Suspects are the other cases that may have caused a crash found without --server,
+	// each also written as <id>.suspect-N.http (N from 1).
+	Suspects []Suspect `json:"suspects,omitempty"`
+}
+
+// Suspect is a case that may have caused a crash.
+type Suspect struct {
+	Case   int64   `json:"case"`
+	Bytes  []byte  `json:"bytes"`
+	Writes []Write `json:"writes,omitempty"`
 }
 
 // RefView is the reference's interpretation, as written in a finding.
@@ -109,12 +120,20 @@ func (s *store) write(f *Finding) error {
 	if err != nil {
 		return fmt.Errorf("finding %s: %w", f.ID, err)
 	}
-	// The .http first: a .json always has its bytes beside it.
+	// The .http files first: a .json always has its bytes beside it.
 	if err := writeFileAtomic(filepath.Join(s.dir, f.ID+".http"), func(w io.Writer) error {
 		_, err := w.Write(f.Bytes)
 		return err
 	}); err != nil {
 		return fmt.Errorf("write finding %s: %w", f.ID, err)
+	}
+	for i, sus := range f.Suspects {
+		if err := writeFileAtomic(filepath.Join(s.dir, fmt.Sprintf("%s.suspect-%d.http", f.ID, i+1)), func(w io.Writer) error {
+			_, err := w.Write(sus.Bytes)
+			return err
+		}); err != nil {
+			return fmt.Errorf("write finding %s: %w", f.ID, err)
+		}
 	}
 	if err := writeFileAtomic(filepath.Join(s.dir, f.ID+".json"), func(w io.Writer) error {
 		_, err := w.Write(append(js, '\n'))
