@@ -494,11 +494,20 @@ func mutatorTable() []mutator {
 			}
 			o := pick(rng, opts)
 			r.Trailers = append(r.Trailers, o.f)
-			if rng.IntN(4) == 0 {
-				r.TrailerT = "\n"
-				return o.name + "+lf-end"
-			}
 			return o.name
+		}},
+		{"trailer-end", 2, spelling, func(rng *rand.Rand, b *builder) string {
+			// The line that ends the chunked body (after the trailer fields, if any), its own
+			// feature so that ablation can tell it from the trailer fields: waitress ends a
+			// trailer section only at CRLFCRLF (receiver.py), and that one cause had come
+			// back as a finding per trailer field it was drawn with.
+			r := b.main
+			if !r.Chunked || !strings.HasPrefix(r.TrailerT, crlf) {
+				return ""
+			}
+			v, t := pickTerm(rng)
+			r.TrailerT = t + r.TrailerT[len(crlf):] // (a request smuggled after the body stays)
+			return v
 		}},
 
 		// --- field lines ---

@@ -1028,8 +1028,9 @@ next:
 
 // signatureParts is the normalised part of a finding's signature: the generator features it
 // needs, without what tells instances of one cause apart: numeric variants ("cl-offset:10"
-// and "cl-offset:1"), the place of a line ending ("eol:lf@field", "eol:lf@head-end"), which
-// well-formed request follows ("follow:get"), and the shape of the main request when a
+// and "cl-offset:1"), the letter case of a variant, the place of a line ending
+// ("eol:lf@field", "eol:lf@head-end"), which well-formed request follows ("follow:get"),
+// and the shape of the main request when a
 // neutral request of that shape showed the disagreement too (the shape is then not the
 // cause). A catalog or grammar base that could not be replaced stays: it is part of the cause.
 //
@@ -1048,7 +1049,9 @@ func signatureParts(base string, features []string, families bool) []string {
 			if _, err := strconv.Atoi(variant); err == nil || name == "follow" {
 				f = name
 			} else {
-				f = name + ":" + variant
+				// Spellings that differ only in case ("connection:Close", "expect:100-Continue")
+				// are one cause when they give the same verdict, as they must to meet here.
+				f = name + ":" + strings.ToLower(variant)
 			}
 		}
 		if !seen[f] {
