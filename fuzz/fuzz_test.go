@@ -584,9 +584,13 @@ func TestCrashIsBlamedOnTheCaseThatCausesIt(t *testing.T) {
 	defer cancel()
 	var mu sync.Mutex
 	var crash *Finding
+	start := time.Now()
 	opt := Options{Instance: in, Seed: 1, Duration: 90 * time.Second, Dir: t.TempDir(), OnFinding: func(f *Finding) {
 		mu.Lock()
 		defer mu.Unlock()
+		if f.Class == Crash && f.MinimizeTries == 0 {
+			t.Logf("crash found after %s", f.FoundAt.Sub(start).Round(100*time.Millisecond))
+		}
 		if f.Class == Crash && f.MinimizeTries > 0 { // reported again once minimized
 			c := *f
 			crash = &c
@@ -713,6 +717,8 @@ func TestSignaturePartsNormalise(t *testing.T) {
 		{"neutral:length", []string{"eol:lf@head-end", "eol:lf@request-line"}, false, "eol:lf"},
 		{"catalog:rfc9112/2.2/bare-lf-line-ending", []string{"eol:lf@field"}, false, "catalog:rfc9112/2.2/bare-lf-line-ending + eol:lf"},
 		{"neutral:length", []string{"follow:get", "cl:underscore-x10", "cl-offset:10"}, false, "cl-offset + cl:underscore-x10 + follow"},
+		// Spellings that differ only in case are one cause.
+		{"neutral:length", []string{"expect:100-Continue", "follow:get"}, false, "expect:100-continue + follow"},
 		// A server error is one finding per mutator family.
 		{"neutral:chunked", []string{"te:pad"}, true, "te"},
 		{"neutral:chunked", []string{"te:comma", "te-dup:empty"}, true, "te + te-dup"},
