@@ -1030,9 +1030,9 @@ next:
 // needs, without what tells instances of one cause apart: numeric variants ("cl-offset:10"
 // and "cl-offset:1"), the letter case of a variant, the place of a line ending
 // ("eol:lf@field", "eol:lf@head-end"), which well-formed request follows ("follow:get"),
-// and the shape of the main request when a
-// neutral request of that shape showed the disagreement too (the shape is then not the
-// cause). A catalog or grammar base that could not be replaced stays: it is part of the cause.
+// and the shape of the main request when a neutral request of that shape showed the
+// disagreement too (the shape is then not the cause). A catalog or grammar base that could
+// not be replaced stays: it is part of the cause.
 //
 // A server error is one finding per mutator family ("te", not "te:pad" and "te:comma"): an
 // exception escaping the server's parser does not care which spelling raised it, and its
