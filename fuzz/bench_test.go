@@ -1,16 +1,20 @@
 package fuzz
 
 import (
+	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"net"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"regexp"
 	"runtime"
 	"strconv"
 	"strings"
 	"sync/atomic"
+	"syscall"
 	"testing"
 	"time"
 
@@ -24,7 +28,10 @@ import (
 // runs b.N more cases resumed from the first session's findings directory and reports them
 // as warm-cases/s: a long campaign spends most of its time there, where the disagreements a
 // server shows are known and only new ones are confirmed and ablated.
-func benchSession(b *testing.B, opt Options, report ...func(cold, warm float64)) {
+//
+// With a meter (a real server), it also reports how busy the server's CPUs were during the
+// resumed session, and the responses per second the server sent.
+func benchSession(b *testing.B, opt Options, meter *busyMeter, report ...func(cold, warm float64)) {
 	seeds, err := CatalogSeeds(context.Background())
 	if err != nil {
 		b.Fatal(err)
@@ -36,12 +43,25 @@ func benchSession(b *testing.B, opt Options, report ...func(cold, warm float64))
 		b.Fatal(err)
 	}
 	opt.Resume = true
+	if meter != nil {
+		meter.start()
+	}
 	warm, err := Run(context.Background(), opt)
 	if err != nil {
 		b.Fatal(err)
 	}
 	b.ReportMetric(cold.Rate(), "cases/s")
 	b.ReportMetric(warm.Rate(), "warm-cases/s")
+	if meter != nil {
+		fuzzer := meter.selfBusy()
+		if busy, err := meter.stop(); err != nil {
+			b.Logf("no server CPU figure: %v", err)
+		} else {
+			b.ReportMetric(busy, "warm-server-busy-%")
+		}
+		b.ReportMetric(fuzzer, "warm-fuzzer-cpu-%")
+		b.ReportMetric(float64(warm.Responses)/warm.Elapsed.Seconds(), "warm-responses/s")
+	}
 	for _, r := range report {
 		r(cold.Rate(), warm.Rate())
 	}
@@ -53,7 +73,7 @@ func BenchmarkSessionReference(b *testing.B) {
 		b.Fatal(err)
 	}
 	defer ref.Close()
-	benchSession(b, Options{Addr: ref.Addr})
+	benchSession(b, Options{Addr: ref.Addr}, nil)
 }
 
 // BenchmarkSessionGunicorn fuzzes gunicorn-sync (2 sync workers, a connection closed after
@@ -87,20 +107,28 @@ func benchReal(b *testing.B, name string) {
 		b.Fatal(err)
 	}
 	defer in.Stop()
-	if release, err := pinApart(in.PID); err != nil {
+	serverCPUs := runtime.NumCPU()
+	if release, cpus, err := pinApart(in.PID); err != nil {
 		b.Logf("server and load generators share the CPUs: %v", err)
 	} else {
+		serverCPUs = cpus
 		defer release()
 	}
+	meter := &busyMeter{pgid: in.PID, cpus: serverCPUs}
 	for _, workers := range []int{1, 2, 4, 8, 16} {
 		b.Run(fmt.Sprintf("workers=%d", workers), func(b *testing.B) {
+			meter.start()
 			capacity, werr := wrkRate(in.Addr, workers)
+			wrkBusy, berr := meter.stop()
 			same, serr := sameBytesRate(in.Addr, workers, int64(b.N))
-			benchSession(b, Options{Instance: in, Workers: workers, Timing: DefaultTiming()}, func(cold, warm float64) {
+			benchSession(b, Options{Instance: in, Workers: workers, Timing: DefaultTiming()}, meter, func(cold, warm float64) {
 				if werr != nil {
 					b.Logf("no wrk figure: %v", werr)
 				} else {
 					b.ReportMetric(capacity, "wrk-req/s")
+					if berr == nil {
+						b.ReportMetric(wrkBusy, "wrk-server-busy-%")
+					}
 					b.ReportMetric(100*cold/capacity, "%-of-wrk")
 					b.ReportMetric(100*warm/capacity, "warm-%-of-wrk")
 				}
@@ -123,25 +151,25 @@ func benchReal(b *testing.B, name string) {
 // sharing the CPUs had made its own cost look like the server's (gunicorn-sync, 4 workers:
 // 54 % of wrk shared, 79 % apart, in one run). CONFORM_BENCH_SHARED_CPUS=1 skips it. release
 // gives this process all the CPUs again. (A server restarted mid-benchmark is not pinned.)
-func pinApart(pid int) (release func(), err error) {
+func pinApart(pid int) (release func(), serverCPUs int, err error) {
 	n := runtime.NumCPU()
 	if os.Getenv("CONFORM_BENCH_SHARED_CPUS") != "" {
-		return nil, fmt.Errorf("CONFORM_BENCH_SHARED_CPUS is set")
+		return nil, 0, fmt.Errorf("CONFORM_BENCH_SHARED_CPUS is set")
 	}
 	if n < 2 {
-		return nil, fmt.Errorf("%d CPU", n)
+		return nil, 0, fmt.Errorf("%d CPU", n)
 	}
 	taskset, err := exec.LookPath("taskset")
 	if err != nil {
-		return nil, err
+		return nil, 0, err
 	}
 	pgrep, err := exec.LookPath("pgrep")
 	if err != nil {
-		return nil, err
+		return nil, 0, err
 	}
 	out, err := exec.Command(pgrep, "-g", strconv.Itoa(pid)).Output()
 	if err != nil {
-		return nil, fmt.Errorf("pgrep -g %d: %w", pid, err)
+		return nil, 0, fmt.Errorf("pgrep -g %d: %w", pid, err)
 	}
 	pin := func(cpus string, pid string) error {
 		if out, err := exec.Command(taskset, "-a", "-p", "-c", cpus, pid).CombinedOutput(); err != nil {
@@ -152,14 +180,88 @@ func pinApart(pid int) (release func(), err error) {
 	server := fmt.Sprintf("%d-%d", n/2, n-1)
 	for _, p := range strings.Fields(string(out)) {
 		if err := pin(server, p); err != nil {
-			return nil, err
+			return nil, 0, err
 		}
 	}
 	self := strconv.Itoa(os.Getpid())
 	if err := pin(fmt.Sprintf("0-%d", n/2-1), self); err != nil {
-		return nil, err
+		return nil, 0, err
 	}
-	return func() { _ = pin(fmt.Sprintf("0-%d", n-1), self) }, nil
+	return func() { _ = pin(fmt.Sprintf("0-%d", n-1), self) }, n - n/2, nil
+}
+
+// busyMeter measures how busy a server's CPUs were between start and stop: the CPU time of
+// the processes in its process group (/proc/PID/stat, user and system) over the wall time
+// and the CPUs it may run on. A load generator that keeps the server's CPUs as busy as wrk
+// does is not what limits the rate, whatever its cases cost the server.
+type busyMeter struct {
+	pgid, cpus int
+	t0         time.Time
+	c0, self0  time.Duration
+	err        error
+}
+
+func (m *busyMeter) start() {
+	m.t0, m.self0 = time.Now(), selfCPU()
+	m.c0, m.err = groupCPU(m.pgid)
+}
+
+// stop returns the busy share of the server's CPUs since start, in percent.
+func (m *busyMeter) stop() (float64, error) {
+	c1, err := groupCPU(m.pgid)
+	if m.err != nil || err != nil {
+		return 0, errors.Join(m.err, err)
+	}
+	return 100 * (c1 - m.c0).Seconds() / time.Since(m.t0).Seconds() / float64(m.cpus), nil
+}
+
+// selfBusy is the CPU time this process (the fuzzer, not the programs it started) took
+// since start, in percent of one CPU.
+func (m *busyMeter) selfBusy() float64 {
+	return 100 * (selfCPU() - m.self0).Seconds() / time.Since(m.t0).Seconds()
+}
+
+func selfCPU() time.Duration {
+	var ru syscall.Rusage
+	if syscall.Getrusage(syscall.RUSAGE_SELF, &ru) != nil {
+		return 0
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+}
+
+// groupCPU is the user and system CPU time of the live processes in process group pgid.
+// (A process that exited since start takes its time with it: the servers here keep theirs.)
+func groupCPU(pgid int) (time.Duration, error) {
+	procs, err := filepath.Glob("/proc/[0-9]*/stat")
+	if err != nil {
+		return 0, err
+	}
+	var ticks int64
+	found := false
+	for _, p := range procs {
+		b, err := os.ReadFile(p)
+		if err != nil {
+			continue // gone since the glob
+		}
+		// The command name, in parentheses, may hold spaces: fields count from after it.
+		i := bytes.LastIndexByte(b, ')')
+		if i < 0 {
+			continue
+		}
+		f := strings.Fields(string(b[i+1:]))
+		if len(f) < 13 || f[2] != strconv.Itoa(pgid) {
+			continue
+		}
+		u, _ := strconv.ParseInt(f[11], 10, 64)
+		s, _ := strconv.ParseInt(f[12], 10, 64)
+		ticks += u + s
+		found = true
+	}
+	if !found {
+		return 0, fmt.Errorf("no process in group %d", pgid)
+	}
+	// USER_HZ, the unit of /proc/PID/stat, is 100 on every Linux ABI Go supports.
+	return time.Duration(ticks) * 10 * time.Millisecond, nil
 }
 
 // wrkRate is the server's rate for one new connection per request with conns connections.

@@ -80,6 +80,10 @@ type Summary struct {
 	FirstCase int64
 	NextCase  int64 // where a resumed session continues
 	Cases     int64
+	// Responses counts the responses the target sent to the session's exchanges (cases,
+	// confirmations, ablations): a case that ends with a pipelined echo is two requests or
+	// more to a server that keeps the connection open.
+	Responses int64
 	Elapsed   time.Duration
 	// Findings are the new findings of this session; Known counts those loaded on resume.
 	Findings   []*Finding
@@ -154,6 +158,7 @@ type session struct {
 	next  atomic.Int64 // next case number to hand out
 	lat   atomic.Int64 // moving average of a settled exchange's duration (ns), for lingering
 	cases atomic.Int64
+	resps atomic.Int64 // responses received (Summary.Responses)
 	dups  atomic.Int64
 	flaky atomic.Int64
 	// minimizing is 1 while the minimizer works on a finding (for the progress line).
@@ -456,7 +461,9 @@ func (s *session) send(ctx context.Context, raw []byte, writes []Write, want int
 	}
 	s.gate.RLock()
 	defer s.gate.RUnlock()
-	return send(ctx, s.addr, raw, writes, want, tm)
+	o := send(ctx, s.addr, raw, writes, want, tm)
+	s.resps.Add(int64(len(o.Answers)))
+	return o
 }
 
 // standalone resolves a rejection in a pipeline: the bytes from the rejected request on are
@@ -1150,7 +1157,7 @@ func (s *session) summary(ctx context.Context) *Summary {
 	if end.IsZero() {
 		end = time.Now()
 	}
-	sum := &Summary{Target: s.opt.Label, Seed: s.opt.Seed, FirstCase: s.first, Cases: s.cases.Load(), Elapsed: end.Sub(s.start),
+	sum := &Summary{Target: s.opt.Label, Seed: s.opt.Seed, FirstCase: s.first, Cases: s.cases.Load(), Responses: s.resps.Load(), Elapsed: end.Sub(s.start),
 		Findings: append([]*Finding(nil), s.findings...), Known: s.known, ByClass: map[Class]int{}, Duplicates: s.dups.Load(),
 		Flaky: s.flaky.Load(), Restarts: s.restarts, Unattributed: s.unattributed, UnreproducedCrashes: s.unreproducedCrashes, Interrupted: ctx.Err() != nil}
 	for k, v := range s.byClass {
