@@ -301,9 +301,20 @@ func TestWorkerDeathDetection(t *testing.T) {
 			// a server, keep shutdown lines out: only the kills' lines match.
 			pids := map[string]bool{}
 			for _, line := range strings.Split(string(in.Log()), "\n") {
-				if m := s.workerDeath.FindStringSubmatch(line); m != nil {
-					pids[strings.Join(m[1:], "")] = true
+				m := s.workerDeath.FindStringSubmatch(line)
+				if m == nil {
+					continue
 				}
+				pid := strings.Join(m[1:], "")
+				if strings.Contains(line, "AH0005") && pid != strconv.Itoa(killed[0]) && pid != strconv.Itoa(killed[1]) {
+					// Apache writes AH00051/AH00052 only for a child that died of a signal no
+					// stop sends (mpm_unix.c): a real crash, not a stop line. Once in CI an event
+					// MPM child died of SIGSEGV while Restart stopped Apache; the count above
+					// stayed 2, since the harness ignores what a server logs while it stops it.
+					t.Logf("a child crashed on its own while the server stopped: %q", line)
+					continue
+				}
+				pids[pid] = true
 			}
 			if len(pids) != 2 || !pids[strconv.Itoa(killed[0])] || !pids[strconv.Itoa(killed[1])] {
 				t.Errorf("death lines in the log name pids %v, want only %v; log:\n%s", pids, killed, in.Log())
