@@ -163,13 +163,9 @@ func pinApart(pid int) (release func(), serverCPUs int, err error) {
 	if err != nil {
 		return nil, 0, err
 	}
-	pgrep, err := exec.LookPath("pgrep")
+	pids, _, err := processGroup(pid)
 	if err != nil {
 		return nil, 0, err
-	}
-	out, err := exec.Command(pgrep, "-g", strconv.Itoa(pid)).Output()
-	if err != nil {
-		return nil, 0, fmt.Errorf("pgrep -g %d: %w", pid, err)
 	}
 	pin := func(cpus string, pid string) error {
 		if out, err := exec.Command(taskset, "-a", "-p", "-c", cpus, pid).CombinedOutput(); err != nil {
@@ -177,17 +173,24 @@ func pinApart(pid int) (release func(), serverCPUs int, err error) {
 		}
 		return nil
 	}
-	server := fmt.Sprintf("%d-%d", n/2, n-1)
-	for _, p := range strings.Fields(string(out)) {
-		if err := pin(server, p); err != nil {
+	all := fmt.Sprintf("0-%d", n-1)
+	unpin := func() {
+		for _, p := range pids {
+			_ = pin(all, p)
+		}
+	}
+	for _, p := range pids {
+		if err := pin(fmt.Sprintf("%d-%d", n/2, n-1), p); err != nil {
+			unpin() // "shared" must mean shared, not a server left on half the CPUs
 			return nil, 0, err
 		}
 	}
 	self := strconv.Itoa(os.Getpid())
 	if err := pin(fmt.Sprintf("0-%d", n/2-1), self); err != nil {
+		unpin()
 		return nil, 0, err
 	}
-	return func() { _ = pin(fmt.Sprintf("0-%d", n-1), self) }, n - n/2, nil
+	return func() { _ = pin(all, self) }, n - n/2, nil
 }
 
 // busyMeter measures how busy a server's CPUs were between start and stop: the CPU time of
@@ -203,12 +206,12 @@ type busyMeter struct {
 
 func (m *busyMeter) start() {
 	m.t0, m.self0 = time.Now(), selfCPU()
-	m.c0, m.err = groupCPU(m.pgid)
+	_, m.c0, m.err = processGroup(m.pgid)
 }
 
 // stop returns the busy share of the server's CPUs since start, in percent.
 func (m *busyMeter) stop() (float64, error) {
-	c1, err := groupCPU(m.pgid)
+	_, c1, err := processGroup(m.pgid)
 	if m.err != nil || err != nil {
 		return 0, errors.Join(m.err, err)
 	}
@@ -229,15 +232,15 @@ func selfCPU() time.Duration {
 	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
 
-// groupCPU is the user and system CPU time of the live processes in process group pgid.
-// (A process that exited since start takes its time with it: the servers here keep theirs.)
-func groupCPU(pgid int) (time.Duration, error) {
+// processGroup lists the live processes in process group pgid (from /proc/PID/stat) and the
+// user and system CPU time they have taken. (A process that exited takes its time with it:
+// the servers here keep theirs.)
+func processGroup(pgid int) (pids []string, cpu time.Duration, err error) {
 	procs, err := filepath.Glob("/proc/[0-9]*/stat")
 	if err != nil {
-		return 0, err
+		return nil, 0, err
 	}
 	var ticks int64
-	found := false
 	for _, p := range procs {
 		b, err := os.ReadFile(p)
 		if err != nil {
@@ -255,13 +258,13 @@ func groupCPU(pgid int) (time.Duration, error) {
 		u, _ := strconv.ParseInt(f[11], 10, 64)
 		s, _ := strconv.ParseInt(f[12], 10, 64)
 		ticks += u + s
-		found = true
+		pids = append(pids, filepath.Base(filepath.Dir(p)))
 	}
-	if !found {
-		return 0, fmt.Errorf("no process in group %d", pgid)
+	if len(pids) == 0 {
+		return nil, 0, fmt.Errorf("no process in group %d", pgid)
 	}
 	// USER_HZ, the unit of /proc/PID/stat, is 100 on every Linux ABI Go supports.
-	return time.Duration(ticks) * 10 * time.Millisecond, nil
+	return pids, time.Duration(ticks) * 10 * time.Millisecond, nil
 }
 
 // wrkRate is the server's rate for one new connection per request with conns connections.
