@@ -150,17 +150,7 @@ func send(ctx context.Context, addr string, raw []byte, writes []Write, want int
 	if id := sentinelOf(raw); id != "" {
 		s.LingerDone = answered(id)
 	}
-	off := 0
-	for _, w := range writes {
-		if off+w.Len > len(raw) {
-			break
-		}
-		s.Steps = append(s.Steps, wire.Step{Data: raw[off : off+w.Len], Delay: w.Delay})
-		off += w.Len
-	}
-	if off < len(raw) {
-		s.Steps = append(s.Steps, wire.Step{Data: raw[off:]})
-	}
+	s.Steps = steps(raw, writes)
 	start := time.Now()
 	x, err := wire.Do(ctx, addr, s)
 	o := &Observation{Elapsed: time.Since(start)}
@@ -193,6 +183,24 @@ func send(ctx context.Context, addr string, raw []byte, writes []Write, want int
 		o.Answers = append(o.Answers, a)
 	}
 	return o
+}
+
+// steps is raw cut into its writes, each after its pause; bytes the writes do not cover
+// go in one last write.
+func steps(raw []byte, writes []Write) []wire.Step {
+	var out []wire.Step
+	off := 0
+	for _, w := range writes {
+		if off+w.Len > len(raw) {
+			break
+		}
+		out = append(out, wire.Step{Data: raw[off : off+w.Len], Delay: w.Delay})
+		off += w.Len
+	}
+	if off < len(raw) {
+		out = append(out, wire.Step{Data: raw[off:]})
+	}
+	return out
 }
 
 // sentinelOf is the id of the sentinel request that ends raw, or "".
