@@ -697,6 +697,49 @@ func TestStoreRoundTrip(t *testing.T) {
 	}
 }
 
+// A fragmented finding, and a fragmented suspect of a crash, are replayed in their writes:
+// conform replay takes them from the finding's record.
+func TestWritesOfFindingAndSuspect(t *testing.T) {
+	dir := t.TempDir()
+	s := store{dir: dir}
+	one := []Write{{Len: 3}, {Len: 15, Delay: 400 * time.Microsecond}}
+	two := []Write{{Len: 5}, {Len: 13, Delay: time.Millisecond}}
+	f := &Finding{ID: "crash-42", Class: Crash, Bytes: []byte("GET / HTTP/1.1\r\n\r\n"), Writes: one,
+		Suspects: []Suspect{
+			{Case: 7, Bytes: []byte("POST / HTTP/1.1\r\n\r\n")},
+			{Case: 9, Bytes: []byte("PUT /x HTTP/1.1\r\n\r\n"), Writes: two},
+		}}
+	if err := s.write(f); err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct {
+		file string
+		want []Write
+	}{
+		{"crash-42.http", one},
+		{"crash-42.suspect-1.http", nil},
+		{"crash-42.suspect-2.http", two},
+	} {
+		path := filepath.Join(dir, c.file)
+		raw, err := os.ReadFile(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := WritesOf(path, raw); !slices.Equal(got, c.want) {
+			t.Errorf("%s: writes %+v, want %+v", c.file, got, c.want)
+		}
+		// Bytes edited by hand no longer fit the recorded cuts: sent in one write.
+		if got := WritesOf(path, append(raw, 'x')); got != nil {
+			t.Errorf("%s edited: writes %+v, want none", c.file, got)
+		}
+	}
+	for _, name := range []string{"crash-42.suspect-3.http", "crash-42.suspect-x.http", "other.http"} {
+		if got := WritesOf(filepath.Join(dir, name), f.Bytes); got != nil {
+			t.Errorf("%s: writes %+v, want none", name, got)
+		}
+	}
+}
+
 func TestPreflightRejectsANonProbe(t *testing.T) {
 	_, err := Run(context.Background(), Options{Addr: "127.0.0.1:1", NoCatalog: true, Cases: 1})
 	if err == nil || !strings.Contains(err.Error(), "does not serve the conform probe") {

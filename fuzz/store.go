@@ -12,6 +12,7 @@ import (
 	"os"
 	"path/filepath"
 	"sort"
+	"strconv"
 	"strings"
 	"time"
 
@@ -243,6 +244,36 @@ func ReadFinding(path string) (*Finding, error) {
 		return nil, fmt.Errorf("finding %s: %w", path, err)
 	}
 	return &f, nil
+}
+
+// WritesOf is how the bytes of a finding file were written: <id>.http gives the finding's
+// writes, <id>.suspect-N.http its Nth suspect's (both from <id>.json). It is nil when the
+// file was sent in one write, when its record cannot be read, or when the record's bytes are
+// not raw (the .http was edited by hand, so its old cuts no longer fit).
+func WritesOf(path string, raw []byte) []Write {
+	base, n := strings.TrimSuffix(path, ".http"), 0
+	if i := strings.LastIndex(base, ".suspect-"); i >= 0 {
+		k, err := strconv.Atoi(base[i+len(".suspect-"):])
+		if err != nil || k < 1 {
+			return nil
+		}
+		base, n = base[:i], k
+	}
+	f, err := ReadFinding(base + ".json")
+	if err != nil {
+		return nil
+	}
+	sent, writes := f.Bytes, f.Writes
+	if n > 0 {
+		if n > len(f.Suspects) {
+			return nil
+		}
+		sent, writes = f.Suspects[n-1].Bytes, f.Suspects[n-1].Writes
+	}
+	if !bytes.Equal(sent, raw) {
+		return nil
+	}
+	return writes
 }
 
 // writeFileAtomic writes path so that a reader sees the old content or the new one, never a

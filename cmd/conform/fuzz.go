@@ -183,10 +183,7 @@ func newReplayCommand(stdout, stderr io.Writer) *cobra.Command {
 			if err != nil {
 				return usagef("%v", err)
 			}
-			var writes []fuzz.Write
-			if f, err := fuzz.ReadFinding(args[0]); err == nil && len(f.Writes) > 0 && string(f.Bytes) == string(raw) {
-				writes = f.Writes
-			}
+			writes := fuzz.WritesOf(args[0], raw)
 			ctx := cmd.Context()
 			addr := target
 			if server != "" {
