@@ -57,7 +57,7 @@ exact bytes) and <id>.json. 'conform replay DIR/<id>.http --target ...' shows on
 	f.Uint64Var(&o.seed, "seed", 1, "seed of the case generator: the same seed makes the same cases")
 	f.DurationVar(&o.duration, "duration", 0, "stop after this long (0: until --cases or Ctrl-C)")
 	f.Int64Var(&o.cases, "cases", 0, "stop after this many cases (0: until --duration or Ctrl-C)")
-	f.IntVar(&o.workers, "workers", 4, "connections in flight at once")
+	f.IntVar(&o.workers, "workers", 4, "connections in flight at once (fastest at about twice the connections the server serves at once; 8-16 for one that buffers kept-open connections, as waitress does)")
 	f.StringVar(&o.dir, "dir", "conform-findings", "directory for findings (<id>.http, <id>.json) and the session state")
 	f.BoolVar(&o.resume, "resume", false, "continue the session recorded in --dir: its seed, its case counter, its known findings")
 	f.DurationVar(&o.idle, "idle", time.Second, "longest wait for the next byte of an expected response")
