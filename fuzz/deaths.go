@@ -29,8 +29,9 @@ const (
 )
 
 type suspect struct {
-	n  int64
-	at time.Time
+	n    int64
+	at   time.Time // when its exchange ended
+	sent time.Time // when it was sent (kept for the silent cases only)
 }
 
 // watchesDeaths says the target is a harness server whose worker deaths are counted.
@@ -45,7 +46,7 @@ func (s *session) noteSuspect(n int64, o *Observation) {
 		return
 	}
 	s.mu.Lock()
-	s.suspects = append(s.suspects, suspect{n, time.Now()})
+	s.suspects = append(s.suspects, suspect{n: n, at: time.Now()})
 	if len(s.suspects) > maxSuspects {
 		s.suspects = s.suspects[len(s.suspects)-maxSuspects:]
 	}

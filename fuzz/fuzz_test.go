@@ -624,6 +624,43 @@ func TestCrashIsBlamedOnTheCaseThatCausesIt(t *testing.T) {
 	}
 }
 
+// A server that goes down answers nothing after the case that took it down: the cases sent
+// after the last answer come first, earliest first; then the rest of those in flight; then
+// the other silent cases, newest first.
+func TestCrashCandidatesComeLikeliestFirst(t *testing.T) {
+	now := time.Now()
+	ago := func(ms int) time.Time { return now.Add(-time.Duration(ms) * time.Millisecond) }
+	s := &session{inflight: map[int64]time.Time{
+		40: ago(3000), // confirming an old verdict: began long before the last answer
+		57: ago(200),  // the case that found the server gone
+		55: ago(400),
+	}}
+	s.silent = []suspect{
+		{n: 20, sent: ago(9000), at: ago(8700)}, // waited on, long before
+		{n: 31, sent: ago(5000), at: ago(4700)},
+		{n: 50, sent: ago(900), at: ago(600)}, // the culprit: nothing answered after it
+		{n: 52, sent: ago(700), at: ago(400)},
+		{n: 12, sent: ago(40000), at: ago(39000)}, // outside the crash window
+	}
+	s.lastAnswer.Store(ago(1000).UnixNano())
+	got := s.crashCandidates(57)
+	want := []int64{50, 52, 55, 57, 40, 31, 20}
+	if !slices.Equal(got, want) {
+		t.Errorf("candidates %v, want %v", got, want)
+	}
+	// An answer that came 30ms after the culprit was sent was already on its way: within the
+	// margin, the culprit still comes first.
+	s.lastAnswer.Store(ago(870).UnixNano())
+	if got := s.crashCandidates(57); got[0] != 50 {
+		t.Errorf("with an answer just after the culprit: candidates %v", got)
+	}
+	// With no answer at all, every candidate is consistent: earliest first.
+	s.lastAnswer.Store(0)
+	if got, want := s.crashCandidates(57), []int64{20, 31, 40, 50, 52, 55, 57}; !slices.Equal(got, want) {
+		t.Errorf("with no answer: candidates %v, want %v", got, want)
+	}
+}
+
 // TestCrashWithoutServerWritesTheSuspects fuzzes tornado 6.2 as a plain --target, which
 // conform cannot restart: the chunk-size "-5" spin (see above) stops it for good. The session
 // must end saying so, with a crash finding written, and the case that stopped tornado must

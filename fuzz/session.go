@@ -1,6 +1,7 @@
 package fuzz
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -159,8 +160,11 @@ type session struct {
 	lat   atomic.Int64 // moving average of a settled exchange's duration (ns), for lingering
 	cases atomic.Int64
 	resps atomic.Int64 // responses received (Summary.Responses)
-	dups  atomic.Int64
-	flaky atomic.Int64
+	// lastAnswer is when an exchange last got an answer (unix ns): after a case that takes
+	// the server down, none does (crashCandidates).
+	lastAnswer atomic.Int64
+	dups       atomic.Int64
+	flaky      atomic.Int64
 	// minimizing is 1 while the minimizer works on a finding (for the progress line).
 	minimizing atomic.Int64
 	first      int64
@@ -193,7 +197,7 @@ type session struct {
 	findings            []*Finding
 	byClass             map[Class]int
 	known               int
-	inflight            map[int64]bool
+	inflight            map[int64]time.Time // cases running now, and when each began
 	restarts            int
 	dead                error
 	lastState           time.Time
@@ -205,7 +209,7 @@ type session struct {
 // summary. Findings are written as they are found, so cancelling loses nothing already found;
 // the summary and the session state are written on the way out.
 func Run(ctx context.Context, opt Options) (*Summary, error) {
-	s := &session{opt: opt, sigs: map[string]bool{}, pre: map[string]bool{}, coreSeen: map[string]int{}, confirming: map[string]bool{}, parts: map[string][][]string{}, byClass: map[Class]int{}, inflight: map[int64]bool{}}
+	s := &session{opt: opt, sigs: map[string]bool{}, pre: map[string]bool{}, coreSeen: map[string]int{}, confirming: map[string]bool{}, parts: map[string][][]string{}, byClass: map[Class]int{}, inflight: map[int64]time.Time{}}
 	if opt.Instance != nil {
 		s.addr = opt.Instance.Addr
 	} else {
@@ -360,7 +364,7 @@ func (s *session) worker(ctx context.Context) {
 			return
 		}
 		s.mu.Lock()
-		s.inflight[n] = true
+		s.inflight[n] = time.Now()
 		s.mu.Unlock()
 		s.guard(fmt.Sprintf("case %d of seed %d", n, s.opt.Seed), func() { s.runCase(ctx, n) })
 		if ctx.Err() != nil {
@@ -463,6 +467,9 @@ func (s *session) send(ctx context.Context, raw []byte, writes []Write, want int
 	defer s.gate.RUnlock()
 	o := send(ctx, s.addr, raw, writes, want, tm)
 	s.resps.Add(int64(len(o.Answers)))
+	if len(o.Answers) > 0 {
+		s.lastAnswer.Store(time.Now().UnixNano())
+	}
 	return o
 }
 
@@ -583,13 +590,14 @@ func (s *session) fatal(err error) {
 
 func (s *session) runCase(ctx context.Context, n int64) {
 	c := s.gen.Case(n)
+	sent := time.Now()
 	v, o, e := s.exchangeTimed(ctx, c.Bytes, c.Writes, true, s.screenTiming())
 	if s.watchesDeaths() {
 		s.noteSuspect(n, o)
 	}
 	if o.DialErr == "" && len(o.Answers) == 0 && o.End != wire.EndOpen {
 		s.mu.Lock()
-		s.silent = append(s.silent, suspect{n, time.Now()})
+		s.silent = append(s.silent, suspect{n: n, at: time.Now(), sent: sent})
 		if len(s.silent) > maxSuspects {
 			s.silent = s.silent[len(s.silent)-maxSuspects:]
 		}
@@ -653,12 +661,12 @@ func (s *session) runCase(ctx context.Context, n int64) {
 	} else if v.Class == Crash && v.Kind == "died" {
 		// Without --server the server cannot be restarted to replay each case alone: the
 		// other candidates are written beside the finding, to be replayed by hand.
-		if cands := s.crashCandidates(n)[1:]; len(cands) > 0 {
+		if cands := slices.DeleteFunc(s.crashCandidates(n), func(k int64) bool { return k == n }); len(cands) > 0 {
 			for _, k := range cands {
 				sc := s.gen.Case(k)
 				suspects = append(suspects, Suspect{Case: k, Bytes: sc.Bytes, Writes: sc.Writes})
 			}
-			v.Detail += fmt.Sprintf(" (or after one of %d other cases, in flight then or left without any answer in the %s before: a server that spins or blocks gives the case that stops it no answer; without --server it cannot be restarted to send each alone, so they are written beside this finding as <id>.suspect-N.http)", len(cands), crashWindow)
+			v.Detail += fmt.Sprintf(" (or after one of %d other cases, in flight then or left without any answer in the %s before: a server that spins or blocks gives the case that stops it no answer; without --server it cannot be restarted to send each alone, so they are written beside this finding as <id>.suspect-N.http, likeliest first)", len(cands), crashWindow)
 		}
 		// Not re-sent: the server either came back or is gone for good, and then the session
 		// ends (with this finding written: ctx is already cancelled).
@@ -731,25 +739,48 @@ func (s *session) runCase(ctx context.Context, n int64) {
 }
 
 // crashCandidates are the cases that may have taken the server down when case n found it
-// gone: n itself first, then the others in flight, then the recent cases that got no answer
-// at all, newest first (at most maxCrashCandidates).
+// gone: n itself, the others in flight, and the recent cases that got no answer at all, at
+// most maxCrashCandidates, likeliest first. After the culprit the server answers nothing, so
+// the cases sent after the last answer any exchange got (less a margin for answers already
+// on their way) come first, earliest first: the cases sent after the culprit are its
+// victims. Then the other cases in flight (one may be re-sending its bytes to confirm a
+// verdict), then the other silent ones, newest first. Against tornado, whose spin on a
+// chunk-size of -5 leaves every later case without an answer, the culprit had been 11th of
+// 22 with the silent cases newest first; it is 4th of 23 so, behind cases the other workers
+// sent just before it, which the spin left unanswered too.
 func (s *session) crashCandidates(n int64) []int64 {
-	s.mu.Lock()
-	var others []int64
-	for k := range s.inflight {
-		others = append(others, k)
+	type cand struct {
+		n    int64
+		sent time.Time
 	}
-	slices.Sort(others)
-	for i := len(s.silent) - 1; i >= 0 && len(others) < maxCrashCandidates; i-- {
+	var flight, silent []cand
+	s.mu.Lock()
+	if _, ok := s.inflight[n]; !ok {
+		flight = append(flight, cand{n, time.Now()})
+	}
+	for k, at := range s.inflight {
+		flight = append(flight, cand{k, at})
+	}
+	for i := len(s.silent) - 1; i >= 0; i-- {
 		if time.Since(s.silent[i].at) < crashWindow {
-			others = append(others, s.silent[i].n)
+			silent = append(silent, cand{s.silent[i].n, s.silent[i].sent})
 		}
 	}
 	s.mu.Unlock()
-	cands := []int64{n}
-	for _, k := range others {
-		if !slices.Contains(cands, k) && len(cands) < maxCrashCandidates {
-			cands = append(cands, k)
+	slices.SortFunc(flight, func(a, b cand) int { return cmp.Compare(a.n, b.n) })
+	margin := max(50*time.Millisecond, 10*time.Duration(s.lat.Load()))
+	after := time.Unix(0, s.lastAnswer.Load()).Add(-margin)
+	var first []cand
+	for _, c := range append(append([]cand(nil), flight...), silent...) {
+		if !c.sent.Before(after) {
+			first = append(first, c)
+		}
+	}
+	slices.SortStableFunc(first, func(a, b cand) int { return a.sent.Compare(b.sent) })
+	var cands []int64
+	for _, c := range slices.Concat(first, flight, silent) {
+		if !slices.Contains(cands, c.n) && len(cands) < maxCrashCandidates {
+			cands = append(cands, c.n)
 		}
 	}
 	return cands
