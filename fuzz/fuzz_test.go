@@ -1059,6 +1059,55 @@ func TestAnsweredWantsTheWholeAnswerToTheLastRequest(t *testing.T) {
 	}
 }
 
+// A "rejected after lenient" verdict that becomes a strictness once a feature the reference
+// rejects on its own is taken away is that strictness beside a leniency: the strictness is
+// the finding. Taking away any other feature, or getting any other verdict, changes nothing.
+func TestStrictnessBesideALeniency(t *testing.T) {
+	seeds, err := CatalogSeeds(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := &session{gen: NewGenerator(1, seeds)}
+	strict := Verdict{Class: Strictness, Kind: "rejected", Detail: "400"}
+	afterLenient := Verdict{Class: Framing, Kind: "rejected-after-lenient"}
+	checked := 0
+	for n := int64(0); n < 3000 && checked < 20; n++ {
+		c := s.gen.Case(n)
+		if len(c.Features) != 2 || c.Features[0] == c.Features[1] {
+			continue
+		}
+		lenient, other := c.Features[0], c.Features[1]
+		if s.rejectedAlone(c, other) {
+			lenient, other = other, lenient
+		}
+		if !s.rejectedAlone(c, lenient) || s.rejectedAlone(c, other) {
+			continue
+		}
+		checked++
+		without := func(f string) *Case { return s.gen.Rebuild(c, []bool{c.Features[0] != f, c.Features[1] != f}) }
+		d, ok := s.strictnessBeside(c, afterLenient, []dropped{{other, without(other), strict}, {lenient, without(lenient), strict}})
+		if !ok || d.feature != lenient || slices.Contains(d.c.Features, lenient) {
+			t.Errorf("case %d %v: strictness without %s not found: %+v %v", n, c.Features, lenient, d, ok)
+		}
+		for _, no := range []struct {
+			why    string
+			v      Verdict
+			needed []dropped
+		}{
+			{"only a feature the reference serves alone", afterLenient, []dropped{{other, without(other), strict}}},
+			{"a leniency without the feature", afterLenient, []dropped{{lenient, without(lenient), Verdict{Class: Leniency, Kind: "accepted"}}}},
+			{"another framing verdict", Verdict{Class: Framing, Kind: "served-smuggled"}, []dropped{{lenient, without(lenient), strict}}},
+		} {
+			if d, ok := s.strictnessBeside(c, no.v, no.needed); ok {
+				t.Errorf("case %d %v, %s: taken for a strictness beside a leniency: %+v", n, c.Features, no.why, d)
+			}
+		}
+	}
+	if checked == 0 {
+		t.Fatal("no generated case has one feature the reference rejects alone and one it does not")
+	}
+}
+
 // A "rejected after lenient" finding names the feature that only lets its request past the
 // reference by family, and keeps the variant of the one that does not.
 func TestLenientFeaturesAreSignedByFamily(t *testing.T) {
@@ -1067,13 +1116,7 @@ func TestLenientFeaturesAreSignedByFamily(t *testing.T) {
 		t.Fatal(err)
 	}
 	s := &session{gen: NewGenerator(1, seeds)}
-	rejectsAlone := func(c *Case, f string) bool {
-		keep := make([]bool, len(c.Features))
-		for i, g := range c.Features {
-			keep[i] = g == f
-		}
-		return Expect(s.gen.Rebuild(c, keep).Bytes, reference.Limits{}, reference.Deviations{}).In.Error != nil
-	}
+	rejectsAlone := s.rejectedAlone
 	checked := 0
 	for n := int64(0); n < 3000 && checked < 20; n++ {
 		c := s.gen.Case(n)

@@ -606,9 +606,7 @@ func (s *session) runCase(ctx context.Context, n int64) {
 	if v.Class == "" {
 		return
 	}
-	feats := append([]string(nil), c.Features...)
-	sort.Strings(feats)
-	preKey := v.Core() + "|" + c.Base + "|" + strings.Join(feats, ",")
+	preKey := preKeyOf(v, c)
 	// A disagreement already known is counted before it is confirmed: confirming costs a
 	// re-send with a longer wait (300ms or more for a server that waits), and a known
 	// one would be dropped anyway. Most disagreements of a long session are known ones.
@@ -693,10 +691,27 @@ func (s *session) runCase(ctx context.Context, n int64) {
 	}
 	mc, minimal, base := c, c.Features, c.Base
 	sig := v.Core()
+	swapped := false
 	if !coreIsSignature(v) {
-		mc, minimal, base = s.ablate(ctx, c, v)
+		var needed []dropped
+		mc, minimal, base, needed = s.ablate(ctx, c, v)
 		if ctx.Err() != nil && v.Class != Crash {
 			return
+		}
+		if d, ok := s.strictnessBeside(c, v, needed); ok {
+			s.mu.Lock()
+			known := s.explained(d.v, d.c) || s.pre[preKeyOf(d.v, d.c)]
+			s.pre[preKeyOf(d.v, d.c)] = true
+			s.mu.Unlock()
+			if known {
+				s.dups.Add(1)
+				return
+			}
+			// The finding is that strictness, on the case without the leniency.
+			c, v, sig, swapped = d.c, d.v, d.v.Core(), true
+			if mc, minimal, base, _ = s.ablate(ctx, c, v); ctx.Err() != nil {
+				return
+			}
 		}
 		feats := minimal
 		if v.Class == Framing && Expect(mc.Bytes, s.opt.Limits, s.opt.Deviations).In.Error != nil {
@@ -718,7 +733,7 @@ func (s *session) runCase(ctx context.Context, n int64) {
 	s.mu.Unlock()
 
 	var prior *Observation
-	if mc == c && e2.Want() > 0 { // (with nothing expected, the confirmation listened only briefly)
+	if mc == c && e2.Want() > 0 && !swapped { // (with nothing expected, the confirmation listened only briefly)
 		prior = o2
 	}
 	f := s.addFinding(ctx, sig, v, c, mc, minimal, base, prior, suspects)
@@ -942,26 +957,29 @@ func (s *session) minimizeOne(ctx context.Context, f *Finding, v Verdict) {
 // ablate removes the case's features one at a time, keeping each removal that leaves the
 // verdict's core unchanged, then tries the same on a neutral base request. What remains is
 // what the finding needs: the normalised part of its signature.
-func (s *session) ablate(ctx context.Context, c *Case, v Verdict) (*Case, []string, string) {
+func (s *session) ablate(ctx context.Context, c *Case, v Verdict) (*Case, []string, string, []dropped) {
 	cur, tm := c, s.investigation(v)
 	keep := make([]bool, len(c.Features))
 	for i := range keep {
 		keep[i] = true
 	}
 	if v.Class == Crash {
-		return c, c.Features, c.Base
+		return c, c.Features, c.Base, nil
 	}
+	var needed []dropped
 	for i := range keep {
 		if ctx.Err() != nil {
 			break
 		}
 		keep[i] = false
 		cand := s.gen.Rebuild(c, keep)
-		if w, _, _ := s.exchangeTimed(ctx, cand.Bytes, cand.Writes, true, tm); w.Core() == v.Core() {
+		w, _, _ := s.exchangeTimed(ctx, cand.Bytes, cand.Writes, true, tm)
+		if w.Core() == v.Core() {
 			cur = cand
 			continue
 		}
 		keep[i] = true
+		needed = append(needed, dropped{c.Features[i], cand, w})
 	}
 	var minimal []string
 	for i, k := range keep {
@@ -977,7 +995,51 @@ func (s *session) ablate(ctx context.Context, c *Case, v Verdict) (*Case, []stri
 			cur, base = neutral, neutral.Base
 		}
 	}
-	return cur, minimal, base
+	return cur, minimal, base, needed
+}
+
+// dropped is what a case became without one of the features its verdict needs.
+type dropped struct {
+	feature string
+	c       *Case
+	v       Verdict
+}
+
+// strictnessBeside finds, for a rejected-after-lenient verdict, a leniency and a strictness
+// side by side rather than a disagreement about where the lenient request ends: without one
+// of the case's features that the reference rejects on its own, the target's answer is a
+// strictness (it rejects what the reference serves). That strictness is the finding, and
+// the leniency is one of its own. Against waitress, a line " Content-Length: 5" is obs-fold
+// to waitress and to the reference alike, so the body starts the next request, and waitress
+// rejects "helloGET" (any method not in upper case, waitress/parser.py:436); paired with a
+// missing Host, a space before the method or 101 fields, each a leniency the reference
+// rejects, it had come back as one framing finding per pairing.
+func (s *session) strictnessBeside(c *Case, v Verdict, needed []dropped) (dropped, bool) {
+	if v.Kind != "rejected-after-lenient" {
+		return dropped{}, false
+	}
+	for _, d := range needed {
+		if d.v.Class == Strictness && s.rejectedAlone(c, d.feature) {
+			return d, true
+		}
+	}
+	return dropped{}, false
+}
+
+// preKeyOf is a disagreement's key before ablation: its core, the case's base and features.
+func preKeyOf(v Verdict, c *Case) string {
+	feats := append([]string(nil), c.Features...)
+	sort.Strings(feats)
+	return v.Core() + "|" + c.Base + "|" + strings.Join(feats, ",")
+}
+
+// rejectedAlone says the reference rejects case c's generator with only feature f applied.
+func (s *session) rejectedAlone(c *Case, f string) bool {
+	keep := make([]bool, len(c.Features))
+	for i, g := range c.Features {
+		keep[i] = g == f
+	}
+	return Expect(s.gen.Rebuild(c, keep).Bytes, s.opt.Limits, s.opt.Deviations).In.Error != nil
 }
 
 // lenientFamilies names by their family ("request-line", not "request-line:http10") the
