@@ -1077,10 +1077,10 @@ func TestStrictnessBesideALeniency(t *testing.T) {
 			continue
 		}
 		lenient, other := c.Features[0], c.Features[1]
-		if s.rejectedAlone(c, other) {
+		if s.rejectedAlone(c, other, c.Base) {
 			lenient, other = other, lenient
 		}
-		if !s.rejectedAlone(c, lenient) || s.rejectedAlone(c, other) {
+		if !s.rejectedAlone(c, lenient, c.Base) || s.rejectedAlone(c, other, c.Base) {
 			continue
 		}
 		checked++
@@ -1116,7 +1116,7 @@ func TestLenientFeaturesAreSignedByFamily(t *testing.T) {
 		t.Fatal(err)
 	}
 	s := &session{gen: NewGenerator(1, seeds)}
-	rejectsAlone := s.rejectedAlone
+	rejectsAlone := func(c *Case, f string) bool { return s.rejectedAlone(c, f, c.Base) }
 	checked := 0
 	for n := int64(0); n < 3000 && checked < 20; n++ {
 		c := s.gen.Case(n)

@@ -1019,7 +1019,7 @@ func (s *session) strictnessBeside(c *Case, v Verdict, needed []dropped) (droppe
 		return dropped{}, false
 	}
 	for _, d := range needed {
-		if d.v.Class == Strictness && s.rejectedAlone(c, d.feature) {
+		if d.v.Class == Strictness && s.rejectedAlone(c, d.feature, c.Base) {
 			return d, true
 		}
 	}
@@ -1033,13 +1033,18 @@ func preKeyOf(v Verdict, c *Case) string {
 	return v.Core() + "|" + c.Base + "|" + strings.Join(feats, ",")
 }
 
-// rejectedAlone says the reference rejects case c's generator with only feature f applied.
-func (s *session) rejectedAlone(c *Case, f string) bool {
+// rejectedAlone says the reference rejects case c rebuilt with only feature f, on base: c's
+// own, or the neutral request of its shape when ablation replaced it.
+func (s *session) rejectedAlone(c *Case, f string, base string) bool {
 	keep := make([]bool, len(c.Features))
 	for i, g := range c.Features {
 		keep[i] = g == f
 	}
-	return Expect(s.gen.Rebuild(c, keep).Bytes, s.opt.Limits, s.opt.Deviations).In.Error != nil
+	alone := s.gen.Rebuild(c, keep)
+	if base != c.Base {
+		alone = s.gen.rebuildNeutral(c, keep, s.gen.shapeOf(c.N))
+	}
+	return Expect(alone.Bytes, s.opt.Limits, s.opt.Deviations).In.Error != nil
 }
 
 // lenientFamilies names by their family ("request-line", not "request-line:http10") the
@@ -1054,15 +1059,7 @@ func (s *session) rejectedAlone(c *Case, f string) bool {
 func (s *session) lenientFamilies(c *Case, minimal []string, base string) []string {
 	out := make([]string, 0, len(minimal))
 	for _, f := range minimal {
-		keep := make([]bool, len(c.Features))
-		for i, g := range c.Features {
-			keep[i] = g == f
-		}
-		alone := s.gen.Rebuild(c, keep)
-		if base != c.Base {
-			alone = s.gen.rebuildNeutral(c, keep, s.gen.shapeOf(c.N))
-		}
-		if family, _, ok := strings.Cut(f, ":"); ok && Expect(alone.Bytes, s.opt.Limits, s.opt.Deviations).In.Error != nil {
+		if family, _, ok := strings.Cut(f, ":"); ok && s.rejectedAlone(c, f, base) {
 			f = family
 		}
 		out = append(out, f)
