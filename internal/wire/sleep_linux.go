@@ -5,10 +5,10 @@ import (
 	"time"
 )
 
-// PreciseSleep blocks the calling thread for d (to within the kernel's timer slack): the
+// preciseSleep blocks the calling thread for d (to within the kernel's timer slack): the
 // runtime's timers wake through epoll, which counts in milliseconds, and stretch a
 // sub-millisecond pause to over one.
-func PreciseSleep(d time.Duration) {
+func preciseSleep(d time.Duration) {
 	ts := syscall.NsecToTimespec(int64(d))
 	for {
 		// EINTR leaves the remaining time in ts.

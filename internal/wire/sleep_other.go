@@ -4,5 +4,5 @@ package wire
 
 import "time"
 
-// PreciseSleep is time.Sleep where no finer sleep is known.
-func PreciseSleep(d time.Duration) { time.Sleep(d) }
+// preciseSleep is time.Sleep where no finer sleep is known.
+func preciseSleep(d time.Duration) { time.Sleep(d) }

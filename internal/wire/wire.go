@@ -355,7 +355,7 @@ func sleepCtx(ctx context.Context, d time.Duration, hard time.Time) bool {
 		// The runtime's timers wake an idle process through epoll, whose timeout is in
 		// milliseconds: a 200µs pause would last over 1ms. A fragment's pause is what it
 		// says, so sleep the thread itself; too short to be worth cancelling.
-		PreciseSleep(d)
+		preciseSleep(d)
 		return ctx.Err() == nil && time.Now().Before(hard)
 	}
 	t := time.NewTimer(d)
