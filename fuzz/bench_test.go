@@ -18,9 +18,9 @@ import (
 	"time"
 
 	"github.com/conform-wsgi/conform/internal/harness"
-	"github.com/conform-wsgi/conform/internal/wire"
 	"github.com/conform-wsgi/conform/probes"
 	"github.com/conform-wsgi/conform/reference"
+	"github.com/conform-wsgi/conform/wire"
 )
 
 // benchSession runs a session of b.N cases (no minimization) and reports cases/s. Then it

@@ -7,7 +7,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/conform-wsgi/conform/internal/wire"
+	"github.com/conform-wsgi/conform/wire"
 )
 
 // Worker deaths. A server whose master respawns a crashed worker (gunicorn, uWSGI, Apache

@@ -15,9 +15,9 @@ import (
 	"time"
 
 	"github.com/conform-wsgi/conform/internal/harness"
-	"github.com/conform-wsgi/conform/internal/wire"
 	"github.com/conform-wsgi/conform/probes"
 	"github.com/conform-wsgi/conform/reference"
+	"github.com/conform-wsgi/conform/wire"
 )
 
 func TestGeneratorIsDeterministic(t *testing.T) {

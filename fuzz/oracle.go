@@ -8,9 +8,9 @@ import (
 	"net/url"
 	"strings"
 
-	"github.com/conform-wsgi/conform/internal/wire"
 	"github.com/conform-wsgi/conform/probes"
 	"github.com/conform-wsgi/conform/reference"
+	"github.com/conform-wsgi/conform/wire"
 )
 
 // Class is the kind of disagreement between the target and the reference.

@@ -4,7 +4,7 @@ import (
 	"net/url"
 	"strings"
 
-	"github.com/conform-wsgi/conform/internal/wire"
+	"github.com/conform-wsgi/conform/wire"
 )
 
 // PerfectObservation is what a target that parses exactly as the expectation's interpretation

@@ -13,9 +13,9 @@ import (
 
 	"github.com/onsi/gomega/types"
 
-	"github.com/conform-wsgi/conform/internal/wire"
 	"github.com/conform-wsgi/conform/probes"
 	"github.com/conform-wsgi/conform/spec"
+	"github.com/conform-wsgi/conform/wire"
 )
 
 // matcher is a small Gomega matcher built from a predicate and its two messages.

@@ -6,10 +6,10 @@ import (
 
 	"github.com/onsi/gomega"
 
-	"github.com/conform-wsgi/conform/internal/wire"
 	"github.com/conform-wsgi/conform/probes"
 	"github.com/conform-wsgi/conform/reference"
 	"github.com/conform-wsgi/conform/spec"
+	"github.com/conform-wsgi/conform/wire"
 )
 
 func TestMatchersOnARealExchange(t *testing.T) {

@@ -7,7 +7,7 @@ import (
 	"time"
 
 	"github.com/conform-wsgi/conform/fuzz"
-	"github.com/conform-wsgi/conform/internal/wire"
+	"github.com/conform-wsgi/conform/wire"
 )
 
 func TestWriteFindingsHTML(t *testing.T) {

@@ -6,8 +6,8 @@ import (
 	"strings"
 	"time"
 
-	"github.com/conform-wsgi/conform/internal/wire"
 	"github.com/conform-wsgi/conform/probes"
+	"github.com/conform-wsgi/conform/wire"
 )
 
 // Concurrency is not something PEP 3333 requires; it is what operators need to know, and

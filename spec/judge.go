@@ -5,8 +5,8 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/conform-wsgi/conform/internal/wire"
 	"github.com/conform-wsgi/conform/probes"
+	"github.com/conform-wsgi/conform/wire"
 )
 
 // onEcho judges the echo document of the first response; a missing or undecodable echo

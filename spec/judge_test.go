@@ -10,8 +10,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/conform-wsgi/conform/internal/wire"
 	"github.com/conform-wsgi/conform/probes"
+	"github.com/conform-wsgi/conform/wire"
 )
 
 // judgeCase is one recorded observation and the outcome a check's Judge must reach on it.

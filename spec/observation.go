@@ -6,8 +6,8 @@ import (
 	"sync"
 	"time"
 
-	"github.com/conform-wsgi/conform/internal/wire"
 	"github.com/conform-wsgi/conform/probes"
+	"github.com/conform-wsgi/conform/wire"
 )
 
 // Observation is what a check saw: one or more connections, and numbers it measured.

@@ -8,8 +8,8 @@ import (
 	"strings"
 	"time"
 
-	"github.com/conform-wsgi/conform/internal/wire"
 	"github.com/conform-wsgi/conform/probes"
+	"github.com/conform-wsgi/conform/wire"
 )
 
 // PEP 3333, "environ Variables" and "Unicode Issues": what the server hands the application.

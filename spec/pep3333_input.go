@@ -4,8 +4,8 @@ import (
 	"fmt"
 	"strings"
 
-	"github.com/conform-wsgi/conform/internal/wire"
 	"github.com/conform-wsgi/conform/probes"
+	"github.com/conform-wsgi/conform/wire"
 )
 
 // PEP 3333, "Input and Error Streams": wsgi.input and wsgi.errors.

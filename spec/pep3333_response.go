@@ -8,8 +8,8 @@ import (
 	"strings"
 	"time"
 
-	"github.com/conform-wsgi/conform/internal/wire"
 	"github.com/conform-wsgi/conform/probes"
+	"github.com/conform-wsgi/conform/wire"
 )
 
 // What reaches the client of the application's response: streaming, Content-Length,

@@ -7,8 +7,8 @@ import (
 	"strings"
 	"time"
 
-	"github.com/conform-wsgi/conform/internal/wire"
 	"github.com/conform-wsgi/conform/probes"
+	"github.com/conform-wsgi/conform/wire"
 )
 
 // PEP 3333, "The start_response() Callable" and the application/server contract around the

@@ -3,8 +3,8 @@ package spec
 import (
 	"time"
 
-	"github.com/conform-wsgi/conform/internal/wire"
 	"github.com/conform-wsgi/conform/probes"
+	"github.com/conform-wsgi/conform/wire"
 )
 
 // RFC 9112 §9: persistence, pipelining and closing.

@@ -3,8 +3,8 @@ package spec
 import (
 	"regexp"
 
-	"github.com/conform-wsgi/conform/internal/wire"
 	"github.com/conform-wsgi/conform/probes"
+	"github.com/conform-wsgi/conform/wire"
 )
 
 // RFC 9112 §2–5 and RFC 9110 §5: the request line and field syntax. Lenient parsing here

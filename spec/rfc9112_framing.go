@@ -4,8 +4,8 @@ import (
 	"fmt"
 	"time"
 
-	"github.com/conform-wsgi/conform/internal/wire"
 	"github.com/conform-wsgi/conform/probes"
+	"github.com/conform-wsgi/conform/wire"
 )
 
 // RFC 9112 §6–7: message body length, Transfer-Encoding, Content-Length and the chunked

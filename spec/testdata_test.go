@@ -14,8 +14,8 @@ import (
 	"time"
 	"unicode/utf8"
 
-	"github.com/conform-wsgi/conform/internal/wire"
 	"github.com/conform-wsgi/conform/probes"
+	"github.com/conform-wsgi/conform/wire"
 )
 
 // ---------------------------------------------------------------------------------------

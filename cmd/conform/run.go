@@ -14,9 +14,9 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/conform-wsgi/conform/baseline"
-	"github.com/conform-wsgi/conform/internal/wire"
 	"github.com/conform-wsgi/conform/reports"
 	"github.com/conform-wsgi/conform/spec"
+	"github.com/conform-wsgi/conform/wire"
 )
 
 // Version is conform's version, set at build time with -ldflags "-X main.Version=...".
