@@ -1,27 +1,12 @@
 package spec
 
 import (
-	"os"
-	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
-)
 
-// specsDir is where the spec texts live: shared/ sits beside the repository.
-func specsDir(t *testing.T) string {
-	t.Helper()
-	for _, d := range []string{os.Getenv("CONFORM_SPECS"), "../../shared/specs", "../shared/specs"} {
-		if d == "" {
-			continue
-		}
-		if _, err := os.Stat(filepath.Join(d, "rfc9112.txt")); err == nil {
-			return d
-		}
-	}
-	t.Fatal("spec texts not found: expected ../shared/specs beside the repository (or set CONFORM_SPECS)")
-	return ""
-}
+	spectexts "github.com/conform-wsgi/conform/spec/texts"
+)
 
 var (
 	rfcPageBreak = regexp.MustCompile(`(?m)^(Fielding, et al\.|RFC 911[02]  ).*$`)
@@ -41,14 +26,13 @@ func normalise(s string, rst bool) string {
 }
 
 func TestQuotesAreVerbatim(t *testing.T) {
-	dir := specsDir(t)
 	texts := map[string]string{}
-	for doc, file := range map[string]string{"PEP 3333": "pep-3333.rst", "RFC 9112": "rfc9112.txt", "RFC 9110": "rfc9110.txt"} {
-		b, err := os.ReadFile(filepath.Join(dir, file))
-		if err != nil {
-			t.Fatal(err)
+	for _, doc := range []string{"PEP 3333", "RFC 9112", "RFC 9110"} {
+		text, ok := spectexts.ByDoc(doc)
+		if !ok || len(text) < 10000 {
+			t.Fatalf("%s: the embedded text is missing", doc)
 		}
-		texts[doc] = normalise(string(b), doc == "PEP 3333")
+		texts[doc] = normalise(text, doc == "PEP 3333")
 	}
 	all := texts["PEP 3333"] + texts["RFC 9112"] + texts["RFC 9110"]
 	for _, c := range All() {
