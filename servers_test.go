@@ -4,14 +4,20 @@ package conform_test
 // it, and every verdict is compared with the table in verdicts_<server>_test.go. A verdict
 // that is not "pass" is listed there with the server source line that explains it; a check
 // absent from a table must pass. In CI (CI=true) a server that is not installed fails.
+// They take minutes, so they run only when asked for, by a label filter that names them or
+// by CONFORM_SERVERS (scripts/test.sh sets it):
 //
 //	go test . -ginkgo.label-filter=servers
 //	go test . -ginkgo.label-filter=gunicorn-sync
+//	CONFORM_SERVERS=1 go test .                 the catalog on the reference, and every server
+//	CONFORM_SERVERS=waitress,uwsgi go test .    the catalog, and these two
 
 import (
 	"context"
 	"fmt"
 	"os"
+	"regexp"
+	"strings"
 	"time"
 
 	. "github.com/onsi/ginkgo/v2"
@@ -100,3 +106,42 @@ var _ = Describe("real servers", Label("servers"), func() {
 		})
 	}
 })
+
+func serverLabels() []string {
+	var names []string
+	for _, sv := range knownVerdicts {
+		names = append(names, sv.server)
+	}
+	return names
+}
+
+// withRealServersOnlyWhenAsked returns the label filter the suite runs with. The real
+// servers' specs carry the check areas' labels too, so a filter such as "framing" meant for
+// --target would start all of them: unless the filter names them ("servers" or a server) or
+// CONFORM_SERVERS asks ("1"/"all", or server names separated by commas), they are left out.
+func withRealServersOnlyWhenAsked(filter, asked string, servers []string) string {
+	for _, name := range append([]string{"servers"}, servers...) {
+		if regexp.MustCompile(`(^|[^A-Za-z0-9_.-])` + regexp.QuoteMeta(name) + `($|[^A-Za-z0-9_.-])`).MatchString(filter) {
+			return filter
+		}
+	}
+	and := func(f, g string) string {
+		if strings.TrimSpace(f) == "" {
+			return g
+		}
+		return "(" + f + ") && " + g
+	}
+	switch asked = strings.TrimSpace(asked); asked {
+	case "", "0", "false", "no":
+		return and(filter, "!servers")
+	case "1", "all", "true", "yes":
+		return filter
+	}
+	var names []string
+	for _, n := range strings.Split(asked, ",") {
+		if n = strings.TrimSpace(n); n != "" {
+			names = append(names, n)
+		}
+	}
+	return and(filter, "(!servers || "+strings.Join(names, " || ")+")")
+}

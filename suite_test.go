@@ -30,7 +30,9 @@ var targetFlag = flag.String("target", "", "HOST:PORT of a server hosting probe.
 
 func TestConform(t *testing.T) {
 	RegisterFailHandler(Fail)
-	RunSpecs(t, "conform")
+	suite, reporter := GinkgoConfiguration()
+	suite.LabelFilter = withRealServersOnlyWhenAsked(suite.LabelFilter, os.Getenv("CONFORM_SERVERS"), serverLabels())
+	RunSpecs(t, "conform", suite, reporter)
 }
 
 // catalogTarget is the server the catalog specs run against, set up before the suite.
