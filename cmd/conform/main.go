@@ -97,10 +97,12 @@ Host the probe with your server ('conform probe --write DIR', then e.g.
 			return runCatalog(cmd.Context(), opts, stdout, stderr)
 		},
 	}
+	root.Version = readBuildInfo().String()
+	root.SetVersionTemplate("{{.Version}}\n")
 	root.SetOut(stdout)
 	root.SetErr(stderr)
 	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error { return usageError{err} })
 	opts.bind(root)
-	root.AddCommand(newListCommand(stdout), newProbeCommand(stdout), newServersCommand(stdout), newRunCommand(stdout, stderr), newReferenceCommand(stdout, stderr), newMatrixCommand(stdout, stderr), newFuzzCommand(stdout, stderr), newReplayCommand(stdout, stderr), newBaselineCommand(stdout, stderr))
+	root.AddCommand(newListCommand(stdout), newProbeCommand(stdout), newServersCommand(stdout), newRunCommand(stdout, stderr), newReferenceCommand(stdout, stderr), newMatrixCommand(stdout, stderr), newFuzzCommand(stdout, stderr), newReplayCommand(stdout, stderr), newBaselineCommand(stdout, stderr), newVersionCommand(stdout))
 	return root
 }
