@@ -1,11 +1,20 @@
 // Package matchers holds Gomega matchers for conform's observations, so a server maintainer
-// can write their own Ginkgo specs against the probe:
+// can write their own Ginkgo specs against the probe their server hosts (probes.Write):
 //
-//	x, _ := wire.Do(ctx, addr, wire.Request(raw))
-//	Expect(x).To(matchers.HaveResponseStatus(400))
+//	t := spec.NewTarget("127.0.0.1:8000")
+//	x, err := t.Do(ctx, wire.Request([]byte("GET /caf%C3%A9 HTTP/1.1\r\nHost: h\r\n\r\n")))
+//	Expect(err).NotTo(HaveOccurred())
+//	Expect(x).To(matchers.HaveResponseStatus(200))
+//	Expect(x.Responses[0]).To(matchers.HaveHeader("Content-Type", "application/json"))
 //	e := matchers.EchoOf(x.Responses[0])
 //	Expect(e).To(matchers.HaveEnviron("PATH_INFO", "/caf\xc3\xa9"))
-//	Expect(result).To(matchers.PassCheck())
+//	Expect(e).To(matchers.HaveNativeStr("PATH_INFO"))
+//
+//	c, _ := spec.Lookup("rfc9112/3.2/missing-host")
+//	Expect(spec.RunOne(ctx, t, c, 0)).To(matchers.PassCheck())
+//
+// Everything it takes is public (wire, spec, probes, reference), so it works from another
+// module; testdata/external is one, and its suite uses every matcher.
 package matchers
 
 import (
