@@ -1,9 +1,10 @@
 package conform_test
 
 // Real servers: each known server is started with the probe, the whole catalog runs against
-// it, and every verdict is compared with the table in verdicts_<server>_test.go. A verdict
-// that is not "pass" is listed there with the server source line that explains it; a check
-// absent from a table must pass. In CI (CI=true) a server that is not installed fails.
+// it, and every verdict is compared with its file in testdata/verdicts (internal/verdicts):
+// a verdict that is not "pass" is listed there with the server source line that explains
+// it; a check absent from a file must pass, or is skipped because a prerequisite listed
+// there does not pass. In CI (CI=true) a server that is not installed fails.
 // They take minutes, so they run only when asked for, by a label filter that names them or
 // by CONFORM_SERVERS (scripts/test.sh sets it):
 //
@@ -16,6 +17,7 @@ import (
 	"context"
 	"fmt"
 	"os"
+	"path/filepath"
 	"regexp"
 	"strings"
 	"time"
@@ -24,48 +26,45 @@ import (
 	. "github.com/onsi/gomega"
 
 	"github.com/conform-wsgi/conform/internal/harness"
+	"github.com/conform-wsgi/conform/internal/verdicts"
 	"github.com/conform-wsgi/conform/spec"
 )
 
-// expect is a verdict established against one server version, and why.
-type expect struct {
-	status spec.Status
-	// source names the server file and line (or function) that produces the behaviour.
-	source string
-}
+// verdictsDir holds one verdict file per harness server. 'conform matrix --write-verdicts
+// testdata/verdicts' rewrites them from a run, keeping the reasons written there.
+const verdictsDir = "testdata/verdicts"
 
-// serverVerdicts are the verdicts of one server where it does not simply pass.
-type serverVerdicts struct {
-	server string
-	// version is the version the table was established against; when the installed one
-	// differs, a mismatch says so, since the server may have changed.
-	version  string
-	verdicts map[string]expect
-}
-
-// knownVerdicts lists the servers the suite tests for real.
-var knownVerdicts = []serverVerdicts{
-	wsgirefVerdicts, gunicornSyncVerdicts, gunicornGthreadVerdicts, gunicornGeventVerdicts, gunicornEventletVerdicts,
-	waitressVerdicts, uwsgiVerdicts, werkzeugVerdicts, cherootVerdicts, geventVerdicts, eventletVerdicts,
-	pasteVerdicts, twistedVerdicts, modWSGIVerdicts, tornadoVerdicts,
+// knownVerdicts reads the verdict file of every harness server, in the harness's order;
+// a server without one, or a file that does not parse, fails the suite as it is built.
+func knownVerdicts() []*verdicts.File {
+	var out []*verdicts.File
+	for _, s := range harness.Known() {
+		f, err := verdicts.Read(filepath.Join(verdictsDir, s.Name+".txt"))
+		if err != nil {
+			panic(fmt.Sprintf("server %s has no usable verdict file: %v", s.Name, err))
+		}
+		out = append(out, f)
+	}
+	return out
 }
 
 var _ = Describe("real servers", Label("servers"), func() {
-	for _, sv := range knownVerdicts {
+	for _, sv := range knownVerdicts() {
 		sv := sv
-		Describe(sv.server, Ordered, ContinueOnFailure, Label(sv.server), func() {
+		expected := sv.Expected(spec.All())
+		Describe(sv.Server, Ordered, ContinueOnFailure, Label(sv.Server), func() {
 			var results map[string]*spec.Result
 			var version string
 
 			BeforeAll(func() {
-				s, err := harness.Lookup(sv.server)
+				s, err := harness.Lookup(sv.Server)
 				Expect(err).NotTo(HaveOccurred())
 				v, err := s.Installed()
 				if err != nil {
 					if os.Getenv("CI") == "true" {
-						Fail(fmt.Sprintf("%s is not installed in CI: %v (run scripts/install-servers.sh)", sv.server, err))
+						Fail(fmt.Sprintf("%s is not installed in CI: %v (run scripts/install-servers.sh)", sv.Server, err))
 					}
-					Skip(fmt.Sprintf("%s is not installed: %v", sv.server, err))
+					Skip(fmt.Sprintf("%s is not installed: %v", sv.Server, err))
 				}
 				version = v
 				ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
@@ -85,22 +84,21 @@ var _ = Describe("real servers", Label("servers"), func() {
 				It(c.ID, Label(c.Area), func() {
 					r := results[c.ID]
 					Expect(r).NotTo(BeNil())
-					want, listed := sv.verdicts[c.ID]
-					if !listed {
-						want = expect{status: spec.Pass}
-					}
-					if r.Status == want.status {
+					want := expected[c.ID]
+					if r.Status == want {
 						return
 					}
 					changed := ""
-					if version != sv.version {
-						changed = fmt.Sprintf(" The table was established on %s %s and %s is installed: the server may have changed this behaviour.", sv.server, sv.version, version)
+					if version != sv.Version {
+						changed = fmt.Sprintf(" The verdicts were established on %s %s and %s is installed: the server may have changed this behaviour.", sv.Server, sv.Version, version)
 					}
 					why := "it is not listed, so it must pass"
-					if listed {
-						why = "because " + want.source
+					if line, listed := sv.Reason(c.ID); listed {
+						why = "because " + line.Reason
+					} else if want == spec.Skip {
+						why = "a prerequisite listed there does not pass"
 					}
-					Fail(fmt.Sprintf("%s on %s %s: expected %s (%s), got %s: %s.%s", c.ID, sv.server, version, want.status, why, r.Status, r.Message, changed))
+					Fail(fmt.Sprintf("%s on %s %s: expected %s (%s), got %s: %s.%s", c.ID, sv.Server, version, want, why, r.Status, r.Message, changed))
 				})
 			}
 		})
@@ -109,8 +107,8 @@ var _ = Describe("real servers", Label("servers"), func() {
 
 func serverLabels() []string {
 	var names []string
-	for _, sv := range knownVerdicts {
-		names = append(names, sv.server)
+	for _, s := range harness.Known() {
+		names = append(names, s.Name)
 	}
 	return names
 }
