@@ -62,3 +62,36 @@ func WriteFileAtomic(path string, write func(io.Writer) error) (err error) {
 	}
 	return nil
 }
+
+// CheckWritable tells, before any work is done, whether WriteFileAtomic(path, ...) can
+// succeed: path is not a directory or other special file, and its directory takes a new file.
+func CheckWritable(path string) error {
+	dir, base := filepath.Split(path)
+	if dir == "" {
+		dir = "."
+	}
+	if fi, err := os.Stat(path); err == nil && !fi.Mode().IsRegular() {
+		return &os.PathError{Op: "write", Path: path, Err: errors.New("not a regular file")}
+	}
+	f, err := os.CreateTemp(dir, "."+base+".check-*")
+	if err != nil {
+		return err
+	}
+	name := f.Name()
+	f.Close()
+	return os.Remove(name)
+}
+
+// CheckWritableDir creates dir if needed and tells whether it takes new files.
+func CheckWritableDir(dir string) error {
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return err
+	}
+	f, err := os.CreateTemp(dir, ".conform-check-*")
+	if err != nil {
+		return err
+	}
+	name := f.Name()
+	f.Close()
+	return os.Remove(name)
+}

@@ -91,3 +91,42 @@ func TestWriteFormat(t *testing.T) {
 		t.Error("unknown format accepted")
 	}
 }
+
+func TestCheckWritableAgreesWithTheWrite(t *testing.T) {
+	dir := t.TempDir()
+	file := filepath.Join(dir, "file.txt")
+	if err := os.WriteFile(file, []byte("x"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct {
+		path string
+		ok   bool
+	}{
+		{filepath.Join(dir, "report.html"), true},
+		{file, true},
+		{dir, false}, // a directory
+		{filepath.Join(file, "report.html"), false},           // under a regular file
+		{filepath.Join(dir, "missing", "report.html"), false}, // WriteFileAtomic makes no directories
+	} {
+		err := CheckWritable(c.path)
+		if (err == nil) != c.ok {
+			t.Errorf("CheckWritable(%s) = %v, want ok=%v", c.path, err, c.ok)
+		}
+		werr := WriteFileAtomic(c.path, func(w io.Writer) error { _, err := w.Write([]byte("r")); return err })
+		if (werr == nil) != (err == nil) {
+			t.Errorf("%s: CheckWritable says %v but WriteFileAtomic says %v", c.path, err, werr)
+		}
+	}
+	entries, _ := os.ReadDir(dir)
+	for _, e := range entries {
+		if strings.Contains(e.Name(), ".check-") {
+			t.Errorf("CheckWritable left %s behind", e.Name())
+		}
+	}
+	if err := CheckWritableDir(filepath.Join(dir, "a", "b")); err != nil {
+		t.Errorf("CheckWritableDir of a new nested directory: %v", err)
+	}
+	if err := CheckWritableDir(filepath.Join(file, "sub")); err == nil {
+		t.Error("CheckWritableDir under a regular file succeeded")
+	}
+}

@@ -1,8 +1,10 @@
 package reports
 
 import (
+	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"strings"
@@ -33,21 +35,68 @@ func ReproFileName(id string) string {
 //
 // sends them again. It creates dir and returns the paths written. Bytes come from the run
 // itself (uncapped) or, for a report read from JSON, from its evidence (capped at 64 KiB).
+//
+// A file an earlier run wrote and this one does not is removed, so the directory holds this
+// run's failures only: the files listed in dir/ReproManifest, and the file of every check
+// of this report that needs none now. No other file in dir is touched.
 func WriteRepro(dir string, r *Report) ([]string, error) {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return nil, err
 	}
-	var paths []string
+	stale := map[string]bool{}
+	for _, name := range readReproManifest(dir) {
+		stale[name] = true
+	}
+	var paths, names []string
 	for _, res := range r.Results {
+		name := ReproFileName(res.ID)
 		req := res.Request()
 		if !NeedsRepro(res.Status) || len(req) == 0 {
+			stale[name] = true
 			continue
 		}
-		path := filepath.Join(dir, ReproFileName(res.ID))
+		path := filepath.Join(dir, name)
 		if err := WriteFileAtomic(path, func(w io.Writer) error { _, err := w.Write(req); return err }); err != nil {
 			return paths, fmt.Errorf("write %s: %w", path, err)
 		}
 		paths = append(paths, path)
+		names = append(names, name)
+		delete(stale, name)
+	}
+	for _, name := range names {
+		delete(stale, name)
+	}
+	for name := range stale {
+		if err := os.Remove(filepath.Join(dir, name)); err != nil && !errors.Is(err, fs.ErrNotExist) {
+			return paths, fmt.Errorf("remove the earlier run's %s: %w", name, err)
+		}
+	}
+	manifest := filepath.Join(dir, ReproManifest)
+	if err := WriteFileAtomic(manifest, func(w io.Writer) error {
+		_, err := io.WriteString(w, strings.Join(names, "\n")+"\n")
+		return err
+	}); err != nil {
+		return paths, fmt.Errorf("write %s: %w", manifest, err)
 	}
 	return paths, nil
+}
+
+// ReproManifest is the file in a --repro directory that lists the files the last run wrote.
+const ReproManifest = ".conform-repro"
+
+// readReproManifest returns the file names the last run listed; only names WriteRepro could
+// have written count, so a hand-edited manifest cannot make it remove anything else.
+func readReproManifest(dir string) []string {
+	b, err := os.ReadFile(filepath.Join(dir, ReproManifest))
+	if err != nil {
+		return nil
+	}
+	var out []string
+	for _, line := range strings.Split(string(b), "\n") {
+		line = strings.TrimSpace(line)
+		if line != "" && ReproFileName(strings.TrimSuffix(line, ".http")) == line {
+			out = append(out, line)
+		}
+	}
+	return out
 }
