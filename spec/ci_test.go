@@ -8,6 +8,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"net"
 	"os"
 	"reflect"
@@ -426,4 +427,210 @@ func slowEchoServer(t *testing.T, delay time.Duration) string {
 		}
 	}()
 	return l.Addr().String()
+}
+
+// A --timeout shorter than the checks' own waits never makes the reference fail: a check
+// it cuts short is an error naming the flag, and passes again with the default timeout.
+func TestShortCheckTimeoutIsNeverTheTargetsFailure(t *testing.T) {
+	_, addr := startReference(t, "")
+	target := NewTarget(addr)
+	if _, err := Preflight(context.Background(), target); err != nil {
+		t.Fatal(err)
+	}
+	var cut []*Check
+	for _, r := range Run(context.Background(), target, All(), RunOptions{CheckTimeout: 100 * time.Millisecond}) {
+		switch {
+		case r.Status == Error && strings.Contains(r.Message, "--timeout"):
+			cut = append(cut, r.Check)
+			if len(r.Trials) > 0 || strings.Contains(r.Message, "disagree") {
+				t.Errorf("%s: a cut-short trial was combined with others: %q", r.Check.ID, r.Message)
+			}
+		case r.Status == Skip && strings.Contains(r.Message, "depends on"):
+		case r.Status != Pass:
+			t.Errorf("%s with --timeout 100ms: %s %q; want pass, or an error naming --timeout", r.Check.ID, r.Status, r.Message)
+		}
+	}
+	if len(cut) == 0 {
+		t.Fatal("no check needs more than 100ms: the test shows nothing")
+	}
+	for _, r := range Run(context.Background(), target, cut, RunOptions{}) {
+		if r.Status != Pass {
+			t.Errorf("%s with the default timeout: %s %q", r.Check.ID, r.Status, r.Message)
+		}
+	}
+}
+
+// An exchange the check's deadline cut off looks like a silent server; the result is an
+// error about the time limit, not the MUST failure the judge would see, and keeps the
+// evidence of what was sent.
+func TestCheckCutByItsDeadlineIsAnError(t *testing.T) {
+	_, addr := startReference(t, "")
+	c := fakeCheck("conform/test/unfinished", "framing")
+	c.Observe = func(ctx context.Context, t *Target) (*Observation, error) {
+		head := t.get("/never-finished")
+		x, err := t.Do(ctx, wire.Script{Steps: []wire.Step{{Data: head[:len(head)-2]}}, Responses: 1, IdleTimeout: 5 * time.Second})
+		return &Observation{Conns: []*Conn{{Label: "request", Exchange: x}}}, err
+	}
+	c.Judge = func(*Observation) Verdict { return violates("no answer") }
+	for _, r := range []*Result{
+		RunOne(context.Background(), NewTarget(addr), c, 100*time.Millisecond),
+		Run(context.Background(), NewTarget(addr), []*Check{c}, RunOptions{CheckTimeout: 100 * time.Millisecond})[0],
+	} {
+		if r.Status != Error || !strings.Contains(r.Message, "check timed out after 100ms") || !strings.Contains(r.Message, "--timeout") {
+			t.Errorf("status %s %q; want an error naming --timeout", r.Status, r.Message)
+		}
+		if len(r.Evidence) != 1 || !strings.Contains(string(r.Request), "/never-finished") {
+			t.Errorf("evidence %d, request %q", len(r.Evidence), r.Request)
+		}
+	}
+}
+
+// trialCheck is a timing check whose k-th trial (from 1) runs observe(k, ctx) and whose
+// verdicts are outcomes[k-1].
+func trialCheck(observe func(k int, ctx context.Context) error, outcomes ...Outcome) (*Check, *int) {
+	n := new(int)
+	c := fakeCheck("conform/test/trials", "concurrency")
+	c.Timing = true
+	c.Observe = func(ctx context.Context, _ *Target) (*Observation, error) {
+		*n++
+		if err := observe(*n, ctx); err != nil {
+			return nil, err
+		}
+		return obs(), nil
+	}
+	c.Judge = func(*Observation) Verdict {
+		return Verdict{Outcome: outcomes[min(*n, len(outcomes))-1], Message: fmt.Sprintf("trial %d", *n)}
+	}
+	return c, n
+}
+
+func TestInterruptedTrialsAreNotRun(t *testing.T) {
+	target := NewTarget("127.0.0.1:1")
+	for _, tc := range []struct {
+		name     string
+		cutAt    int // the trial during which the run is interrupted
+		outcomes []Outcome
+		trials   int
+	}{
+		{"a timing check interrupted in its second trial", 2, []Outcome{Violates, Conforms}, 3},
+		{"interrupted in its third trial", 3, []Outcome{Violates, Violates, Conforms}, 3},
+		{"a check interrupted in its only trial", 1, []Outcome{Violates}, 1},
+	} {
+		ctx, cancel := context.WithCancel(context.Background())
+		c, calls := trialCheck(func(k int, ctx context.Context) error {
+			if k == tc.cutAt {
+				cancel() // Ctrl-C: the observation ends early, with what it saw so far
+			}
+			return nil
+		}, tc.outcomes...)
+		next := fakeCheck("conform/test/next", "concurrency")
+		rs := Run(ctx, target, []*Check{c, next}, RunOptions{Trials: tc.trials})
+		cancel()
+		if r := rs[0]; r.Status != Skip || r.Message != Interrupted || r.Trials != nil || *calls != tc.cutAt {
+			t.Errorf("%s: %s %q trials %v after %d calls; want skip %q", tc.name, r.Status, r.Message, r.Trials, *calls, Interrupted)
+		}
+		if rs[1].Status != Skip || rs[1].Message != Interrupted {
+			t.Errorf("%s: next check %s %q", tc.name, rs[1].Status, rs[1].Message)
+		}
+	}
+
+	// RunOne says the same.
+	ctx, cancel := context.WithCancel(context.Background())
+	c, _ := trialCheck(func(int, context.Context) error { cancel(); return nil }, Violates)
+	if r := RunOne(ctx, target, c, time.Second); r.Status != Skip || r.Message != Interrupted {
+		t.Errorf("RunOne interrupted: %s %q", r.Status, r.Message)
+	}
+}
+
+// A trial that runs out of the check's time has no verdict: the check is that error, not
+// flaky beside the trials that finished.
+func TestTrialCutByTheTimeoutIsNotFlaky(t *testing.T) {
+	_, addr := startReference(t, "")
+	c, calls := trialCheck(func(k int, ctx context.Context) error {
+		if k == 2 {
+			<-ctx.Done()
+		}
+		return nil
+	}, Violates, Conforms)
+	r := Run(context.Background(), NewTarget(addr), []*Check{c}, RunOptions{CheckTimeout: 50 * time.Millisecond})[0]
+	if r.Status != Error || !strings.Contains(r.Message, "trial 2") || !strings.Contains(r.Message, "--timeout") || r.Trials != nil || *calls != 2 {
+		t.Errorf("%s %q trials %v after %d calls; want an error naming --timeout", r.Status, r.Message, r.Trials, *calls)
+	}
+}
+
+// forwarder relays every connection to addr, as a container's published port does, and
+// returns the address it listens on.
+func forwarder(t *testing.T, addr string) string {
+	t.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { l.Close() })
+	go func() {
+		for {
+			in, err := l.Accept()
+			if err != nil {
+				return
+			}
+			go relay(in, addr)
+		}
+	}()
+	return l.Addr().String()
+}
+
+// relay copies both ways between in and a new connection to addr, passing half-closes on,
+// until both directions end or a minute passes.
+func relay(in net.Conn, addr string) {
+	defer in.Close()
+	out, err := net.DialTimeout("tcp", addr, 3*time.Second)
+	if err != nil {
+		return
+	}
+	defer out.Close()
+	deadline := time.Now().Add(time.Minute)
+	in.SetDeadline(deadline)
+	out.SetDeadline(deadline)
+	done := make(chan struct{}, 2)
+	pipe := func(dst, src net.Conn) {
+		io.Copy(dst, src)
+		dst.(*net.TCPConn).CloseWrite()
+		done <- struct{}{}
+	}
+	go pipe(out, in)
+	go pipe(in, out)
+	<-done
+	<-done
+}
+
+func TestTargetBehindAMappedPort(t *testing.T) {
+	_, addr := startReference(t, "")
+	_, port, _ := net.SplitHostPort(addr)
+	published := forwarder(t, addr)
+	environ, err := Select(All(), []string{"environ"}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	const id = "pep3333/environ/server-name-port"
+
+	// Without the server's own port, SERVER_PORT fails as before.
+	r := RunOne(context.Background(), NewTarget(published), realCheck(t, id), 0)
+	if r.Status != Fail || !strings.Contains(r.Message, "--server-port") {
+		t.Errorf("no --server-port: %s %q", r.Status, r.Message)
+	}
+
+	// With it, the whole environ area passes through the mapping, Host header included.
+	target := NewTarget(published)
+	target.ServerPort, _ = strconv.Atoi(port)
+	if _, err := Preflight(context.Background(), target); err != nil {
+		t.Fatal(err)
+	}
+	for _, r := range Run(context.Background(), target, environ, RunOptions{}) {
+		if r.Status != Pass {
+			t.Errorf("%s through the mapped port: %s %q", r.Check.ID, r.Status, r.Message)
+		}
+	}
+	if h := target.host(); h != addr {
+		t.Errorf("Host header %q, want the server's own address %q", h, addr)
+	}
 }

@@ -1394,3 +1394,33 @@ func TestRunSkipsDependentsOfFailures(t *testing.T) {
 		}
 	}
 }
+
+// Through a mapped port the server's own port (--server-port) is the one SERVER_PORT
+// must name, not the port conform connected to.
+func TestServerPortBehindAMappedPort(t *testing.T) {
+	c := realCheck(t, "pep3333/environ/server-name-port")
+	mapped := func(serverPort string, recorded float64) *Observation {
+		x := exch(recTarget.get("/"), okEcho("GET", "/", "", env("SERVER_PORT", serverPort)), false)
+		x.Addr = "127.0.0.1:18000" // the published port conform connected to
+		o := obs(x)
+		if recorded > 0 {
+			o = withValues(o, "server_port", recorded)
+		}
+		return o
+	}
+	for _, tc := range []struct {
+		name     string
+		o        *Observation
+		want     Outcome
+		contains string
+	}{
+		{"no mapping given: the port connected to", mapped("8000", 0), Violates, "--server-port"},
+		{"the server's own port, given", mapped("8000", 8000), Conforms, `SERVER_PORT="8000"`},
+		{"the published port although the server listens on another", mapped("18000", 8000), Violates, "listens on port 8000"},
+	} {
+		v := c.Judge(tc.o)
+		if v.Outcome != tc.want || !strings.Contains(v.Message, tc.contains) {
+			t.Errorf("%s: %s %q; want %s with %q", tc.name, outcomeName(v.Outcome), v.Message, outcomeName(tc.want), tc.contains)
+		}
+	}
+}

@@ -161,8 +161,15 @@ func init() {
 		ID:    "pep3333/environ/server-name-port",
 		Title: "SERVER_NAME and SERVER_PORT are non-empty strings; SERVER_PORT is the port connected to",
 		Ref:   pepEnviron, Level: Must, Area: "environ",
-		Quote:   "SERVER_NAME and SERVER_PORT are required strings and must never be empty.",
-		Observe: exchange(func(t *Target) []byte { return t.get("/") }),
+		Quote: "SERVER_NAME and SERVER_PORT are required strings and must never be empty.",
+		Observe: func(ctx context.Context, t *Target) (*Observation, error) {
+			o, err := exchange(func(t *Target) []byte { return t.get("/") })(ctx, t)
+			if err == nil && t.ServerPort > 0 {
+				// Reached through a mapped port: the server's own port is the one to expect.
+				o.Values = map[string]float64{"server_port": float64(t.ServerPort)}
+			}
+			return o, err
+		},
 		Judge: func(o *Observation) Verdict {
 			return onEcho(func(e *probes.Echo) Verdict {
 				name, nok := str(e, "SERVER_NAME")
@@ -170,8 +177,12 @@ func init() {
 				if !nok || name == "" || !pok || port == "" {
 					return violates("%s, %s", describe(e, "SERVER_NAME"), describe(e, "SERVER_PORT")).with("SERVER_NAME", "SERVER_PORT")
 				}
-				if _, want, err := net.SplitHostPort(o.Conns[0].Addr); err == nil && port != want {
-					return violates("SERVER_PORT is %q but the request was sent to port %s", port, want).with("SERVER_PORT")
+				if mapped, ok := o.Values["server_port"]; ok {
+					if want := fmt.Sprint(int(mapped)); port != want {
+						return violates("SERVER_PORT is %q but the server listens on port %s (--server-port)", port, want).with("SERVER_PORT")
+					}
+				} else if _, want, err := net.SplitHostPort(o.Conns[0].Addr); err == nil && port != want {
+					return violates("SERVER_PORT is %q but the request was sent to port %s (if a port mapping lies between, give the server's own port with --server-port)", port, want).with("SERVER_PORT")
 				}
 				return conforms("SERVER_NAME=%q SERVER_PORT=%q", name, port)
 			})(o)

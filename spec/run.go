@@ -13,7 +13,8 @@ import (
 
 // RunOptions tune a catalog run.
 type RunOptions struct {
-	// CheckTimeout bounds one check, observation and verdict (default 30s).
+	// CheckTimeout bounds one check, observation and verdict (default 30s). A check cut
+	// short by it is an Error naming --timeout, never a verdict on the target.
 	CheckTimeout time.Duration
 	// Progress, when set, is called after every check.
 	Progress func(done, total int, r *Result)
@@ -29,6 +30,16 @@ type RunOptions struct {
 
 // DefaultTrials is how many times a timing-sensitive check is measured at most.
 const DefaultTrials = 3
+
+// MinCheckTimeout is the shortest CheckTimeout under which every check can finish its own
+// waits on a slow or silent server: a blocked app's answer awaited 10s after a 200ms
+// offset, a response read for 3s and close() polled for 6s more. Both sides scale alike
+// with Target.Scale.
+const MinCheckTimeout = 12 * time.Second
+
+// Interrupted is the message of a check that did not run, or whose run was cut short,
+// because the run was interrupted: its observation is incomplete and gives no verdict.
+const Interrupted = "not run: the run was interrupted"
 
 // TargetDied starts the message of the result of a check after which the target no
 // longer answered.
@@ -62,7 +73,7 @@ func Run(ctx context.Context, t *Target, checks []*Check, opt RunOptions) []*Res
 	for i, c := range checks {
 		var r *Result
 		if ctx.Err() != nil {
-			r = &Result{Check: c, Status: Skip, Message: "not run: the run was interrupted"}
+			r = &Result{Check: c, Status: Skip, Message: Interrupted}
 		} else if dead != "" {
 			r = &Result{Check: c, Status: Skip, Message: "not run: the target died during " + dead}
 		} else if reason := unmet(c, byID); reason != "" {
@@ -86,6 +97,9 @@ func Run(ctx context.Context, t *Target, checks []*Check, opt RunOptions) []*Res
 // runTrials runs a check once, or, for a timing-sensitive check whose first trial did not
 // pass, until the trials disagree or opt.trials() were made. gone reports that the target
 // died and could not be revived.
+//
+// A trial cut short gives no verdict, so it never joins the others: an interrupted one
+// makes the whole check not run, one that ran out of CheckTimeout makes it that Error.
 func runTrials(ctx context.Context, t *Target, c *Check, opt RunOptions) (r *Result, gone bool) {
 	n := 1
 	if c.Timing {
@@ -93,18 +107,44 @@ func runTrials(ctx context.Context, t *Target, c *Check, opt RunOptions) (r *Res
 	}
 	var trials []*Result
 	for k := 0; k < n; k++ {
-		res, suspect := runOnce(ctx, t, c, opt.CheckTimeout)
-		if suspect && ctx.Err() == nil {
+		res, end := runOnce(ctx, t, c, opt.CheckTimeout)
+		if end == endInterrupted {
+			return interrupted(c, trials, res), false
+		}
+		if end != endDone {
 			if err := t.Alive(ctx); err != nil && ctx.Err() == nil {
 				return died(ctx, t, res, err, opt)
 			}
+			if ctx.Err() != nil {
+				return interrupted(c, trials, res), false
+			}
+		}
+		if end == endTimedOut {
+			if k > 0 {
+				res.Message = fmt.Sprintf("trial %d of this timing check: %s", k+1, res.Message)
+			}
+			res.Duration += totalDuration(trials)
+			return res, false
 		}
 		trials = append(trials, res)
-		if res.Status == Pass || res.Status == Skip || ctx.Err() != nil || res.Status != trials[0].Status {
+		if res.Status == Pass || res.Status == Skip || res.Status != trials[0].Status {
 			break
 		}
 	}
 	return combineTrials(trials), false
+}
+
+// interrupted is the result of a check whose last trial the interrupt cut short.
+func interrupted(c *Check, done []*Result, last *Result) *Result {
+	return &Result{Check: c, Status: Skip, Message: Interrupted, Duration: totalDuration(done) + last.Duration}
+}
+
+func totalDuration(rs []*Result) time.Duration {
+	var d time.Duration
+	for _, r := range rs {
+		d += r.Duration
+	}
+	return d
 }
 
 // died turns the result of the check after which the target stopped answering into a
@@ -202,15 +242,34 @@ func unmet(c *Check, done map[string]*Result) string {
 
 // RunOne runs a single check with a deadline (30s when timeout is zero) and turns what
 // happened into a result. It makes one trial and does not probe the target afterwards.
+// A check cut short by the deadline is an Error, by ctx a Skip with the message
+// Interrupted: neither is a verdict on the target.
 func RunOne(ctx context.Context, t *Target, c *Check, timeout time.Duration) *Result {
-	r, _ := runOnce(ctx, t, c, timeout)
+	r, end := runOnce(ctx, t, c, timeout)
+	if end == endInterrupted {
+		return interrupted(c, nil, r)
+	}
 	return r
 }
 
-// runOnce is RunOne; suspect reports that the observation failed or that a connection
-// ended without any response (refused, reset, closed, timed out), after which the target
-// may have died.
-func runOnce(ctx context.Context, t *Target, c *Check, timeout time.Duration) (r *Result, suspect bool) {
+// trialEnd says how one trial of a check ended.
+type trialEnd int
+
+const (
+	endDone trialEnd = iota
+	// endSuspect: the observation failed or a connection ended without any response
+	// (refused, reset, closed, timed out); the target may have died.
+	endSuspect
+	// endTimedOut: the check's deadline (CheckTimeout) cut the observation short.
+	endTimedOut
+	// endInterrupted: the run's context was cancelled during the observation.
+	endInterrupted
+)
+
+// runOnce makes one trial of a check. A trial that the check's deadline cut short is an
+// Error naming --timeout whatever the observation looked like: a cut-off exchange reads
+// as a silent server, and that must not become the server's failure.
+func runOnce(ctx context.Context, t *Target, c *Check, timeout time.Duration) (r *Result, end trialEnd) {
 	start := time.Now()
 	r = &Result{Check: c}
 	defer func() {
@@ -222,28 +281,53 @@ func runOnce(ctx context.Context, t *Target, c *Check, timeout time.Duration) (r
 	if timeout <= 0 {
 		timeout = 30 * time.Second
 	}
-	cctx, cancel := context.WithTimeout(ctx, t.dur(timeout))
+	limit := t.dur(timeout) + t.slack()
+	cctx, cancel := context.WithTimeout(ctx, limit)
 	defer cancel()
 	o, err := c.Observe(cctx, t)
-	if err != nil {
+	switch {
+	case ctx.Err() != nil:
+		return r, endInterrupted
+	case cctx.Err() != nil || pastDeadline(cctx):
 		r.Status = Error
-		switch {
-		case errors.Is(err, wire.ErrUnreachable):
+		r.Message = fmt.Sprintf("check timed out after %v: conform's --timeout ended it before its own waits were over, so this is no verdict on the target; raise --timeout", limit.Round(time.Millisecond))
+		if timeout < MinCheckTimeout {
+			r.Message += fmt.Sprintf(" to %v or more", MinCheckTimeout)
+		}
+		if err != nil {
+			r.Message += ": " + err.Error()
+		}
+		if o != nil {
+			r.Request = firstRequest(o)
+			r.Evidence = evidence(o, nil)
+		}
+		return r, endTimedOut
+	case err != nil:
+		r.Status = Error
+		if errors.Is(err, wire.ErrUnreachable) {
 			r.Message = "target stopped accepting connections: " + err.Error()
-		case cctx.Err() != nil && ctx.Err() == nil:
-			r.Message = fmt.Sprintf("check timed out after %v: %v", t.dur(timeout), err)
-		default:
+		} else {
 			r.Message = err.Error()
 		}
-		return r, true
+		return r, endSuspect
 	}
-	suspect = unanswered(o)
+	end = endDone
+	if unanswered(o) {
+		end = endSuspect
+	}
 	r.Request = firstRequest(o)
 	v := c.Judge(o)
 	r.Status = v.Status(c.Level)
 	r.Message = v.Message
 	r.Evidence = evidence(o, v.Keys)
-	return r, suspect
+	return r, end
+}
+
+// pastDeadline catches an exchange that ended on the context's deadline a moment before
+// the context's own timer fired.
+func pastDeadline(ctx context.Context) bool {
+	dl, ok := ctx.Deadline()
+	return ok && !time.Now().Before(dl)
 }
 
 // unanswered reports whether some connection of the observation ended without any

@@ -4,7 +4,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net"
 	"sort"
+	"strconv"
 	"strings"
 	"sync/atomic"
 	"time"
@@ -16,8 +18,14 @@ import (
 // Target is a server hosting the probe.
 type Target struct {
 	Addr string
-	// Host is the Host header value checks send; it defaults to Addr.
+	// Host is the Host header value checks send; it defaults to Addr (with ServerPort as
+	// its port when that is set).
 	Host string
+	// ServerPort is the port the server itself listens on when conform reaches it through
+	// a mapped port (a container's published port, a forwarder); zero means Addr's port.
+	// SERVER_PORT is judged against it, and the Host header names it, so a mapped server
+	// sees the requests a client talking to it directly would send.
+	ServerPort int
 	// Scale stretches every timing a check uses (delays, thresholds, timeouts), for slow
 	// machines. 1 when zero.
 	Scale float64
@@ -35,6 +43,9 @@ func NewTarget(addr string) *Target { return &Target{Addr: addr} }
 func (t *Target) host() string {
 	if t.Host != "" {
 		return t.Host
+	}
+	if h, _, err := net.SplitHostPort(t.Addr); err == nil && t.ServerPort > 0 {
+		return net.JoinHostPort(h, strconv.Itoa(t.ServerPort))
 	}
 	return t.Addr
 }
