@@ -89,13 +89,20 @@ type junitSkipped struct {
 func seconds(d Duration) string { return formatSeconds(time.Duration(d)) }
 
 // WriteJUnit writes r as JUnit XML: a <testsuite name="conform.<area>"> per area and a
-// <testcase> per check. A fail is a <failure type="MUST">, an error an <error>, a skip a
-// <skipped>; warn, flaky and info results pass but say so in <system-out> and in their
-// level and status properties, unless the run fails on their status (--fail-on warn makes
-// a warn a <failure type="SHOULD">). Against a baseline, a problem the baseline lists is a
-// <skipped message="known (baseline: fail): ..."> (an expected failure, as pytest writes
-// xfail) and only regressions are failures. Every string from the target is XML-escaped,
-// and characters XML 1.0 cannot carry are written as \xNN.
+// <testcase> per check, named by the check's stable ID (its title is the "title" property)
+// so a CI system's history of a check survives a change of title.
+//
+// The elements follow the run's policy, so CI shows broken tests exactly when conform's
+// exit status fails: a fail is a <failure type="MUST">; warn, flaky and info results pass
+// but say so in <system-out> and in their level and status properties, unless the run
+// fails on their status (--fail-on warn makes a warn a <failure type="SHOULD">). An error
+// (no verdict) is an <error> only when the run fails on errors (--fail-on error, --strict,
+// a baseline regression); otherwise it is a <skipped message="error (no verdict; ...)">,
+// a test that could not run. A skip is a <skipped>. Against a baseline, a problem the
+// baseline lists is a <skipped message="known (baseline: fail): ..."> (an expected
+// failure, as pytest writes xfail) and only regressions are failures or errors. Every
+// string from the target is XML-escaped, and characters XML 1.0 cannot carry are written
+// as \xNN.
 func WriteJUnit(w io.Writer, r *Report) error {
 	out := junitSuites{Name: "conform", Time: seconds(r.Duration)}
 	stamp := ""
@@ -167,15 +174,12 @@ func suiteProps(r *Report) *junitProps {
 }
 
 func junitCase(r *Report, area string, res Result) junitTestCase {
-	name := xs(res.ID)
-	if res.Title != "" {
-		name += ": " + xs(res.Title)
-	}
 	tc := junitTestCase{
 		ClassName: "conform." + area,
-		Name:      name,
+		Name:      xs(res.ID),
 		Time:      seconds(res.Duration),
 		Properties: &junitProps{[]junitProp{
+			{"title", xs(res.Title)},
 			{"level", xs(res.Level)},
 			{"status", xs(res.Status)},
 			{"spec", xs(res.Spec)},
@@ -205,8 +209,11 @@ func junitCase(r *Report, area string, res Result) junitTestCase {
 	case r.Baseline != nil && !regression && res.Baseline != "" && NeedsRepro(res.Status):
 		tc.Skipped = &junitSkipped{Message: xs(fmt.Sprintf("known (baseline: %s): %s", res.Baseline, res.Message))}
 		tc.SystemOut = junitText(strings.ToUpper(xs(res.Status)) + " (known, in the baseline): " + detail)
-	case res.Status == "error":
+	case res.Status == "error" && failsRun:
 		tc.Error = &junitProblem{Message: xs(res.Message), Type: "error", Text: detail}
+	case res.Status == "error":
+		tc.Skipped = &junitSkipped{Message: xs("error (no verdict; the run does not fail on errors): " + res.Message)}
+		tc.SystemOut = junitText("ERROR (no verdict; not a failure of this run, see --fail-on): " + detail)
 	case failsRun && res.Status != "skip" && res.Status != "pass":
 		typ := xs(res.Level)
 		if res.Status == "flaky" {

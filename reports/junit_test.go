@@ -3,6 +3,7 @@ package reports
 import (
 	"bytes"
 	"encoding/xml"
+	"fmt"
 	"strings"
 	"testing"
 	"unicode/utf8"
@@ -76,9 +77,13 @@ func TestWriteJUnit(t *testing.T) {
 	if err := xml.Unmarshal(out, &j); err != nil {
 		t.Fatalf("encoding/xml cannot parse the output: %v", err)
 	}
+	// The run fails on "fail" only: its errors are skipped tests, not broken ones.
 	tt := r.Totals
-	if j.Tests != tt.Total() || j.Failures != tt.Fail || j.Errors != tt.Error || j.Skipped != tt.Skip {
-		t.Errorf("testsuites counts tests=%d failures=%d errors=%d skipped=%d, want %d %d %d %d", j.Tests, j.Failures, j.Errors, j.Skipped, tt.Total(), tt.Fail, tt.Error, tt.Skip)
+	if tt.Error == 0 {
+		t.Fatal("the sample has no error result")
+	}
+	if j.Tests != tt.Total() || j.Failures != tt.Fail || j.Errors != 0 || j.Skipped != tt.Skip+tt.Error {
+		t.Errorf("testsuites counts tests=%d failures=%d errors=%d skipped=%d, want %d %d 0 %d", j.Tests, j.Failures, j.Errors, j.Skipped, tt.Total(), tt.Fail, tt.Skip+tt.Error)
 	}
 	groups := groupByArea(r.Results)
 	if len(j.Suites) != len(groups) {
@@ -88,7 +93,7 @@ func TestWriteJUnit(t *testing.T) {
 	var hostile string
 	for i, s := range j.Suites {
 		g := groups[i]
-		if s.Name != "conform."+g.Area || s.Tests != len(g.Results) || s.Failures != g.Totals.Fail || s.Errors != g.Totals.Error || s.Skipped != g.Totals.Skip {
+		if s.Name != "conform."+g.Area || s.Tests != len(g.Results) || s.Failures != g.Totals.Fail || s.Errors != 0 || s.Skipped != g.Totals.Skip+g.Totals.Error {
 			t.Errorf("suite %q: tests=%d failures=%d errors=%d skipped=%d; want %q %+v", s.Name, s.Tests, s.Failures, s.Errors, s.Skipped, "conform."+g.Area, g.Totals)
 		}
 		if s.Time <= 0 {
@@ -97,14 +102,15 @@ func TestWriteJUnit(t *testing.T) {
 		for k, c := range s.Cases {
 			cases++
 			res := g.Results[k]
-			if c.ClassName != s.Name || c.Name != res.ID+": "+res.Title {
+			// The name is the stable ID alone, so CI history survives a new title.
+			if c.ClassName != s.Name || c.Name != res.ID {
 				t.Errorf("testcase classname=%q name=%q", c.ClassName, c.Name)
 			}
 			props := map[string]string{}
 			for _, p := range c.Props {
 				props[p.Name] = p.Value
 			}
-			if props["level"] != res.Level || props["status"] != res.Status {
+			if props["title"] != res.Title || props["level"] != res.Level || props["status"] != res.Status {
 				t.Errorf("%s: properties %v", res.ID, props)
 			}
 			if c.Failure != nil {
@@ -117,9 +123,14 @@ func TestWriteJUnit(t *testing.T) {
 				}
 			}
 			if c.Error != nil {
-				errs++
+				t.Errorf("%s: an <error> in a run that does not fail on errors", res.ID)
 			}
-			if c.Skipped != nil {
+			if c.Skipped != nil && res.Status == "error" {
+				errs++
+				if !strings.HasPrefix(c.Skipped.Message, "error (no verdict") || !strings.HasSuffix(c.Skipped.Message, res.Message) || !strings.HasPrefix(c.SystemOut, "ERROR (no verdict") {
+					t.Errorf("%s: an error that does not fail the run reads %q / %q", res.ID, c.Skipped.Message, c.SystemOut)
+				}
+			} else if c.Skipped != nil {
 				skips++
 				if c.Skipped.Message != res.Message {
 					t.Errorf("%s: skipped message %q", res.ID, c.Skipped.Message)
@@ -149,6 +160,57 @@ func TestWriteJUnit(t *testing.T) {
 		if !strings.Contains(hostile, want) {
 			t.Errorf("hostile failure lacks %q; it reads:\n%s", want, hostile)
 		}
+	}
+}
+
+// An error is a broken test (<error>) exactly when the run fails on it: with --fail-on
+// error or --strict, or as a regression against a baseline; otherwise a skipped test.
+func TestJUnitErrorsFollowTheFailOnPolicy(t *testing.T) {
+	r := &Report{Results: []Result{
+		{ID: "x/a/cut", Title: "a check cut short", Area: "framing", Level: "MUST", Status: "error", Message: "check timed out after 100ms"},
+		{ID: "x/a/ok", Title: "fine", Area: "framing", Level: "MUST", Status: "pass"},
+	}}
+	r.Tally()
+	element := func() string {
+		var buf bytes.Buffer
+		if err := WriteJUnit(&buf, r); err != nil {
+			t.Fatal(err)
+		}
+		var j jSuites
+		if err := xml.Unmarshal(buf.Bytes(), &j); err != nil {
+			t.Fatal(err)
+		}
+		c := j.Suites[0].Cases[0]
+		counts := fmt.Sprintf(" errors=%d/%d skipped=%d/%d", j.Errors, j.Suites[0].Errors, j.Skipped, j.Suites[0].Skipped)
+		switch {
+		case c.Error != nil:
+			return "error " + c.Error.Message + counts
+		case c.Skipped != nil:
+			return "skipped " + c.Skipped.Message + counts
+		}
+		return "passed" + counts
+	}
+	if !r.Passed() {
+		t.Fatal("the run should pass under the default policy")
+	}
+	if got, want := element(), "skipped error (no verdict; the run does not fail on errors): check timed out after 100ms errors=0/0 skipped=1/1"; got != want {
+		t.Errorf("default policy: %s\nwant %s", got, want)
+	}
+	r.FailOn = []string{"fail", "error"}
+	if r.Passed() {
+		t.Fatal("the run should fail on its error")
+	}
+	if got, want := element(), "error check timed out after 100ms errors=1/1 skipped=0/0"; got != want {
+		t.Errorf("--fail-on error: %s\nwant %s", got, want)
+	}
+	r.FailOn = []string{"fail"}
+	r.Baseline = &BaselineComparison{Regressions: []Change{{ID: "x/a/cut", Was: "pass", Now: "error"}}}
+	if got := element(); !strings.HasPrefix(got, "error ") {
+		t.Errorf("a regression to error: %s", got)
+	}
+	r.Baseline = &BaselineComparison{}
+	if got := element(); !strings.HasPrefix(got, "skipped error (no verdict") {
+		t.Errorf("an error that is no regression: %s", got)
 	}
 }
 
