@@ -22,9 +22,13 @@ or, for a quick look, under wsgiref.simple_server on 127.0.0.1:
 Environment: CONFORM_PROBE_STATE names the directory where the `close` scenario leaves
 its markers (default: <tempdir>/conform-probe-state). It must be shared by all worker
 processes of the server.
+
+The echo never carries a value the server copied from the process environment (as
+wsgiref and other CGI-style servers do): such keys are echoed with "inherited": true and
+no value, because reports built from the echo get published and environments hold secrets.
 """
 
-PROTOCOL_VERSION = 1
+PROTOCOL_VERSION = 2
 
 import argparse
 import base64
@@ -154,6 +158,54 @@ def text_answer(start_response, status, text):
 # ---------------------------------------------------------------------------------------
 # environ introspection
 
+# Variables the server sets from the request or its own configuration; a value equal to the
+# process environment's is then a coincidence (or, under CGI, the request itself), never a
+# copy to hide. HTTP_PROXY is not among them: it is the one HTTP_ name that is also a
+# common OS variable, often holding proxy credentials.
+SERVER_SET_KEYS = frozenset((
+    "REQUEST_METHOD", "SCRIPT_NAME", "PATH_INFO", "QUERY_STRING", "CONTENT_TYPE",
+    "CONTENT_LENGTH", "SERVER_NAME", "SERVER_PORT", "SERVER_PROTOCOL", "SERVER_SOFTWARE",
+    "GATEWAY_INTERFACE", "REMOTE_ADDR", "REMOTE_HOST", "REMOTE_PORT", "REMOTE_IDENT",
+    "REMOTE_USER", "AUTH_TYPE", "PATH_TRANSLATED", "REQUEST_URI", "RAW_URI", "HTTPS",
+    "REQUEST_SCHEME", "SERVER_ADDR",
+))
+SERVER_SET_PREFIXES = ("HTTP_", "wsgi.")
+
+# The environment as it was when the server imported the probe: a server may have copied
+# it before anything changed os.environ.
+ENVIRON_AT_IMPORT = dict(os.environ)
+
+
+def inherited(key, value):
+    """Whether environ[key] is the probe process's own environment variable of that name,
+    with the same value: a copy of os.environ, whose value must not be echoed."""
+    if key in SERVER_SET_KEYS or (key.startswith(SERVER_SET_PREFIXES) and key != "HTTP_PROXY"):
+        return False
+    try:
+        if isinstance(value, str):
+            text = str.__str__(value)
+            return text in (os.environ.get(key), ENVIRON_AT_IMPORT.get(key))
+        if isinstance(value, bytes):
+            environb = getattr(os, "environb", None)
+            return environb is not None and environb.get(os.fsencode(key)) == bytes(value)
+    except (UnicodeError, ValueError):
+        # A key the OS cannot encode cannot be one of its environment variables.
+        pass
+    return False
+
+
+def describe_inherited(value):
+    """The entry of an inherited value: its type, never its text."""
+    entry = {"type": type(value).__name__, "native": type(value) is str, "latin1": False,
+             "inherited": True}
+    if isinstance(value, str):
+        try:
+            str.__str__(value).encode("latin-1")
+            entry["latin1"] = True
+        except UnicodeEncodeError:
+            pass
+    return entry
+
 
 def safe_repr(value, opaque):
     """repr(value) cut to MAX_REPR; opaque values get object.__repr__ so none of their own
@@ -189,7 +241,10 @@ def describe_environ(environ):
         if type(key) is not str:
             continue
         try:
-            described[key] = describe_value(key, value)
+            if inherited(key, value):
+                described[key] = describe_inherited(value)
+            else:
+                described[key] = describe_value(key, value)
         except Exception as exc:
             # One odd value must not cost the whole echo.
             described[key] = {

@@ -67,8 +67,9 @@ func requirePython(t *testing.T) {
 }
 
 // startProbe runs `python3 probe.py --port N` on a free loopback port with its own state
-// directory, and stops its whole process group when the test ends.
-func startProbe(t *testing.T) *probeServer {
+// directory and env added to the test's environment, and stops its whole process group
+// when the test ends.
+func startProbe(t *testing.T, env ...string) *probeServer {
 	t.Helper()
 	requirePython(t)
 	script, err := filepath.Abs("probe.py")
@@ -79,7 +80,7 @@ func startProbe(t *testing.T) *probeServer {
 	var lastErr error
 	// The free port is only free until Python binds it; another process may take it first.
 	for attempt := 0; attempt < 3; attempt++ {
-		p, err := launchProbe(t, script, state)
+		p, err := launchProbe(t, script, state, env)
 		if err == nil {
 			return p
 		}
@@ -98,7 +99,7 @@ func freePort() (int, error) {
 	return l.Addr().(*net.TCPAddr).Port, nil
 }
 
-func launchProbe(t *testing.T, script, state string) (*probeServer, error) {
+func launchProbe(t *testing.T, script, state string, env []string) (*probeServer, error) {
 	port, err := freePort()
 	if err != nil {
 		return nil, err
@@ -106,6 +107,7 @@ func launchProbe(t *testing.T, script, state string) (*probeServer, error) {
 	log := &lockedBuffer{}
 	cmd := exec.Command(pythonPath, "-B", script, "--port", strconv.Itoa(port))
 	cmd.Env = append(os.Environ(), "CONFORM_PROBE_STATE="+state, "PYTHONIOENCODING=utf-8")
+	cmd.Env = append(cmd.Env, env...)
 	cmd.Stdout = log
 	cmd.Stderr = log
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
@@ -989,5 +991,102 @@ func TestProbeLazyStartCallsStartResponseOnFirstIteration(t *testing.T) {
 	// The contrast: an ordinary streaming scenario calls start_response before returning.
 	if d, _ := driveRaw(t, "/__conform__/stream?delay_ms=0", "strict", "plain"); d.CallsBeforeIteration != 1 {
 		t.Errorf("stream: %d start_response calls before iteration, want 1", d.CallsBeforeIteration)
+	}
+}
+
+func TestProbeWithholdsInheritedEnviron(t *testing.T) {
+	t.Parallel()
+	_, body := driveRaw(t, "/x?read=none", "strict", "inherited")
+	if bytes.Contains(body, []byte("drive-secret")) {
+		t.Errorf("the echo holds a value of the process environment:\n%s", body)
+	}
+	e, err := Decode(body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b64 := base64.StdEncoding.EncodeToString
+	want := map[string]EnvValue{
+		"CONFORM_DRIVE_SECRET":     {Type: "str", Native: true, Latin1: true, Inherited: true},
+		"CONFORM_DRIVE_CHANGED":    {Type: "str", Native: true, Latin1: true, Inherited: true},
+		"CONFORM_DRIVE_BYTES":      {Type: "bytes", Inherited: true},
+		"CONFORM_DRIVE_NOT_LATIN1": {Type: "str", Native: true, Inherited: true},
+		"CONFORM_DRIVE_SUBCLASS":   {Type: "LoudStr", Latin1: true, Inherited: true},
+		"HTTP_PROXY":               {Type: "str", Native: true, Latin1: true, Inherited: true},
+		// The server set these: a changed value, a request header, a CGI variable.
+		"CONFORM_DRIVE_REPLACED": {Type: "str", Native: true, Latin1: true, Value: "server-value", B64: b64([]byte("server-value"))},
+		"HTTP_X_SAME":            {Type: "str", Native: true, Latin1: true, Value: "request-value", B64: b64([]byte("request-value"))},
+		"SERVER_SOFTWARE":        {Type: "str", Native: true, Latin1: true, Value: "same-software", B64: b64([]byte("same-software"))},
+	}
+	for k, w := range want {
+		if got, ok := e.Env(k); !ok || got != w {
+			t.Errorf("environ[%s] = %+v, want %+v", k, got, w)
+		}
+	}
+	wantKeys := "CONFORM_DRIVE_BYTES CONFORM_DRIVE_CHANGED CONFORM_DRIVE_NOT_LATIN1 CONFORM_DRIVE_SECRET CONFORM_DRIVE_SUBCLASS HTTP_PROXY"
+	if got := strings.Join(e.InheritedKeys(), " "); got != wantKeys {
+		t.Errorf("InheritedKeys = %s, want %s", got, wantKeys)
+	}
+	if b, ok := e.Environ["CONFORM_DRIVE_SECRET"].Bytes(); ok {
+		t.Errorf("Bytes of a withheld value = %q, true", b)
+	}
+	// Withheld means absent, not empty: "value" and "b64" are not in the document.
+	var raw struct {
+		Environ map[string]map[string]interface{} `json:"environ"`
+	}
+	if err := json.Unmarshal(body, &raw); err != nil {
+		t.Fatal(err)
+	}
+	for _, k := range e.InheritedKeys() {
+		if _, has := raw.Environ[k]["value"]; has {
+			t.Errorf("environ[%s] has a value: %v", k, raw.Environ[k])
+		}
+		if _, has := raw.Environ[k]["b64"]; has {
+			t.Errorf("environ[%s] has b64: %v", k, raw.Environ[k])
+		}
+	}
+}
+
+// wsgiref copies os.environ into every environ: no scenario may answer with a value of
+// the server's environment, but a header that happens to equal one is still echoed.
+func TestProbeKeepsServerEnvironmentOutOfEveryAnswer(t *testing.T) {
+	t.Parallel()
+	secret := fmt.Sprintf("probe-secret-%d", time.Now().UnixNano())
+	p := startProbe(t, "CONFORM_PROBE_TEST_SECRET="+secret,
+		"HTTP_PROXY=http://user:"+secret+"@proxy.invalid:3128", "HTTP_X_SAME=request-value")
+	for _, target := range []string{
+		"/", "/__conform__/echo?read=none", "/__conform__/start-response-twice",
+		"/__conform__/exc-info-before-headers", "/__conform__/exc-info-after-headers",
+		"/__conform__/empty-then-error", "/__conform__/lazy-start",
+		"/__conform__/no-start-response", "/__conform__/write-then-iterable",
+		"/__conform__/stream?chunks=2&delay_ms=0", "/__conform__/content-length?declared=2&actual=4",
+		"/__conform__/header-value?value=a%0Db", "/__conform__/hop-by-hop?name=Connection&value=x",
+		"/__conform__/sleep?ms=0", "/__conform__/close?token=env", "/__conform__/close-status?token=env",
+		"/__conform__/status?code=299&body=b", "/__conform__/no-content-length",
+		"/__conform__/file-wrapper?size=300", "/__conform__/errors", "/__conform__/nope",
+		"/__conform__/stream?chunks=x",
+	} {
+		conn := p.dial(t)
+		io.WriteString(conn, getRequest(target, "env"))
+		raw, err := io.ReadAll(conn)
+		conn.Close()
+		if err != nil || len(raw) == 0 {
+			t.Errorf("%s: no answer (%v)", target, err)
+		}
+		if bytes.Contains(raw, []byte(secret)) {
+			t.Errorf("%s: the answer holds the server's environment:\n%s", target, raw)
+		}
+	}
+	r := p.do(t, "GET / HTTP/1.0\r\nHost: 127.0.0.1\r\nX-Conform-Id: env\r\nX-Same: request-value\r\n\r\n", false)
+	e := echoOf(t, r, "HTTP/1.0 200 OK")
+	for _, k := range []string{"CONFORM_PROBE_TEST_SECRET", "HTTP_PROXY", "PATH"} {
+		if v, ok := e.Env(k); !ok || !v.Inherited || v.Value != "" {
+			t.Errorf("environ[%s] = %+v, %v; want it inherited, value withheld", k, v, ok)
+		}
+	}
+	if v, _ := e.Env("HTTP_X_SAME"); v.Inherited || v.Value != "request-value" {
+		t.Errorf("HTTP_X_SAME = %+v; a request header is echoed even when it equals the environment", v)
+	}
+	if v, _ := e.Env("REQUEST_METHOD"); v.Inherited || v.Value != "GET" {
+		t.Errorf("REQUEST_METHOD = %+v", v)
 	}
 }

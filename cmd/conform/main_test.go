@@ -157,7 +157,7 @@ func TestListAndProbe(t *testing.T) {
 	dir := t.TempDir()
 	code, stdout, _ = run(t, "probe", "--write", dir)
 	b, err := os.ReadFile(filepath.Join(dir, "probe.py"))
-	if code != exitOK || err != nil || !bytes.Contains(b, []byte("PROTOCOL_VERSION = 1")) {
+	if code != exitOK || err != nil || !bytes.Contains(b, []byte("PROTOCOL_VERSION = 2")) {
 		t.Fatalf("probe --write: exit %d, %v, output %q", code, err, stdout)
 	}
 }

@@ -12,6 +12,8 @@ ENVIRON:
   plain    a minimal PEP 3333 environ
   odd      plain plus values that are hard to introspect, and a wsgi.input that records
            every method called on it
+  inherited plain plus copies of the process environment (set here before the probe is
+           imported, one changed after), as a server copying os.environ hands them
 
 Prints one JSON object: the start_response calls (and how many came before the first
 block was asked for), the status and headers in force at the end, the body (base64) and, for "odd", the wsgi.input methods the probe called.
@@ -20,6 +22,7 @@ block was asked for), the status and headers in force at the end, the body (base
 import base64
 import io
 import json
+import os
 import sys
 
 
@@ -73,6 +76,25 @@ class LoudStr(str):
         return "overridden"
 
 
+# The process environment of the "inherited" environ; every value holding "drive-secret"
+# must stay out of the echo.
+INHERITED = {
+    "CONFORM_DRIVE_SECRET": "drive-secret-1",
+    "CONFORM_DRIVE_CHANGED": "drive-secret-2",
+    "CONFORM_DRIVE_REPLACED": "os-value",
+    "CONFORM_DRIVE_BYTES": "drive-secret-3",
+    "CONFORM_DRIVE_NOT_LATIN1": "drive-secret-4 \u2603",
+    "CONFORM_DRIVE_SUBCLASS": "drive-secret-5",
+    "HTTP_PROXY": "http://user:drive-secret-6@proxy.invalid:3128",
+    "HTTP_X_SAME": "request-value",
+    "SERVER_SOFTWARE": "same-software",
+}
+
+
+def set_inherited():
+    os.environ.update(INHERITED)
+
+
 def environ_for(target, kind):
     path, _, query = target.partition("?")
     environ = {
@@ -103,6 +125,15 @@ def environ_for(target, kind):
             "conform.long": list(range(1000)),
             42: "a key that is not a str",
         })
+    if kind == "inherited":
+        environ.update(INHERITED)
+        environ.update({
+            "CONFORM_DRIVE_REPLACED": "server-value",
+            "CONFORM_DRIVE_BYTES": INHERITED["CONFORM_DRIVE_BYTES"].encode("ascii"),
+            "CONFORM_DRIVE_SUBCLASS": LoudStr(INHERITED["CONFORM_DRIVE_SUBCLASS"]),
+        })
+        # Changed after the server copied it: the copy is still the process's own value.
+        os.environ["CONFORM_DRIVE_CHANGED"] = "later"
     return environ
 
 
@@ -144,6 +175,8 @@ class StartResponse:
 def main():
     probe_dir, target, sr_kind, env_kind = sys.argv[1:5]
     sys.path.insert(0, probe_dir)
+    if env_kind == "inherited":
+        set_inherited()
     import probe
 
     environ = environ_for(target, env_kind)
