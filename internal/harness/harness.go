@@ -47,6 +47,7 @@ type launch struct {
 	port     int
 	probeDir string // contains probe.py
 	stateDir string // CONFORM_PROBE_STATE
+	tmpDir   string // TMPDIR
 	workDir  string // private scratch directory (config files, sockets, pid files)
 
 	argv []string // set by build
@@ -144,11 +145,29 @@ func (s Server) installHint() string {
 	return "install Debian package " + s.Package
 }
 
+// baseEnv is the environment every command the harness runs starts from. Nothing else of
+// conform's environment is passed on: reports quote server logs and the environ, CI
+// environments hold secrets, and variables such as PYTHONPATH or UWSGI_* would change
+// the server under test. HOME is kept for interpreter shims (pyenv) in a custom command.
+func baseEnv() []string {
+	env := []string{"LANG=C.UTF-8"}
+	path := os.Getenv("PATH")
+	if path == "" {
+		path = "/usr/local/bin:/usr/bin:/bin"
+	}
+	env = append(env, "PATH="+path)
+	if home, ok := os.LookupEnv("HOME"); ok {
+		env = append(env, "HOME="+home)
+	}
+	return env
+}
+
 // runQuiet runs a short command and returns its stdout and stderr.
 func runQuiet(ctx context.Context, name string, args ...string) (string, string, error) {
 	var out, errb bytes.Buffer
 	cmd := exec.CommandContext(ctx, name, args...)
 	cmd.Stdout, cmd.Stderr = &out, &errb
+	cmd.Env = baseEnv()
 	cmd.Dir = os.TempDir()
 	err := cmd.Run()
 	return out.String(), errb.String(), err

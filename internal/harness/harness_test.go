@@ -151,13 +151,19 @@ func TestServers(t *testing.T) {
 				t.Errorf("Alive after Stop")
 			}
 			assertGone(t, pid)
-			if _, err := os.Stat(probeDir); !os.IsNotExist(err) {
-				t.Errorf("probe directory %s left behind (%v)", probeDir, err)
+			if _, err := os.Stat(filepath.Dir(probeDir)); !os.IsNotExist(err) {
+				t.Errorf("temporary directory %s left behind (%v)", filepath.Dir(probeDir), err)
 			}
 			checkNoWorkerDeaths(t, s, in)
 		})
 	}
 }
+
+// minimalEnv is every variable a known server gets from the harness (twisted's
+// PYTHONPATH, and LC_CTYPE from Python's locale coercion, included).
+var minimalEnv = map[string]bool{"PATH": true, "HOME": true, "LANG": true, "LC_CTYPE": true,
+	"PYTHONUNBUFFERED": true, "PYTHONDONTWRITEBYTECODE": true, "TMPDIR": true,
+	"CONFORM_PROBE_STATE": true, "PYTHONPATH": true}
 
 // checkProbe checks the real probe's echo document and that the app sees the state
 // directory (CONFORM_PROBE_STATE) and can write into it.
@@ -173,6 +179,16 @@ func checkProbe(t *testing.T, in *Instance, resp string) {
 		t.Errorf("echo body is not JSON: %v\n%s", err, resp)
 	} else if doc.Probe != "conform-probe" || doc.ID != "harness-test" || doc.PID == 0 {
 		t.Errorf("unexpected echo document: %+v", doc)
+	}
+	// A server copying os.environ into environ shows its environment's keys; they must be
+	// the minimal environment's.
+	if e, err := probes.Decode([]byte(body)); err == nil {
+		t.Logf("inherited environ keys: %q", e.InheritedKeys())
+		for _, k := range e.InheritedKeys() {
+			if !minimalEnv[k] {
+				t.Errorf("environ has %s from the server's environment, which conform did not give it", k)
+			}
+		}
 	}
 	status, resp := get(t, in.Addr, "/__conform__/close?token=harness")
 	if !strings.Contains(status, " 200") {
@@ -380,5 +396,155 @@ func TestInstallScriptCoversKnownServers(t *testing.T) {
 				t.Errorf("scripts/install-servers.sh does not install %s (needed by %s)", p, s.Name)
 			}
 		}
+	}
+}
+
+// envProbe answers every request with the server process's environment and temporary
+// directory, under wsgiref (its __main__, as the real probe).
+const envProbe = `import json, os, sys, tempfile
+
+def app(environ, start_response):
+    body = json.dumps({"env": dict(os.environ), "tmp": tempfile.gettempdir()}).encode()
+    start_response("200 OK", [("Content-Type", "application/json"),
+                              ("Content-Length", str(len(body)))])
+    return [body]
+
+if __name__ == "__main__":
+    import argparse
+    from wsgiref.simple_server import make_server
+    p = argparse.ArgumentParser()
+    p.add_argument("--host", default="127.0.0.1")
+    p.add_argument("--port", type=int, default=8000)
+    a = p.parse_args()
+    make_server(a.host, a.port, app).serve_forever()
+`
+
+// TestServerEnvironmentIsMinimal: a server gets none of conform's environment beyond
+// PATH and HOME, so neither a secret nor a PYTHONPATH reaches it.
+func TestServerEnvironmentIsMinimal(t *testing.T) {
+	secret := fmt.Sprintf("hunter2-%d", time.Now().UnixNano())
+	t.Setenv("CONFORM_TEST_SECRET_TOKEN", secret)
+	// A wsgiref on PYTHONPATH that cannot be imported: found, it breaks Installed and Start.
+	shadow := t.TempDir()
+	if err := os.MkdirAll(filepath.Join(shadow, "wsgiref"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(shadow, "wsgiref", "__init__.py"), []byte("raise ImportError('conform test: PYTHONPATH leaked')\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	t.Setenv("PYTHONPATH", shadow)
+	t.Setenv("LC_ALL", "C")
+
+	s, _ := Lookup("wsgiref")
+	if _, err := s.Installed(); err != nil {
+		t.Fatalf("Installed: %v", err)
+	}
+	opt := testOptions(t)
+	opt.ProbeSource = []byte(envProbe)
+	opt.Env = []string{"CONFORM_EXTRA=1"}
+	in, err := Start(context.Background(), s, opt)
+	if err != nil {
+		t.Fatalf("Start: %v", err)
+	}
+	defer in.Stop()
+	_, resp := get(t, in.Addr, "/")
+	_, body, _ := strings.Cut(resp, "\r\n\r\n")
+	var got struct {
+		Env map[string]string `json:"env"`
+		Tmp string            `json:"tmp"`
+	}
+	if err := json.Unmarshal([]byte(body), &got); err != nil {
+		t.Fatalf("answer %q: %v", resp, err)
+	}
+	want := map[string]string{
+		"PATH": os.Getenv("PATH"), "HOME": os.Getenv("HOME"), "LANG": "C.UTF-8",
+		"PYTHONUNBUFFERED": "1", "PYTHONDONTWRITEBYTECODE": "1",
+		"CONFORM_PROBE_STATE": in.StateDir, "TMPDIR": got.Tmp, "CONFORM_EXTRA": "1",
+	}
+	for k, v := range got.Env {
+		// Python's locale coercion may set LC_CTYPE in its own environment.
+		if w, ok := want[k]; (!ok && k != "LC_CTYPE") || (ok && v != w) {
+			t.Errorf("the server's environment has %s=%q", k, v)
+		}
+	}
+	for k, w := range want {
+		if v, ok := got.Env[k]; !ok || v != w {
+			t.Errorf("the server's environment lacks %s=%q (has %q)", k, w, v)
+		}
+	}
+	if filepath.Dir(got.Tmp) != filepath.Dir(in.ProbeDir) {
+		t.Errorf("the server's temporary directory %s is not inside %s", got.Tmp, filepath.Dir(in.ProbeDir))
+	}
+}
+
+// TestTemporaryDirectoriesRemoved: every start makes its own directory, named after the
+// server, and nothing of it is left after Stop or after a start that failed.
+func TestTemporaryDirectoriesRemoved(t *testing.T) {
+	tmp := t.TempDir()
+	t.Setenv("TMPDIR", tmp)
+	left := func() []string {
+		entries, err := os.ReadDir(tmp)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var names []string
+		for _, e := range entries {
+			names = append(names, e.Name())
+		}
+		return names
+	}
+	s, _ := Lookup("wsgiref")
+	a, err := Start(context.Background(), s, testOptions(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer a.Stop()
+	b, err := Start(context.Background(), s, testOptions(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer b.Stop()
+	names := left()
+	if len(names) != 2 || names[0] == names[1] {
+		t.Fatalf("two servers made %q, want a directory each", names)
+	}
+	for _, n := range names {
+		if !strings.HasPrefix(n, "conform-wsgiref-") {
+			t.Errorf("directory %s is not named after the server", n)
+		}
+	}
+	for _, in := range []*Instance{a, b} {
+		root := filepath.Dir(in.ProbeDir)
+		if filepath.Dir(in.StateDir) != root || filepath.Dir(root) != tmp {
+			t.Errorf("probe %s and state %s are not in one directory under %s", in.ProbeDir, in.StateDir, tmp)
+		}
+	}
+	if err := a.Restart(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	a.Stop()
+	b.Stop()
+	if names := left(); len(names) != 0 {
+		t.Errorf("left behind after Stop: %q", names)
+	}
+
+	// Failed starts: a command that exits, and a known server whose port is taken.
+	if in, err := StartCommand(context.Background(), []string{"/bin/sh", "-c", "exit 3"}, testOptions(t)); err == nil {
+		in.Stop()
+		t.Fatal("StartCommand of an exiting command succeeded")
+	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	opt := testOptions(t)
+	opt.Port = ln.Addr().(*net.TCPAddr).Port
+	if in, err := Start(context.Background(), s, opt); err == nil {
+		in.Stop()
+		t.Fatal("Start on a port in use succeeded")
+	}
+	if names := left(); len(names) != 0 {
+		t.Errorf("left behind after failed starts: %q", names)
 	}
 }

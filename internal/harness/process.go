@@ -26,7 +26,7 @@ type Options struct {
 	Host         string        // address to listen on; default 127.0.0.1
 	Port         int           // fixed port; 0 picks a free one
 	StartTimeout time.Duration // how long to wait for the first HTTP answer; default 20s
-	Env          []string      // extra environment ("KEY=value"), applied last
+	Env          []string      // environment ("KEY=value") added last to the minimal one (baseEnv)
 	LogLimit     int           // bytes of server output kept (the most recent); default 1 MiB
 
 	// ProbeSource replaces the embedded probe.py (nil: probes.Source). Tests use it for a
@@ -71,6 +71,7 @@ type Instance struct {
 	host    string
 	port    int
 	rootDir string                // temporary directory holding ProbeDir, StateDir and config files
+	tmpDir  string                // the server's TMPDIR, inside rootDir
 	build   func(l *launch) error // fills in the command line for a launch
 	log     *ringBuffer           // server output (bounded)
 	deaths  *deathCounter         // worker-death lines seen in the output (deaths.go)
@@ -95,9 +96,10 @@ type process struct {
 	stopping atomic.Bool
 }
 
-// Start writes the probe into a fresh temporary directory, starts the server on a free
-// port of opt.Host (or opt.Port) in its own process group and waits until it answers HTTP.
-// ctx bounds only the start; the server runs until Stop.
+// Start writes the probe into a fresh temporary directory named after the server, starts
+// the server on a free port of opt.Host (or opt.Port) in its own process group, with a
+// minimal environment, and waits until it answers HTTP. ctx bounds only the start; the
+// server runs until Stop, which removes the directory (a failed start removes it too).
 func Start(ctx context.Context, s Server, opt Options) (*Instance, error) {
 	if s.build == nil {
 		if k, err := Lookup(s.Name); err == nil {
@@ -166,6 +168,15 @@ func start(ctx context.Context, name, version string, build func(*launch) error,
 	if err := os.Mkdir(stateDir, 0o755); err != nil {
 		return nil, fmt.Errorf("%s: create state directory: %w", name, err)
 	}
+	// The server's TMPDIR: whatever temporary files it or the probe make go when Stop
+	// removes root. Sticky and world-writable, as Apache's children may run as www-data.
+	tmpDir := filepath.Join(root, "tmp")
+	if err := os.Mkdir(tmpDir, 0o700); err != nil {
+		return nil, fmt.Errorf("%s: create temporary directory: %w", name, err)
+	}
+	if err := os.Chmod(tmpDir, 0o1777); err != nil {
+		return nil, fmt.Errorf("%s: create temporary directory: %w", name, err)
+	}
 	in = &Instance{
 		Server:   name,
 		Version:  version,
@@ -174,6 +185,7 @@ func start(ctx context.Context, name, version string, build func(*launch) error,
 		opt:      opt,
 		host:     opt.Host,
 		rootDir:  root,
+		tmpDir:   tmpDir,
 		build:    build,
 		log:      newRingBuffer(opt.LogLimit),
 		deaths:   &deathCounter{re: workerDeath},
@@ -242,6 +254,7 @@ func (in *Instance) launch(ctx context.Context, port int) error {
 		port:     port,
 		probeDir: in.ProbeDir,
 		stateDir: in.StateDir,
+		tmpDir:   in.tmpDir,
 		workDir:  in.rootDir,
 	}
 	if err := in.build(l); err != nil {
@@ -314,7 +327,8 @@ func spawn(l *launch, opt Options, log *ringBuffer, deaths *deathCounter) (*proc
 	if cmd.Dir == "" {
 		cmd.Dir = l.probeDir
 	}
-	env := append(os.Environ(), "PYTHONUNBUFFERED=1", "CONFORM_PROBE_STATE="+l.stateDir)
+	env := append(baseEnv(), "PYTHONUNBUFFERED=1", "PYTHONDONTWRITEBYTECODE=1",
+		"TMPDIR="+l.tmpDir, "CONFORM_PROBE_STATE="+l.stateDir)
 	env = append(env, l.env...)
 	cmd.Env = append(env, opt.Env...)
 	cmd.Stdin = nil
