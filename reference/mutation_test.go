@@ -32,6 +32,7 @@ package reference_test
 import (
 	"context"
 	"fmt"
+	"os"
 	"sort"
 	"strings"
 	"sync"
@@ -206,8 +207,33 @@ const (
 	rowWorkers = 24
 )
 
+// moreMutations holds rows declared by the test files of families of checks. A row whose
+// deviation (and value) the table has already adds its checks to that row, so a new check
+// that an existing deviation breaks is declared beside the check.
+var moreMutations []mutation
+
+// table is mutations with moreMutations merged in.
+func table() []mutation {
+	out := append([]mutation(nil), mutations...)
+	index := map[[2]string]int{}
+	for i, m := range out {
+		index[[2]string{m.dev, m.value}] = i
+	}
+	for _, m := range moreMutations {
+		k := [2]string{m.dev, m.value}
+		if i, ok := index[k]; ok {
+			out[i].fails = append(append([]string(nil), out[i].fails...), m.fails...)
+			continue
+		}
+		index[k] = len(out)
+		out = append(out, m)
+	}
+	return out
+}
+
 func TestMutationTable(t *testing.T) {
 	start := time.Now()
+	mutations := table()
 	all := spec.All()
 	byID := map[string]*spec.Check{}
 	for _, c := range all {
@@ -244,6 +270,22 @@ func TestMutationTable(t *testing.T) {
 	}
 	if t.Failed() {
 		return
+	}
+	// While a family of checks is written, its rows alone can be run; the full table runs
+	// when the variable is unset.
+	if only := os.Getenv("CONFORM_MUTATION_ROWS"); only != "" {
+		want := map[string]bool{}
+		for _, n := range strings.Split(only, ",") {
+			want[strings.TrimSpace(n)] = true
+		}
+		var rows []mutation
+		for _, m := range mutations {
+			if want[m.dev] || (m.dev == "" && want["none"]) {
+				rows = append(rows, m)
+			}
+		}
+		t.Logf("CONFORM_MUTATION_ROWS: %d of %d rows", len(rows), len(mutations))
+		mutations = rows
 	}
 
 	var catalog, concurrency []*spec.Check

@@ -63,10 +63,17 @@ func outcomeName(o Outcome) string {
 	return fmt.Sprintf("Outcome(%d)", int(o))
 }
 
+// moreJudgeCases holds the case builders of the test files that declare their own (one per
+// family of checks, next to the file that registers the checks).
+var moreJudgeCases []func() []judgeCase
+
 func judgeCases() []judgeCase {
 	var all []judgeCase
 	for _, group := range [][]judgeCase{environCases(), inputCases(), startResponseCases(), responseCases(), connectionCases(), fieldCases(), framingCases(), concurrencyCases()} {
 		all = append(all, group...)
+	}
+	for _, more := range moreJudgeCases {
+		all = append(all, more()...)
 	}
 	return all
 }
