@@ -53,14 +53,14 @@ func TestCatalogShape(t *testing.T) {
 	for _, a := range Areas {
 		areas[a] = true
 	}
-	idRule := regexp.MustCompile(`^(pep3333|rfc9112|rfc9110|conform)/[a-z0-9.-]+/[a-z0-9-]+$`)
+	idRule := regexp.MustCompile(`^(pep3333|rfc9112|rfc9110|conform)/[a-z0-9.-]+/[a-z0-9-]+(/[a-z0-9-]+)?$`)
 	for _, c := range All() {
 		if seen[c.ID] {
 			t.Errorf("duplicate ID %s", c.ID)
 		}
 		seen[c.ID] = true
 		if !idRule.MatchString(c.ID) {
-			t.Errorf("%s: ID is not <document>/<section>/<slug>", c.ID)
+			t.Errorf("%s: ID is not <document>/<section>/<slug>[/<variant>]", c.ID)
 		}
 		if !areas[c.Area] {
 			t.Errorf("%s: unknown area %q", c.ID, c.Area)
