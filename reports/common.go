@@ -6,9 +6,8 @@ import (
 	"net"
 	"strings"
 	"time"
-	"unicode"
-	"unicode/utf8"
 
+	"github.com/conform-wsgi/conform/internal/safetext"
 	"github.com/conform-wsgi/conform/spec"
 )
 
@@ -249,46 +248,13 @@ func areaLabel(a string) string {
 	return a
 }
 
-// clean makes untrusted text safe to print on a terminal, in XML or in Markdown: control
-// and format characters (escape sequences, NUL, bidi overrides) and bytes that are not
-// UTF-8 are shown as \xNN or \u{NNNN}. Newlines and tabs are kept when keepSpace is set.
+// clean makes untrusted text safe to print on a terminal, in XML or in Markdown
+// (safetext): newlines and tabs are kept when keepSpace is set.
 func clean(s string, keepSpace bool) string {
-	ok := true
-	for _, r := range s {
-		if r == utf8.RuneError || needsEscape(r, keepSpace) {
-			ok = false
-			break
-		}
+	if keepSpace {
+		return safetext.Block(s)
 	}
-	if ok {
-		return s
-	}
-	var b strings.Builder
-	for i := 0; i < len(s); {
-		r, n := utf8.DecodeRuneInString(s[i:])
-		switch {
-		case r == utf8.RuneError && n <= 1:
-			fmt.Fprintf(&b, `\x%02x`, s[i])
-		case r < 0x100 && needsEscape(r, keepSpace):
-			fmt.Fprintf(&b, `\x%02x`, r)
-		case needsEscape(r, keepSpace):
-			fmt.Fprintf(&b, `\u{%04x}`, r)
-		default:
-			b.WriteString(s[i : i+n])
-		}
-		i += n
-	}
-	return b.String()
-}
-
-func needsEscape(r rune, keepSpace bool) bool {
-	if keepSpace && (r == '\n' || r == '\t') {
-		return false
-	}
-	if r == 0xFFFE || r == 0xFFFF {
-		return true // not characters; invalid in XML
-	}
-	return unicode.Is(unicode.Cc, r) || unicode.Is(unicode.Cf, r)
+	return safetext.Line(s)
 }
 
 // splitAddr turns "host:port" into the two arguments nc takes.

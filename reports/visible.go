@@ -3,63 +3,20 @@ package reports
 import (
 	"fmt"
 	"strings"
+
+	"github.com/conform-wsgi/conform/internal/safetext"
 )
 
-// VisibleBytes renders raw wire bytes so every byte can be seen: CR as \r, LF as \n followed
-// by a real newline (so messages keep their line structure), TAB as \t, a backslash as \\,
-// and any other byte that is not printable ASCII (controls, NUL, DEL, 0x80-0xFF) as \xNN.
-// The result is printable ASCII plus newlines, safe for a terminal, XML and (once
-// HTML-escaped) a <pre>; the mapping is reversible.
-func VisibleBytes(b []byte) string {
-	var s strings.Builder
-	s.Grow(len(b) + len(b)/8)
-	for _, seg := range visibleSegments(b) {
-		s.WriteString(seg.Text)
-	}
-	return s.String()
-}
+// VisibleBytes renders raw wire bytes so every byte can be seen (safetext.Bytes): printable
+// ASCII plus newlines, safe for a terminal, XML and (once HTML-escaped) a <pre>; the mapping
+// is reversible.
+func VisibleBytes(b []byte) string { return safetext.Bytes(b) }
 
 // segment is a run of VisibleBytes output that is either literal text or escapes, so the
 // HTML renderer can tint escapes without building markup from the bytes.
-type segment struct {
-	Text string
-	Esc  bool
-}
+type segment = safetext.Segment
 
-func visibleSegments(b []byte) []segment {
-	var out []segment
-	var cur strings.Builder
-	curEsc := false
-	emit := func(s string, esc bool) {
-		if cur.Len() > 0 && esc != curEsc {
-			out = append(out, segment{cur.String(), curEsc})
-			cur.Reset()
-		}
-		curEsc = esc
-		cur.WriteString(s)
-	}
-	for _, c := range b {
-		switch {
-		case c == '\r':
-			emit(`\r`, true)
-		case c == '\n':
-			emit(`\n`, true)
-			emit("\n", false)
-		case c == '\t':
-			emit(`\t`, true)
-		case c == '\\':
-			emit(`\\`, true)
-		case c >= 0x20 && c < 0x7f:
-			emit(string(rune(c)), false)
-		default:
-			emit(fmt.Sprintf(`\x%02x`, c), true)
-		}
-	}
-	if cur.Len() > 0 {
-		out = append(out, segment{cur.String(), curEsc})
-	}
-	return out
-}
+func visibleSegments(b []byte) []segment { return safetext.Segments(b) }
 
 // ShellReplay returns a POSIX shell one-liner that sends req to addr again:
 //
