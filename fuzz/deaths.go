@@ -135,7 +135,7 @@ func (s *session) minimizeDeath(ctx context.Context, f *Finding, v Verdict) {
 		return
 	}
 	budget := min(s.opt.MinimizeBudget, deathMinimizeBudget)
-	mctx, cancel := context.WithTimeout(ctx, minimizeTime)
+	mctx, cancel := context.WithTimeout(ctx, s.minimizeLimit(ctx, time.Now()))
 	defer cancel()
 	wait := deathWait
 	kills := func(b []byte, w []Write) (bool, time.Duration) {
@@ -158,17 +158,23 @@ func (s *session) minimizeDeath(ctx context.Context, f *Finding, v Verdict) {
 		})
 		tries += n
 	}
-	done := ok && tries < budget && !ended(mctx)
+	outcome := s.minimizeOutcome(mctx, tries, budget)
+	if !ok && outcome == MinimizeDone {
+		outcome = MinimizeNoRepro
+	}
 	s.gate.Unlock()
 
 	s.mu.Lock()
-	f.MinimizeTries, f.Minimized = tries, done
+	f.MinimizeTries, f.Minimization = tries, outcome
+	f.Minimized = outcome == MinimizeDone
 	prior := f.Observed // still the answer to f's bytes, unless they shrank
 	if len(best) < len(f.Bytes) {
 		f.Bytes, f.Writes, prior = best, bestWrites, nil
 	}
 	s.mu.Unlock()
-	s.record(context.WithoutCancel(ctx), f, v, prior)
+	fctx, fcancel := s.finishing(ctx)
+	defer fcancel()
+	s.record(fctx, f, v, prior)
 	if prior == nil || !sawEnd(prior) {
 		sleepCtx(ctx, deathWait) // the record killed a worker again
 	}

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"io"
 	"net"
 	"os"
 	"path/filepath"
@@ -13,6 +14,7 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
+	"unicode/utf8"
 
 	"github.com/conform-wsgi/conform/internal/harness"
 	"github.com/conform-wsgi/conform/probes"
@@ -1153,5 +1155,172 @@ func TestLenientFeaturesAreSignedByFamily(t *testing.T) {
 	}
 	if checked == 0 {
 		t.Fatal("no generated case has one feature the reference rejects alone and one it does not")
+	}
+}
+
+// slowProxy forwards every connection to upstream after delay: a target whose every
+// exchange takes that long, so minimizations take seconds.
+func slowProxy(t *testing.T, upstream string, delay time.Duration) string {
+	t.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { l.Close() })
+	go func() {
+		for {
+			c, err := l.Accept()
+			if err != nil {
+				return
+			}
+			go func() {
+				defer c.Close()
+				time.Sleep(delay)
+				u, err := net.DialTimeout("tcp", upstream, time.Second)
+				if err != nil {
+					return
+				}
+				defer u.Close()
+				deadline := time.Now().Add(10 * time.Second)
+				c.SetDeadline(deadline)
+				u.SetDeadline(deadline)
+				go func() {
+					io.Copy(u, c)
+					u.(*net.TCPConn).CloseWrite()
+				}()
+				io.Copy(c, u)
+			}()
+		}
+	}()
+	return l.Addr().String()
+}
+
+// TestDurationIsTheWallTimeOfTheSession: --duration bounds the whole session, the
+// minimization of its findings and their last writes included, however long the grace after
+// the last case; every finding says how its minimization ended, in the summary and in its
+// record. The target answers 20ms late, so each finding's minimization takes seconds.
+func TestDurationIsTheWallTimeOfTheSession(t *testing.T) {
+	ref, err := reference.Start(reference.Options{Deviations: reference.Deviations{PreferContentLength: true}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ref.Close()
+	dir := t.TempDir()
+	const d = 5 * time.Second
+	began := time.Now()
+	sum, err := Run(context.Background(), Options{Addr: slowProxy(t, ref.Addr, 20*time.Millisecond), Seed: 3, Duration: d, MinimizeGrace: time.Minute, Dir: dir, NoCatalog: true})
+	took := time.Since(began)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if took > d+500*time.Millisecond {
+		t.Errorf("a %s session took %s", d, took.Round(100*time.Millisecond))
+	}
+	if len(sum.Findings) == 0 {
+		t.Fatalf("no finding against a reference that prefers Content-Length (%d cases)", sum.Cases)
+	}
+	allDone := true
+	for _, f := range sum.Findings {
+		allDone = allDone && f.Minimization == MinimizeDone
+		if _, ok := minimizeNotes[f.Minimization]; !ok || f.Minimization == MinimizePending {
+			t.Errorf("%s: minimization %q after the session", f.ID, f.Minimization)
+		}
+		if g, err := ReadFinding(filepath.Join(dir, f.ID+".json")); err != nil || g.Minimization != f.Minimization || g.Minimized != (f.Minimization == MinimizeDone) {
+			t.Errorf("%s: recorded minimization %+v (%v), want %q", f.ID, g, err, f.Minimization)
+		}
+	}
+	var out strings.Builder
+	sum.WriteText(&out)
+	t.Logf("after %s:\n%s", took.Round(100*time.Millisecond), out.String())
+	if allDone == strings.Contains(out.String(), "  minimization: ") {
+		t.Errorf("the summary counts the minimizations that did not run to the end only when there are some")
+	}
+}
+
+// The countdown of the progress line never shows a negative time, once the session's time
+// or the grace after the last case has run out.
+func TestProgressCountdownIsNeverNegative(t *testing.T) {
+	now := time.Now()
+	s := &session{opt: Options{MinimizeGrace: time.Second, Duration: 10 * time.Second}, byClass: map[Class]int{}}
+	s.start, s.begin = now.Add(-12*time.Second), now.Add(-12*time.Second)
+	s.deadline, s.workEnd = now.Add(-2*time.Second), now.Add(-3*time.Second)
+	running := s.progressLine()
+	s.stopped = now.Add(-5 * time.Second)
+	minimizing := s.progressLine()
+	for _, line := range []string{running, minimizing} {
+		if strings.Contains(line, "-") {
+			t.Errorf("negative time in %q", line)
+		}
+	}
+	if !strings.Contains(running, "0s left") || !strings.Contains(minimizing, "up to 0s more") {
+		t.Errorf("no countdown at 0:\n%s\n%s", running, minimizing)
+	}
+}
+
+// A session whose new cases wait for the minimizer: while the findings waiting are expected
+// to take longer than the time left, no new case starts.
+func TestNewCasesWaitForTheMinimizationsDue(t *testing.T) {
+	s := &session{opt: Options{Duration: 20 * time.Second}, workEnd: time.Now().Add(5 * time.Second)}
+	if s.holdBack() {
+		t.Error("held back with nothing to minimize")
+	}
+	s.minQueue = make([]minJob, 2) // 2 × firstMinimizeGuess: 4s, under the 5s left
+	if s.holdBack() {
+		t.Error("held back with time for the two minimizations waiting")
+	}
+	s.minBusy = 1 // a third: 6s
+	if !s.holdBack() {
+		t.Error("not held back with three minimizations due in 5s")
+	}
+	s.minSpent, s.minCount = time.Second, 4 // measured: 250ms each
+	if s.holdBack() {
+		t.Error("held back though the measured minimizations fit")
+	}
+	s.minQueue = make([]minJob, 1000) // at most half of Duration is reserved: 10s
+	if !s.holdBack() || s.minimizeReserve() != 10*time.Second {
+		t.Errorf("reserve %s, want half of the duration", s.minimizeReserve())
+	}
+}
+
+// What the target sent is escaped in the summary and the side-by-side view: a reason
+// phrase or a server's log line must not drive the terminal.
+func TestTargetTextIsEscapedForTheTerminal(t *testing.T) {
+	const hostile = "\x1b]0;pwned\x07\x1b[2J\x9b31m\u009b1m\u202e"
+	sum := &Summary{Target: "gunicorn " + hostile, Findings: []*Finding{{ID: "crash-1", Signature: "crash/worker-died/" + hostile,
+		Detail: "the server logged: " + hostile, Minimization: MinimizeOutOfTime}}}
+	var text bytes.Buffer
+	sum.WriteText(&text)
+	e := Expect([]byte("GET / HTTP/1.1\r\nHost: a\r\n\r\n"), reference.Limits{}, reference.Deviations{})
+	o := &Observation{Answers: []Answer{{Status: 400, Reason: hostile, Text: hostile}}, End: wire.EndGarbage, Garbage: hostile}
+	var side bytes.Buffer
+	WriteSideBySide(&side, e, o, Verdict{Class: Strictness, Kind: "rejected", Rule: "400", Detail: "answered 400 " + hostile})
+	for name, out := range map[string]string{"summary": text.String(), "side by side": side.String()} {
+		if strings.ContainsAny(out, "\x1b\x07\u009b\u202e") || !utf8.ValidString(out) {
+			t.Errorf("%s: the target's text reaches the terminal raw:\n%q", name, out)
+		}
+		if !strings.Contains(out, `\x1b]0;pwned\x07`) {
+			t.Errorf("%s: the target's text is not shown escaped:\n%s", name, out)
+		}
+	}
+	if !strings.Contains(text.String(), "not minimized: the session's time ran out") {
+		t.Errorf("the summary does not say the finding was not minimized:\n%s", text.String())
+	}
+}
+
+// Duration counts from Options.Start, so that what the caller did first (starting the
+// server) is part of it.
+func TestDurationCountsFromStart(t *testing.T) {
+	ref, err := reference.Start(reference.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ref.Close()
+	began := time.Now()
+	sum, err := Run(context.Background(), Options{Addr: ref.Addr, Duration: 3 * time.Second, Start: began.Add(-2 * time.Second), NoCatalog: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if took := time.Since(began); took > 1300*time.Millisecond || sum.Wall < 2*time.Second || sum.Wall > 3*time.Second {
+		t.Errorf("a 3s session begun 2s ago took %s more (wall %s)", took.Round(10*time.Millisecond), sum.Wall)
 	}
 }

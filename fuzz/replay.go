@@ -7,6 +7,7 @@ import (
 	"strings"
 	"unicode/utf8"
 
+	"github.com/conform-wsgi/conform/internal/safetext"
 	"github.com/conform-wsgi/conform/reference"
 )
 
@@ -37,7 +38,9 @@ func Replay(ctx context.Context, addr string, raw []byte, writes []Write, opt Re
 }
 
 // WriteSideBySide shows what the reference and the target made of the bytes, request by
-// request, in two columns, then the verdict.
+// request, in two columns, then the verdict. Every cell is escaped for the terminal: the
+// target's column quotes what it sent, and the reference's the bytes of a finding file,
+// which anyone may have edited.
 func WriteSideBySide(w io.Writer, e *Expectation, o *Observation, v Verdict) {
 	const width = 56
 	var left, right []string
@@ -94,14 +97,14 @@ func WriteSideBySide(w io.Writer, e *Expectation, o *Observation, v Verdict) {
 		if i < len(right) {
 			r = right[i]
 		}
-		fmt.Fprintf(w, "%s | %s\n", pad(l, width), r)
+		fmt.Fprintf(w, "%s | %s\n", pad(safetext.Line(l), width), safetext.Line(r))
 	}
 	fmt.Fprintln(w)
 	if v.Class == "" {
 		fmt.Fprintln(w, "verdict: the target agrees with the reference")
 		return
 	}
-	fmt.Fprintf(w, "verdict: %s (%s)\n  %s\n", v.Class, v.Core(), v.Detail)
+	fmt.Fprintf(w, "verdict: %s (%s)\n  %s\n", v.Class, safetext.Line(v.Core()), safetext.Line(v.Detail))
 }
 
 // pad cuts or pads s to n runes.

@@ -1,6 +1,7 @@
 package fuzz
 
 import (
+	"bytes"
 	"cmp"
 	"context"
 	"errors"
@@ -17,6 +18,7 @@ import (
 	"time"
 
 	"github.com/conform-wsgi/conform/internal/harness"
+	"github.com/conform-wsgi/conform/internal/safetext"
 	"github.com/conform-wsgi/conform/probes"
 	"github.com/conform-wsgi/conform/reference"
 	"github.com/conform-wsgi/conform/wire"
@@ -34,14 +36,26 @@ type Options struct {
 
 	Seed uint64
 	// Cases and Duration bound the session (0: unbounded); the context bounds it too.
+	// Duration is the wall time of the whole session, from Start: catalog seeding, the
+	// cases, confirmation, minimization and the last writes. New cases are held back while
+	// the time left is no more than the minimizations waiting are expected to take (their
+	// number times the mean time a minimization has taken in this session, 2s before the
+	// first ends; at most half of Duration), and the last Duration/20 (250ms to 2s, at most
+	// half) is kept for writing the findings; a finding whose minimization did not fit says
+	// so (Finding.Minimization).
 	Cases    int64
 	Duration time.Duration
+	// Start is when Duration began (zero: when Run is called), so a caller can count what
+	// it did first, such as starting the server.
+	Start time.Time
 	// Workers is how many connections run at once (default 4).
 	Workers int
 	// Dir receives the findings ("" keeps them in memory only). Resume continues the session
-	// recorded there: its seed, its case counter, and its findings' signatures.
-	Dir    string
-	Resume bool
+	// recorded there: its seed, its case counter, and its findings' signatures; a directory
+	// recorded against another target (Label) is refused unless Retarget is set.
+	Dir      string
+	Resume   bool
+	Retarget bool
 
 	Timing Timing
 	// Limits and Deviations shape the oracle (reference.InterpretWith); the zero values are
@@ -63,9 +77,9 @@ type Options struct {
 	// OnFinding is called (from a worker goroutine) for every new finding, after it is
 	// written and again after minimization.
 	OnFinding func(*Finding)
-	// MinimizeGrace is how long queued minimizations may go on after the fuzzing stopped at
-	// a bound (Cases, Duration); cancelling ctx stops them at once. Findings are written as
-	// found either way.
+	// MinimizeGrace is how long queued minimizations may go on after the last case when
+	// Cases ends the session (0: not at all), never past Duration; cancelling ctx stops them
+	// at once. Findings are written as found either way.
 	MinimizeGrace time.Duration
 }
 
@@ -85,7 +99,10 @@ type Summary struct {
 	// confirmations, ablations): a case that ends with a pipelined echo is two requests or
 	// more to a server that keeps the connection open.
 	Responses int64
-	Elapsed   time.Duration
+	// Elapsed is the time the cases ran; Wall the whole session's, from Options.Start to the
+	// summary (minimization after the last case and the last writes included).
+	Elapsed time.Duration
+	Wall    time.Duration
 	// Findings are the new findings of this session; Known counts those loaded on resume.
 	Findings   []*Finding
 	Known      int
@@ -111,16 +128,23 @@ func (s *Summary) Rate() float64 {
 	return float64(s.Cases) / s.Elapsed.Seconds()
 }
 
-// WriteText writes the end-of-session summary.
+// WriteText writes the end-of-session summary. What came from the target (details that
+// quote its answers, a server's log line in a rule) is escaped for the terminal.
 func (s *Summary) WriteText(w io.Writer) {
 	// NextCase is the lowest case not completed, so cases completed after it (while it was
 	// still being confirmed at the stop) are run again by --resume: it is no upper bound.
 	fmt.Fprintf(w, "conform fuzz: %d cases in %s (%.0f cases/s) against %s, seed %d, from case %d; --resume starts at case %d\n",
-		s.Cases, s.Elapsed.Round(100*time.Millisecond), s.Rate(), s.Target, s.Seed, s.FirstCase, s.NextCase)
+		s.Cases, s.Elapsed.Round(100*time.Millisecond), s.Rate(), safetext.Line(s.Target), s.Seed, s.FirstCase, s.NextCase)
+	if s.Wall > 0 {
+		fmt.Fprintf(w, "  session: %s in all (minimization after the last case and writing included)\n", s.Wall.Round(100*time.Millisecond))
+	}
 	if s.Interrupted {
 		fmt.Fprintln(w, "  interrupted: findings so far are written; --resume continues")
 	}
 	fmt.Fprintf(w, "  new findings: %d%s  (duplicates %d, not reproduced %d, restarts %d)\n", len(s.Findings), classCounts(s.ByClass), s.Duplicates, s.Flaky, s.Restarts)
+	if line := minimizationCounts(s.Findings); line != "" {
+		fmt.Fprintf(w, "  minimization: %s\n", line)
+	}
 	if s.WorkerDeaths > 0 || s.Unattributed > 0 {
 		fmt.Fprintf(w, "  worker deaths logged by the server: %d (not reproduced by any recent case: %d)\n", s.WorkerDeaths, s.Unattributed)
 	}
@@ -131,8 +155,31 @@ func (s *Summary) WriteText(w io.Writer) {
 		fmt.Fprintf(w, "  findings known from earlier sessions: %d\n", s.Known)
 	}
 	for _, f := range s.Findings {
-		fmt.Fprintf(w, "  %-22s %s\n      %s\n", f.ID, f.Signature, clip(f.Detail, 300))
+		note := ""
+		if f.Minimization != MinimizeDone && f.Minimization != "" {
+			note = "  [" + minimizeNotes[f.Minimization] + "]"
+		}
+		fmt.Fprintf(w, "  %-22s %s%s\n      %s\n", safetext.Line(f.ID), safetext.Line(f.Signature), note, safetext.Line(clip(f.Detail, 300)))
 	}
+}
+
+// minimizationCounts says how the findings' minimizations ended, when any did not run to
+// the end ("" otherwise).
+func minimizationCounts(fs []*Finding) string {
+	n := map[string]int{}
+	for _, f := range fs {
+		n[f.Minimization]++
+	}
+	if len(fs) == 0 || n[MinimizeDone] == len(fs) {
+		return ""
+	}
+	var parts []string
+	for _, m := range minimizeOrder {
+		if n[m] > 0 {
+			parts = append(parts, fmt.Sprintf("%d %s", n[m], minimizeNotes[m]))
+		}
+	}
+	return strings.Join(parts, ", ")
 }
 
 func classCounts(m map[Class]int) string {
@@ -165,10 +212,13 @@ type session struct {
 	lastAnswer atomic.Int64
 	dups       atomic.Int64
 	flaky      atomic.Int64
-	// minimizing is 1 while the minimizer works on a finding (for the progress line).
-	minimizing atomic.Int64
 	first      int64
 	cancel     context.CancelFunc
+	// user is the caller's context: when it ends, the session was interrupted.
+	user context.Context
+	// begin is when Duration began; deadline its end and workEnd the end of the sends,
+	// before the write tail (zero without Duration).
+	begin, deadline, workEnd time.Time
 
 	// gate is held for reading by every exchange and for writing by a restart, so that no
 	// case runs against a server being restarted.
@@ -201,15 +251,32 @@ type session struct {
 	restarts            int
 	dead                error
 	lastState           time.Time
-	minq                chan minJob
 	stopped             time.Time // when the fuzzing stopped (minimization may go on)
+	// The background minimizer's queue (unbounded), the finding it works on (minBusy 1),
+	// whether the fuzzing has stopped (no more to come), and the time its minimizations
+	// took, for minimizeReserve.
+	minQueue  []minJob
+	minBusy   int
+	minClosed bool
+	minSpent  time.Duration
+	minCount  int
+	minWake   chan struct{}
 }
 
 // Run runs a fuzzing session until a bound is reached or ctx is cancelled, and returns its
 // summary. Findings are written as they are found, so cancelling loses nothing already found;
 // the summary and the session state are written on the way out.
 func Run(ctx context.Context, opt Options) (*Summary, error) {
-	s := &session{opt: opt, sigs: map[string]bool{}, pre: map[string]bool{}, coreSeen: map[string]int{}, confirming: map[string]bool{}, parts: map[string][][]string{}, byClass: map[Class]int{}, inflight: map[int64]time.Time{}}
+	s := &session{opt: opt, user: ctx, sigs: map[string]bool{}, pre: map[string]bool{}, coreSeen: map[string]int{}, confirming: map[string]bool{}, parts: map[string][][]string{}, byClass: map[Class]int{}, inflight: map[int64]time.Time{},
+		minWake: make(chan struct{}, 1)}
+	s.begin = opt.Start
+	if s.begin.IsZero() {
+		s.begin = time.Now()
+	}
+	if opt.Duration > 0 {
+		s.deadline = s.begin.Add(opt.Duration)
+		s.workEnd = s.deadline.Add(-writeTail(opt.Duration))
+	}
 	if opt.Instance != nil {
 		s.addr = opt.Instance.Addr
 	} else {
@@ -238,12 +305,20 @@ func Run(ctx context.Context, opt Options) (*Summary, error) {
 		s.opt.MinimizeBudget = 100
 	}
 	s.store = store{dir: opt.Dir}
+	// Where the findings go is checked before anything is sent: a session that cannot keep
+	// what it finds is not worth running.
+	if err := CheckDir(opt.Dir); err != nil {
+		return nil, err
+	}
 	if opt.Resume && opt.Dir != "" {
 		st, found, err := s.store.load()
 		if err != nil {
 			return nil, fmt.Errorf("resume from %s: %w", opt.Dir, err)
 		}
 		if st != nil {
+			if st.Target != "" && st.Target != s.opt.Label && !opt.Retarget {
+				return nil, fmt.Errorf("resume from %s: %w: %s, not %s", opt.Dir, ErrOtherTarget, safetext.Line(st.Target), safetext.Line(s.opt.Label))
+			}
 			s.opt.Seed, s.first = st.Seed, st.NextCase
 		}
 		for _, f := range found {
@@ -251,36 +326,41 @@ func Run(ctx context.Context, opt Options) (*Summary, error) {
 		}
 		s.known = len(found)
 	}
+	// Seeding and the pre-flight count in Duration too.
+	prepCtx, prepCancel := s.withWorkEnd(ctx)
+	defer prepCancel()
 	catalog := opt.Catalog
 	if catalog == nil && !opt.NoCatalog {
 		var err error
-		if catalog, err = CatalogSeeds(ctx); err != nil {
+		if catalog, err = CatalogSeeds(prepCtx); err != nil {
+			if ctx.Err() == nil && ended(prepCtx) {
+				return nil, fmt.Errorf("fuzz: --duration %s ran out before the first case: %w", opt.Duration, err)
+			}
 			return nil, err
 		}
 	}
 	s.gen = NewGenerator(s.opt.Seed, catalog)
 	s.next.Store(s.first)
 
-	if err := s.preflight(ctx); err != nil {
+	if err := s.preflight(prepCtx); err != nil {
+		if ctx.Err() == nil && ended(prepCtx) {
+			return nil, fmt.Errorf("%w (--duration %s ran out during the pre-flight)", err, opt.Duration)
+		}
 		return nil, err
 	}
-	runCtx, cancel := context.WithCancel(ctx)
-	if opt.Duration > 0 {
-		runCtx, cancel = context.WithTimeout(ctx, opt.Duration)
-	}
+	runCtx, cancel := s.withWorkEnd(ctx)
 	s.cancel = cancel
 	defer cancel()
 	s.start = time.Now()
 	s.lastState = s.start
 
-	s.minq = make(chan minJob, 64)
 	progressDone := make(chan struct{})
 	stopProgress := make(chan struct{})
 	go func() {
 		defer close(progressDone)
 		s.progressLoop(stopProgress)
 	}()
-	minCtx, minCancel := context.WithCancel(ctx)
+	minCtx, minCancel := s.withWorkEnd(ctx)
 	defer minCancel()
 	minDone := make(chan struct{})
 	go func() {
@@ -312,14 +392,16 @@ func Run(ctx context.Context, opt Options) (*Summary, error) {
 	<-watchDone
 	s.mu.Lock()
 	s.stopped = time.Now()
+	s.minClosed = true
 	s.mu.Unlock()
-	close(s.minq)
+	s.wakeMinimizer()
 	grace := time.AfterFunc(s.opt.MinimizeGrace, minCancel)
 	<-minDone
 	grace.Stop()
 	close(stopProgress)
 	<-progressDone
 
+	s.closeMinimizations()
 	sum := s.summary(ctx)
 	if s.watchesDeaths() {
 		n, _ := s.opt.Instance.WorkerDeaths()
@@ -328,14 +410,47 @@ func Run(ctx context.Context, opt Options) (*Summary, error) {
 	if err := s.store.saveState(sessionState{Seed: s.opt.Seed, NextCase: sum.NextCase, Target: s.opt.Label, UpdatedAt: time.Now()}); err != nil {
 		return sum, err
 	}
+	sum.Wall = time.Since(s.begin)
 	s.mu.Lock()
 	dead := s.dead
 	s.mu.Unlock()
 	return sum, dead
 }
 
+// ErrOtherTarget marks a directory to resume that was recorded against another target:
+// its known findings would hide the new target's.
+var ErrOtherTarget = errors.New("the session was recorded against another target")
+
+// interrupted says the caller's context ended the session (Ctrl-C), not one of its bounds.
+func (s *session) interrupted() bool { return s.user != nil && s.user.Err() != nil }
+
+// writeTail is the end of a session of duration d kept for writing the findings: d/20,
+// 250ms to 2s, and never more than half of d.
+func writeTail(d time.Duration) time.Duration {
+	return min(2*time.Second, max(250*time.Millisecond, d/20), d/2)
+}
+
+// withWorkEnd bounds ctx by the end of the session's work (Duration less the write tail).
+func (s *session) withWorkEnd(ctx context.Context) (context.Context, context.CancelFunc) {
+	if s.workEnd.IsZero() {
+		return context.WithCancel(ctx)
+	}
+	return context.WithDeadline(ctx, s.workEnd)
+}
+
+// finishing is the context of the writes that follow a minimization: they go on after the
+// minimization was cut short, but not past the session's Duration.
+func (s *session) finishing(ctx context.Context) (context.Context, context.CancelFunc) {
+	ctx = context.WithoutCancel(ctx)
+	if s.deadline.IsZero() {
+		return context.WithCancel(ctx)
+	}
+	return context.WithDeadline(ctx, s.deadline)
+}
+
 // preflight makes sure the target hosts the probe before any case is judged: a wrong target
-// would otherwise look like a thousand findings.
+// would otherwise look like a thousand findings. What the target answered is quoted
+// escaped: the message is printed on a terminal.
 func (s *session) preflight(ctx context.Context) error {
 	raw := newRequest("GET", probes.Prefix+"echo", "HTTP/1.1", "preflight", roleMain).appendTo(nil)
 	for try := 0; ; try++ {
@@ -351,14 +466,18 @@ func (s *session) preflight(ctx context.Context) error {
 			if what == "" {
 				what = "no answer (" + string(o.End) + ")"
 			}
-			return fmt.Errorf("fuzz: %s does not serve the conform probe: %s", s.addr, what)
+			return fmt.Errorf("fuzz: %s does not serve the conform probe: %s", s.addr, safetext.Line(what))
 		}
-		time.Sleep(200 * time.Millisecond)
+		sleepCtx(ctx, 200*time.Millisecond)
 	}
 }
 
 func (s *session) worker(ctx context.Context) {
 	for ctx.Err() == nil {
+		if s.holdBack() {
+			sleepCtx(ctx, holdBackPoll)
+			continue
+		}
 		n := s.next.Add(1) - 1
 		if s.opt.Cases > 0 && n >= s.first+s.opt.Cases {
 			return
@@ -376,6 +495,38 @@ func (s *session) worker(ctx context.Context) {
 		s.cases.Add(1)
 	}
 }
+
+// holdBackPoll is how often a worker held back looks whether it may go on.
+const holdBackPoll = 20 * time.Millisecond
+
+// holdBack says no new case may start now: the time left to the end of the session's work
+// is no more than the minimizations waiting are expected to take (Options.Duration).
+func (s *session) holdBack() bool {
+	if s.workEnd.IsZero() {
+		return false
+	}
+	return time.Until(s.workEnd) <= s.minimizeReserve()
+}
+
+// minimizeReserve is the time the findings waiting for minimization are expected to take:
+// their number times the mean time of the session's minimizations so far (firstMinimizeGuess
+// before the first ends), at most half of Duration.
+func (s *session) minimizeReserve() time.Duration {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	pending := len(s.minQueue) + s.minBusy
+	if pending == 0 {
+		return 0
+	}
+	each := firstMinimizeGuess
+	if s.minCount > 0 {
+		each = s.minSpent / time.Duration(s.minCount)
+	}
+	return min(time.Duration(pending)*each, s.opt.Duration/2)
+}
+
+// firstMinimizeGuess is what a minimization is expected to take before one has been timed.
+const firstMinimizeGuess = 2 * time.Second
 
 // timing is the configured timing with the linger cut down to what this target needs: an
 // extra response comes right after the one before it, so a few times the usual exchange
@@ -743,14 +894,12 @@ func (s *session) runCase(ctx context.Context, n int64) {
 	}
 
 	// Minimize the bytes in the background, so fuzzing goes on; not a crash (above: each try
-	// can cost a restart, and no case may run meanwhile).
+	// can cost a restart, and no case may run meanwhile). A finding not queued because the
+	// session is ending is marked so at the end (closeMinimizations).
 	if s.opt.MinimizeBudget < 0 || v.Class == Crash || ctx.Err() != nil {
 		return
 	}
-	select {
-	case s.minq <- minJob{f, v}:
-	default: // the queue is full: the finding stays as found
-	}
+	s.queueMinimization(f, v)
 }
 
 // crashCandidates are the cases that may have taken the server down when case n found it
@@ -855,7 +1004,7 @@ func (s *session) minimizeCrash(ctx context.Context, f *Finding, v Verdict) {
 	if s.opt.MinimizeBudget < 0 || s.opt.Instance == nil || ended(ctx) {
 		return
 	}
-	mctx, cancel := context.WithTimeout(ctx, minimizeTime)
+	mctx, cancel := context.WithTimeout(ctx, s.minimizeLimit(ctx, time.Now()))
 	defer cancel()
 	budget := min(s.opt.MinimizeBudget, crashMinimizeBudget)
 	s.mu.Lock()
@@ -872,13 +1021,16 @@ func (s *session) minimizeCrash(ctx context.Context, f *Finding, v Verdict) {
 	})
 	s.gate.Unlock()
 	s.mu.Lock()
-	f.MinimizeTries, f.Minimized = tries, tries < budget && !ended(mctx)
+	f.MinimizeTries, f.Minimization = tries, s.minimizeOutcome(mctx, tries, budget)
+	f.Minimized = f.Minimization == MinimizeDone
 	prior := f.Observed
 	if len(best) < len(f.Bytes) && last != nil {
 		f.Bytes, f.Writes, prior = best, bestWrites, last
 	}
 	s.mu.Unlock()
-	s.record(context.WithoutCancel(ctx), f, v, prior)
+	fctx, fcancel := s.finishing(ctx)
+	defer fcancel()
+	s.record(fctx, f, v, prior)
 	s.report(f)
 }
 
@@ -900,7 +1052,14 @@ const (
 func (s *session) addFinding(ctx context.Context, sig string, v Verdict, c, mc *Case, minimal []string, base string, prior *Observation, suspects []Suspect) *Finding {
 	f := &Finding{ID: findingID(v.Class, sig), Signature: sig, Class: v.Class, Kind: v.Kind, Rule: v.Rule, Detail: v.Detail,
 		Features: minimal, AllFeatures: c.Features, CaseBase: c.Base, Target: s.opt.Label, Seed: s.opt.Seed, Case: c.N,
-		FoundAt: time.Now(), Original: c.Bytes, Bytes: mc.Bytes, Writes: mc.Writes, Base: base, Suspects: suspects}
+		FoundAt: time.Now(), Original: c.Bytes, Bytes: mc.Bytes, Writes: mc.Writes, Base: base, Suspects: suspects,
+		Minimization: MinimizePending}
+	switch {
+	case s.opt.MinimizeBudget < 0:
+		f.Minimization = MinimizeOff
+	case v.Class == Crash && v.Kind == "died" && s.opt.Instance == nil:
+		f.Minimization = MinimizeNoReplay
+	}
 	if s.opt.Instance != nil {
 		f.Server, f.ServerVersion = s.opt.Instance.Server, s.opt.Instance.Version
 	}
@@ -918,39 +1077,150 @@ type minJob struct {
 	v Verdict
 }
 
-// minimizer shrinks queued findings one at a time and rewrites them. ctx ends it; a finding
-// cut short is written with the smallest bytes found so far.
+// queueMinimization hands a finding to the background minimizer. The queue has no bound: a
+// finding that is not minimized in time is marked so at the end (closeMinimizations).
+func (s *session) queueMinimization(f *Finding, v Verdict) {
+	s.mu.Lock()
+	s.minQueue = append(s.minQueue, minJob{f, v})
+	s.mu.Unlock()
+	s.wakeMinimizer()
+}
+
+func (s *session) wakeMinimizer() {
+	select {
+	case s.minWake <- struct{}{}:
+	default:
+	}
+}
+
+// minimizer shrinks queued findings one at a time and rewrites them, until the fuzzing has
+// stopped and the queue is empty, or ctx ends; a finding cut short is written with the
+// smallest bytes found so far.
 func (s *session) minimizer(ctx context.Context) {
-	for job := range s.minq {
-		if ctx.Err() != nil {
-			continue // drain: the findings are already written as found
+	for ctx.Err() == nil {
+		s.mu.Lock()
+		var job minJob
+		have, closed := len(s.minQueue) > 0, s.minClosed
+		if have {
+			job, s.minQueue = s.minQueue[0], s.minQueue[1:]
+			s.minBusy = 1
 		}
-		s.minimizing.Store(1)
+		s.mu.Unlock()
+		if !have {
+			if closed {
+				return
+			}
+			select {
+			case <-s.minWake:
+			case <-ctx.Done():
+			}
+			continue
+		}
+		began := time.Now()
 		s.guard("minimizing "+job.f.ID, func() { s.minimizeOne(ctx, job.f, job.v) })
-		s.minimizing.Store(0)
+		s.mu.Lock()
+		s.minBusy = 0
+		s.minSpent += time.Since(began)
+		s.minCount++
+		s.mu.Unlock()
+	}
+}
+
+// minimizeLimit is how long a minimization that began at began may take: minimizeTime, or
+// its share of what was left of ctx (the session's Duration) then, among itself and the
+// findings waiting now, so that none is left without a try. It shrinks as findings arrive.
+func (s *session) minimizeLimit(ctx context.Context, began time.Time) time.Duration {
+	limit := minimizeTime
+	if dl, ok := ctx.Deadline(); ok {
+		s.mu.Lock()
+		waiting := len(s.minQueue) + 1
+		s.mu.Unlock()
+		limit = min(limit, dl.Sub(began)/time.Duration(waiting))
+	}
+	return limit
+}
+
+// minimizeOutcome says how a minimization that made tries of budget within mctx ended.
+func (s *session) minimizeOutcome(mctx context.Context, tries, budget int) string {
+	switch {
+	case s.interrupted():
+		return MinimizeStopped
+	case ended(mctx):
+		return MinimizeTime
+	case tries >= budget:
+		return MinimizeBudget
+	}
+	return MinimizeDone
+}
+
+// closeMinimizations marks the findings whose minimization never began (the session's time
+// or grace ran out, or it was interrupted) and rewrites their records, so each says so.
+func (s *session) closeMinimizations() {
+	why := MinimizeOutOfTime
+	if s.interrupted() {
+		why = MinimizeStopped
+	}
+	s.mu.Lock()
+	var left []*Finding
+	for _, f := range s.findings {
+		if f.Minimization == MinimizePending {
+			f.Minimization = why
+			left = append(left, f)
+		}
+	}
+	s.minQueue = nil
+	var err error
+	for _, f := range left {
+		if err = s.store.write(f); err != nil {
+			break
+		}
+	}
+	s.mu.Unlock()
+	if err != nil {
+		s.fatal(err)
 	}
 }
 
 func (s *session) minimizeOne(ctx context.Context, f *Finding, v Verdict) {
 	core := v.Core()
 	tm := s.investigation(v) // as the confirmation waited
-	mctx, cancel := context.WithTimeout(ctx, minimizeTime)
+	began := time.Now()
+	mctx, cancel := context.WithTimeout(ctx, s.minimizeLimit(ctx, began))
 	defer cancel()
 	s.mu.Lock()
 	raw, writes := f.Bytes, f.Writes
 	s.mu.Unlock()
+	// The last exchange that kept the verdict: the record of the smallest bytes when there
+	// is no time left to send them once more.
+	var lastBytes []byte
+	var lastObs *Observation
 	best, bestWrites, tries := minimize(mctx, raw, writes, s.opt.MinimizeBudget, func(b []byte, w []Write) bool {
-		v, _, _ := s.exchangeTimed(mctx, b, w, true, tm)
-		return v.Core() == core && !ended(mctx)
+		if time.Since(began) >= s.minimizeLimit(ctx, began) {
+			cancel() // findings that arrived since have their share of the time left
+			return false
+		}
+		v, o, _ := s.exchangeTimed(mctx, b, w, true, tm)
+		held := v.Core() == core && !ended(mctx)
+		if held {
+			lastBytes, lastObs = b, o
+		}
+		return held
 	})
 	s.mu.Lock()
 	f.MinimizeTries = tries
-	f.Minimized = tries < s.opt.MinimizeBudget && !ended(mctx)
+	f.Minimization = s.minimizeOutcome(mctx, tries, s.opt.MinimizeBudget)
+	f.Minimized = f.Minimization == MinimizeDone
+	prior := f.Observed
 	if len(best) < len(f.Bytes) {
-		f.Bytes, f.Writes = best, bestWrites
+		f.Bytes, f.Writes, prior = best, bestWrites, nil
+		if bytes.Equal(best, lastBytes) {
+			prior = lastObs
+		}
 	}
 	s.mu.Unlock()
-	s.record(context.WithoutCancel(ctx), f, v, nil)
+	fctx, fcancel := s.finishing(ctx)
+	defer fcancel()
+	s.record(fctx, f, v, prior)
 	s.report(f)
 }
 
@@ -1180,6 +1450,9 @@ func (s *session) record(ctx context.Context, f *Finding, v Verdict, prior *Obse
 		o, e = prior, Expect(raw, s.opt.Limits, s.opt.Deviations)
 	} else {
 		_, o, e = s.exchangeTimed(ctx, raw, writes, true, tm)
+		if prior != nil && ended(ctx) {
+			o = prior // cut short by the session's end: what was seen before is the better record
+		}
 	}
 	s.mu.Lock()
 	f.Reference = refView(e.In)
@@ -1301,6 +1574,7 @@ func (s *session) progressLine() string {
 	counts := classCounts(s.byClass)
 	total := len(s.findings)
 	stopped := s.stopped
+	waiting := len(s.minQueue) + s.minBusy
 	s.mu.Unlock()
 	if counts == "" {
 		counts = " (none)"
@@ -1309,11 +1583,27 @@ func (s *session) progressLine() string {
 		// The cases are done; what goes on is the minimization of the last findings, which
 		// sends no new case: a falling rate would misreport it.
 		el := stopped.Sub(s.start)
+		end := stopped.Add(s.opt.MinimizeGrace)
+		if !s.workEnd.IsZero() && s.workEnd.Before(end) {
+			end = s.workEnd
+		}
 		return fmt.Sprintf("conform fuzz: %d cases in %s (%.0f cases/s), findings %d%s; minimizing %d, up to %s more",
-			n, el.Round(time.Second), float64(n)/math.Max(el.Seconds(), 1e-3), total, counts, len(s.minq)+int(s.minimizing.Load()),
-			time.Until(stopped.Add(s.opt.MinimizeGrace)).Round(time.Second))
+			n, el.Round(time.Second), float64(n)/math.Max(el.Seconds(), 1e-3), total, counts, waiting, timeLeft(end))
 	}
 	el := time.Since(s.start)
 	rate := float64(n) / math.Max(el.Seconds(), 1e-3)
-	return fmt.Sprintf("conform fuzz: %d cases, %.0f cases/s, findings %d%s, uptime %s", n, rate, total, counts, el.Round(time.Second))
+	line := fmt.Sprintf("conform fuzz: %d cases, %.0f cases/s, findings %d%s, uptime %s", n, rate, total, counts, el.Round(time.Second))
+	if !s.deadline.IsZero() {
+		line += ", " + timeLeft(s.deadline).String() + " left"
+		if s.holdBack() {
+			line += fmt.Sprintf(" (new cases wait: minimizing %d)", waiting)
+		}
+	}
+	return line
+}
+
+// timeLeft is the time until t, rounded to the second: never negative, since a countdown
+// that is late shows 0s.
+func timeLeft(t time.Time) time.Duration {
+	return max(0, time.Until(t)).Round(time.Second)
 }

@@ -44,8 +44,10 @@ type Finding struct {
 	FoundAt   time.Time `json:"found_at"`
 	UpdatedAt time.Time `json:"updated_at"`
 	// Minimized says byte-level minimization ran to the end (not cut by the budget, a
-	// cancellation or a class that cannot be re-sent cheaply).
+	// cancellation or a class that cannot be re-sent cheaply); Minimization says how it
+	// ended (MinimizeDone, ...), so a finding that could not be minimized says why.
 	Minimized     bool    `json:"minimized"`
+	Minimization  string  `json:"minimization,omitempty"`
 	MinimizeTries int     `json:"minimize_tries"`
 	Original      []byte  `json:"original"`
 	Bytes         []byte  `json:"bytes"`
@@ -58,6 +60,38 @@ type Finding struct {
 	// each also written as <id>.suspect-N.http (N from 1).
 	Suspects []Suspect `json:"suspects,omitempty"`
 }
+
+// How a finding's minimization ended (Finding.Minimization).
+const (
+	MinimizeDone      = "done"           // ran to the end: no smaller bytes keep the verdict
+	MinimizePending   = "pending"        // waiting for its turn (a session still running, or killed)
+	MinimizeBudget    = "budget"         // stopped at --minimize-budget re-sends
+	MinimizeTime      = "time"           // stopped at the time it was given: 15s, or its share of what --duration left
+	MinimizeOutOfTime = "out-of-time"    // never began: --duration (or --minimize-grace) ran out first
+	MinimizeStopped   = "interrupted"    // the session was interrupted before it ended
+	MinimizeOff       = "off"            // --minimize-budget is negative
+	MinimizeNoReplay  = "not-resent"     // a crash found without --server: each try would need a restart
+	MinimizeNoRepro   = "not-reproduced" // its bytes, sent alone to minimize them, did not show it again
+)
+
+// minimizeNotes say in words how a minimization ended, for the summary.
+var minimizeNotes = map[string]string{
+	MinimizeDone:      "minimized",
+	MinimizePending:   "minimization pending",
+	MinimizeBudget:    "partly minimized: --minimize-budget reached",
+	MinimizeTime:      "partly minimized: its time ran out",
+	MinimizeOutOfTime: "not minimized: the session's time ran out",
+	MinimizeStopped:   "not fully minimized: interrupted",
+	MinimizeOff:       "not minimized: --minimize-budget is negative",
+	MinimizeNoReplay:  "not minimized: a crash conform cannot restart the server after",
+	MinimizeNoRepro:   "not minimized: its bytes sent alone did not show it again",
+}
+
+// MinimizationNote says in words how the finding's minimization ended ("" when its record
+// does not say).
+func (f *Finding) MinimizationNote() string { return minimizeNotes[f.Minimization] }
+
+var minimizeOrder = []string{MinimizeDone, MinimizeBudget, MinimizeTime, MinimizeOutOfTime, MinimizeStopped, MinimizeOff, MinimizeNoReplay, MinimizeNoRepro, MinimizePending}
 
 // Suspect is a case that may have caused a crash.
 type Suspect struct {
@@ -141,6 +175,28 @@ func (s *store) write(f *Finding) error {
 		return err
 	}); err != nil {
 		return fmt.Errorf("write finding %s: %w", f.ID, err)
+	}
+	return nil
+}
+
+// CheckDir makes sure findings can be written in dir ("" writes nothing): it creates dir
+// and writes and removes a file in it, so that a session that could not keep what it finds
+// stops before it sends anything.
+func CheckDir(dir string) error {
+	if dir == "" {
+		return nil
+	}
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return fmt.Errorf("findings directory: %w", err)
+	}
+	f, err := os.CreateTemp(dir, ".conform-check-*")
+	if err != nil {
+		return fmt.Errorf("findings directory: %w", err)
+	}
+	name := f.Name()
+	f.Close()
+	if err := os.Remove(name); err != nil {
+		return fmt.Errorf("findings directory: %w", err)
 	}
 	return nil
 }
@@ -244,6 +300,27 @@ func ReadFinding(path string) (*Finding, error) {
 		return nil, fmt.Errorf("finding %s: %w", path, err)
 	}
 	return &f, nil
+}
+
+// ReadCase reads the bytes to replay from a finding file and how they were written: from
+// <id>.json, the finding's recorded bytes (not the JSON text); from any other file, its
+// bytes, in the writes WritesOf finds for it.
+func ReadCase(path string) ([]byte, []Write, error) {
+	if strings.HasSuffix(path, ".json") {
+		f, err := ReadFinding(path)
+		if err != nil {
+			return nil, nil, err
+		}
+		if len(f.Bytes) == 0 {
+			return nil, nil, fmt.Errorf("%s records no bytes: it is not a finding", path)
+		}
+		return f.Bytes, f.Writes, nil
+	}
+	raw, err := os.ReadFile(path)
+	if err != nil {
+		return nil, nil, err
+	}
+	return raw, WritesOf(path, raw), nil
 }
 
 // WritesOf is how the bytes of a finding file were written: <id>.http gives the finding's

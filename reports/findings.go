@@ -69,6 +69,9 @@ func WriteFindingsHTML(w io.Writer, r FindingsReport) error {
 		p.Target = clean(s.Target, true)
 		p.Summary = clean(fmt.Sprintf("%d cases in %s (%.0f cases/s), seed %d, from case %d (resume at %d); duplicates %d, not reproduced %d, restarts %d, worker deaths %d",
 			s.Cases, s.Elapsed.Round(100*time.Millisecond), s.Rate(), s.Seed, s.FirstCase, s.NextCase, s.Duplicates, s.Flaky, s.Restarts, s.WorkerDeaths), true)
+		if s.Wall > 0 {
+			p.Summary += fmt.Sprintf("; the session took %s in all", s.Wall.Round(100*time.Millisecond))
+		}
 	}
 	fs := append([]*fuzz.Finding(nil), r.Findings...)
 	rank := map[fuzz.Class]int{}
@@ -106,9 +109,13 @@ func newHTMLFinding(f *fuzz.Finding, dir, addr string) htmlFinding {
 		Features: clean(strings.Join(f.Features, " + "), true), Case: f.Case, Seed: f.Seed,
 		Found: f.FoundAt.UTC().Format(time.RFC3339),
 	}
-	switch {
+	switch note := f.MinimizationNote(); {
 	case f.Minimized:
 		h.Minimized = fmt.Sprintf("minimized in %d re-sends, %d of %d bytes", f.MinimizeTries, len(f.Bytes), len(f.Original))
+	case note != "" && f.MinimizeTries > 0:
+		h.Minimized = fmt.Sprintf("%s (%d re-sends), %d of %d bytes", note, f.MinimizeTries, len(f.Bytes), len(f.Original))
+	case note != "":
+		h.Minimized = fmt.Sprintf("%s, %d bytes", note, len(f.Bytes))
 	case f.MinimizeTries > 0:
 		h.Minimized = fmt.Sprintf("partly minimized (%d re-sends), %d of %d bytes", f.MinimizeTries, len(f.Bytes), len(f.Original))
 	default:

@@ -19,6 +19,10 @@ func TestWriteFindingsHTML(t *testing.T) {
 		{ID: "framing-2", Class: fuzz.Framing, Kind: "body", Signature: "framing/body/ | te:comma", Detail: "d", Features: []string{"te:comma"},
 			Bytes: []byte("POST / HTTP/1.1\r\n\r\n"), Original: []byte("POST / HTTP/1.1\r\nX: y\r\n\r\n"), Minimized: true, MinimizeTries: 12,
 			Writes: []fuzz.Write{{Len: 5}, {Len: 14, Delay: 400 * time.Microsecond}}},
+		{ID: "framing-3", Class: fuzz.Framing, Kind: "body", Signature: "framing/body/ | cl:plus", Detail: "d",
+			Bytes: []byte("POST / HTTP/1.1\r\n\r\n"), Minimization: fuzz.MinimizeOutOfTime},
+		{ID: "framing-4", Class: fuzz.Framing, Kind: "body", Signature: "framing/body/ | cl:zero", Detail: "d",
+			Bytes: []byte("POST / HTTP/1.1\r\n\r\n"), Original: []byte("POST / HTTP/1.1\r\nX: y\r\n\r\n"), MinimizeTries: 7, Minimization: fuzz.MinimizeTime},
 	}
 	var buf bytes.Buffer
 	if err := WriteFindingsHTML(&buf, FindingsReport{Findings: findings, Dir: "out dir", Summary: &fuzz.Summary{Target: "gunicorn-sync 20.1.0", Cases: 900, NextCase: 900}}); err != nil {
@@ -40,9 +44,11 @@ func TestWriteFindingsHTML(t *testing.T) {
 		t.Errorf("request bytes not shown with NUL visible: %q", pres)
 	}
 	for _, want := range []string{
-		"FRAMING 1", "LENIENCY 1", "CRASH 0", // class counts
+		"FRAMING 3", "LENIENCY 1", "CRASH 0", // class counts
 		"conform replay &#39;out dir/leniency-1.http&#39; --server gunicorn-sync", // replay command, the path quoted for a shell
 		"minimized in 12 re-sends, 19 of 25 bytes",
+		"not minimized: the session&#39;s time ran out, 19 bytes", // the record says why
+		"partly minimized: its time ran out (7 re-sends), 19 of 25 bytes",
 		"sent in 2 writes: 5 B; pause 400µs, 14 B",
 		"then the connection: closed",
 	} {
