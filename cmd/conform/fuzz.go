@@ -6,13 +6,14 @@ import (
 	"fmt"
 	"io"
 	"net"
-	"os"
+	"sync"
 	"time"
 
 	"github.com/spf13/cobra"
 
 	"github.com/conform-wsgi/conform/fuzz"
 	"github.com/conform-wsgi/conform/internal/harness"
+	"github.com/conform-wsgi/conform/internal/safetext"
 	"github.com/conform-wsgi/conform/reports"
 )
 
@@ -24,6 +25,7 @@ type fuzzOptions struct {
 	workers        int
 	dir            string
 	resume         bool
+	retarget       bool
 	idle, linger   time.Duration
 	caseTimeout    time.Duration
 	minimizeBudget int
@@ -45,7 +47,12 @@ func newFuzzCommand(stdout, stderr io.Writer) *cobra.Command {
 pipelined GET of the probe's echo, and compares what the server's application saw with what the
 reference parser sees in the same bytes. Disagreements are classified (framing, crash, 5xx, hang,
 leniency, strictness, semantic), deduplicated, minimized and written to --dir as <id>.http (the
-exact bytes) and <id>.json. 'conform replay DIR/<id>.http --target ...' shows one again.`,
+exact bytes) and <id>.json. 'conform replay DIR/<id>.http --target ...' shows one again.
+
+--duration is the wall time of the whole session: new cases wait while the findings still to
+be minimized need the time left, and a finding not minimized in time says so (in the summary
+and its .json). --dir and --html are checked before anything is sent, and what the target
+sent is printed escaped.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			return runFuzz(cmd, o, stdout, stderr)
@@ -55,16 +62,17 @@ exact bytes) and <id>.json. 'conform replay DIR/<id>.http --target ...' shows on
 	f.StringVarP(&o.target, "target", "t", "", "HOST:PORT of a running server hosting probe.py")
 	f.StringVarP(&o.server, "server", "s", "", "start this known server with the probe (restarted when it dies)")
 	f.Uint64Var(&o.seed, "seed", 1, "seed of the case generator: the same seed makes the same cases")
-	f.DurationVar(&o.duration, "duration", 0, "stop after this long (0: until --cases or Ctrl-C)")
+	f.DurationVar(&o.duration, "duration", 0, "wall time of the whole session, server start, minimization and writing the findings included (0: until --cases or Ctrl-C)")
 	f.Int64Var(&o.cases, "cases", 0, "stop after this many cases (0: until --duration or Ctrl-C)")
 	f.IntVar(&o.workers, "workers", 4, "connections in flight at once (fastest at about twice the connections the server serves at once; 8-16 for one that buffers kept-open connections, as waitress does)")
 	f.StringVar(&o.dir, "dir", "conform-findings", "directory for findings (<id>.http, <id>.json) and the session state")
 	f.BoolVar(&o.resume, "resume", false, "continue the session recorded in --dir: its seed, its case counter, its known findings")
+	f.BoolVar(&o.retarget, "retarget", false, "with --resume: continue a session recorded against another target (its findings count as known for this one)")
 	f.DurationVar(&o.idle, "idle", time.Second, "longest wait for the next byte of an expected response")
 	f.DurationVar(&o.linger, "linger", 100*time.Millisecond, "longest wait for an unexpected extra response")
 	f.DurationVar(&o.caseTimeout, "case-timeout", 5*time.Second, "deadline of one case")
 	f.IntVar(&o.minimizeBudget, "minimize-budget", 100, "re-sends spent minimizing one finding (negative: do not minimize)")
-	f.DurationVar(&o.minimizeGrace, "minimize-grace", 30*time.Second, "how long pending minimizations may go on after --duration or --cases is reached")
+	f.DurationVar(&o.minimizeGrace, "minimize-grace", 30*time.Second, "how long pending minimizations may go on after the last case when --cases ends the session (never past --duration, which includes minimization)")
 	f.BoolVar(&o.noCatalog, "no-catalog", false, "do not seed the generator with the check catalog's requests")
 	f.BoolVarP(&o.quiet, "quiet", "q", false, "no live progress")
 	f.StringVar(&o.html, "html", "", "write a self-contained HTML report of the findings to this file (with --dir: every finding in it)")
@@ -73,6 +81,7 @@ exact bytes) and <id>.json. 'conform replay DIR/<id>.http --target ...' shows on
 
 func runFuzz(cmd *cobra.Command, o *fuzzOptions, stdout, stderr io.Writer) error {
 	ctx := cmd.Context()
+	began := time.Now() // --duration counts from here: starting the server is part of it
 	if (o.target == "") == (o.server == "") {
 		return usagef("give --target HOST:PORT or --server NAME (one of them)")
 	}
@@ -87,18 +96,37 @@ func runFuzz(cmd *cobra.Command, o *fuzzOptions, stdout, stderr io.Writer) error
 	if o.resume && !cmd.Flags().Changed("dir") {
 		return usagef("--resume needs --dir, the directory of the session to continue")
 	}
-	opt := fuzz.Options{Addr: o.target, Label: o.target, Seed: o.seed, Cases: o.cases, Duration: o.duration, Workers: o.workers,
-		Dir: o.dir, Resume: o.resume, Timing: fuzz.Timing{Idle: o.idle, Linger: o.linger, Deadline: o.caseTimeout},
+	if o.retarget && !o.resume {
+		return usagef("--retarget goes with --resume")
+	}
+	// Every output is checked before the server starts and any case is sent.
+	if err := fuzz.CheckDir(o.dir); err != nil {
+		return fmt.Errorf("--dir %s: %w", o.dir, err)
+	}
+	if o.html != "" {
+		if err := reports.CheckWritable(o.html); err != nil {
+			return fmt.Errorf("--html %s: %w", o.html, err)
+		}
+	}
+	opt := fuzz.Options{Addr: o.target, Label: o.target, Seed: o.seed, Cases: o.cases, Duration: o.duration, Start: began, Workers: o.workers,
+		Dir: o.dir, Resume: o.resume, Retarget: o.retarget, Timing: fuzz.Timing{Idle: o.idle, Linger: o.linger, Deadline: o.caseTimeout},
 		NoCatalog: o.noCatalog, MinimizeBudget: o.minimizeBudget, MinimizeGrace: o.minimizeGrace}
 	if !o.quiet {
 		opt.Progress, opt.TTY = stderr, isTerminal(stderr)
+		// A finding is reported again after its minimization: it is announced once.
+		var mu sync.Mutex
+		announced := map[string]bool{}
 		opt.OnFinding = func(f *fuzz.Finding) {
-			if f.MinimizeTries == 0 {
-				if opt.TTY {
-					fmt.Fprint(stderr, "\r\033[K")
-				}
-				fmt.Fprintf(stderr, "conform fuzz: new %s finding %s: %s\n", f.Class, f.ID, f.Signature)
+			mu.Lock()
+			defer mu.Unlock()
+			if announced[f.ID] {
+				return
 			}
+			announced[f.ID] = true
+			if opt.TTY {
+				fmt.Fprint(stderr, "\r\033[K")
+			}
+			fmt.Fprintf(stderr, "conform fuzz: new %s finding %s: %s\n", f.Class, safetext.Line(f.ID), safetext.Line(f.Signature))
 		}
 	}
 	if o.resume && cmd.Flags().Changed("seed") {
@@ -114,6 +142,9 @@ func runFuzz(cmd *cobra.Command, o *fuzzOptions, stdout, stderr io.Writer) error
 		opt.Instance, opt.Label = in, in.Server+" "+in.Version
 	}
 	sum, err := fuzz.Run(ctx, opt)
+	if errors.Is(err, fuzz.ErrOtherTarget) {
+		return fmt.Errorf("%w (--retarget continues it against this one)", err)
+	}
 	if sum != nil {
 		sum.WriteText(stdout)
 		if o.dir != "" {
@@ -172,18 +203,21 @@ func newReplayCommand(stdout, stderr io.Writer) *cobra.Command {
 	var target, server string
 	var idle time.Duration
 	c := &cobra.Command{
-		Use:   "replay FILE.http --target HOST:PORT | --server NAME",
+		Use:   "replay FILE.http|FILE.json --target HOST:PORT | --server NAME",
 		Short: "Re-send a fuzzing finding and show the reference's and the target's view side by side",
-		Args:  cobra.ExactArgs(1),
+		Long: `conform replay sends a finding's bytes again, in the writes they were found in, and shows
+what the reference and the target make of them side by side. FILE is a finding's <id>.http (or
+<id>.suspect-N.http), or its <id>.json, whose recorded bytes are sent; what the target answers
+is shown escaped.`,
+		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if (target == "") == (server == "") {
 				return usagef("give --target HOST:PORT or --server NAME (one of them)")
 			}
-			raw, err := os.ReadFile(args[0])
+			raw, writes, err := fuzz.ReadCase(args[0])
 			if err != nil {
 				return usagef("%v", err)
 			}
-			writes := fuzz.WritesOf(args[0], raw)
 			ctx := cmd.Context()
 			addr := target
 			if server != "" {
