@@ -85,7 +85,7 @@ func writeBaseline(ctx context.Context, o *runOptions, path, from string, stdout
 	}
 	if from == "" {
 		// Show what is being recorded, and write the reports asked for.
-		if errs := writeOutputs(rep, o, stdout); len(errs) > 0 {
+		if errs := writeOutputs(rep, o, stdout, stderr); len(errs) > 0 {
 			return errors.New(strings.Join(errs, "; "))
 		}
 	}
@@ -149,7 +149,7 @@ fail, warn and error); --json writes the report annotated with the comparison.`,
 	f.StringVar(&opts.reproDir, "repro", "", "write the request of every fail, warn, error and flaky check to DIR/<ID>.http")
 	f.BoolVarP(&opts.quiet, "quiet", "q", false, "print only the final verdict line")
 	f.BoolVar(&opts.noColor, "no-color", false, "disable ANSI colours")
-	opts.scale, opts.checkTimeout, opts.trials = 1, 1, spec.DefaultTrials // unused: nothing runs
+	opts.scale, opts.checkTimeout, opts.trials = 1, spec.MinCheckTimeout, spec.DefaultTrials // unused: nothing runs
 	return c
 }
 

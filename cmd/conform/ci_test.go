@@ -223,7 +223,7 @@ func TestReproDirectory(t *testing.T) {
 	if code != exitFail {
 		t.Fatalf("exit %d\n%s%s", code, stdout, stderr)
 	}
-	files, _ := filepath.Glob(filepath.Join(repro, "*"))
+	files, _ := filepath.Glob(filepath.Join(repro, "*.http"))
 	want := filepath.Join(repro, "rfc9112_5.1_whitespace-before-colon.http")
 	if len(files) != 1 || files[0] != want {
 		t.Fatalf("repro files %q, want only %s", files, want)

@@ -22,6 +22,8 @@ import (
 	"syscall"
 
 	"github.com/spf13/cobra"
+
+	"github.com/conform-wsgi/conform/internal/safetext"
 )
 
 // Exit codes.
@@ -63,7 +65,7 @@ func Main(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	if errors.As(err, &ee) {
 		return ee.code
 	}
-	fmt.Fprintf(stderr, "conform: %v\n", err)
+	fmt.Fprintf(stderr, "conform: %s\n", safetext.Block(err.Error())) // errors may quote a target
 	var ue usageError
 	if errors.As(err, &ue) {
 		fmt.Fprintln(stderr, "Run 'conform --help' for usage.")
@@ -83,7 +85,7 @@ exact request bytes, and reports where the server departs from PEP 3333, RFC 911
 RFC 9110: MUST requirements fail, SHOULD requirements warn, observed behaviour is info.
 
 Host the probe with your server ('conform probe --write DIR', then e.g.
-'gunicorn --chdir DIR probe:app'), and point conform at it with --target.`,
+'python3 -m gunicorn --chdir DIR probe:app'), and point conform at it with --target.`,
 		SilenceUsage:  true,
 		SilenceErrors: true,
 		Args:          cobra.NoArgs,
@@ -104,5 +106,6 @@ Host the probe with your server ('conform probe --write DIR', then e.g.
 	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error { return usageError{err} })
 	opts.bind(root)
 	root.AddCommand(newListCommand(stdout), newProbeCommand(stdout), newServersCommand(stdout), newRunCommand(stdout, stderr), newReferenceCommand(stdout, stderr), newMatrixCommand(stdout, stderr), newFuzzCommand(stdout, stderr), newReplayCommand(stdout, stderr), newBaselineCommand(stdout, stderr), newVersionCommand(stdout))
+	registerCompletions(root)
 	return root
 }

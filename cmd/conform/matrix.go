@@ -2,9 +2,11 @@ package main
 
 import (
 	"context"
-	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
+	"io/fs"
+	"path/filepath"
 	"strings"
 	"sync"
 	"time"
@@ -12,6 +14,8 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/conform-wsgi/conform/internal/harness"
+	"github.com/conform-wsgi/conform/internal/safetext"
+	"github.com/conform-wsgi/conform/internal/verdicts"
 	"github.com/conform-wsgi/conform/reports"
 	"github.com/conform-wsgi/conform/spec"
 )
@@ -21,6 +25,7 @@ type matrixOptions struct {
 	html     string
 	jsonPath string
 	parallel int
+	verdicts string // --write-verdicts DIR
 	run      runOptions
 }
 
@@ -44,6 +49,7 @@ at a time, in half the time (timing checks re-measure before they report a failu
 	f.StringVar(&o.html, "html", "", "write the comparison as a self-contained HTML file")
 	f.StringVar(&o.jsonPath, "json", "", "write every server's report as a JSON array")
 	f.IntVar(&o.parallel, "parallel", 2, "how many servers to test at once")
+	f.StringVar(&o.verdicts, "write-verdicts", "", "rewrite DIR/<server>.txt, the verdict files the real-server tests compare with, from this run, keeping the reasons written there (refused for a non-pass verdict that has none)")
 	f.StringSliceVar(&o.run.only, "only", nil, "run only checks matching these ID globs, prefixes or areas")
 	f.StringSliceVar(&o.run.skip, "skip", nil, "skip checks matching these")
 	f.DurationVar(&o.run.checkTimeout, "timeout", 30*time.Second, "time limit for one check")
@@ -60,9 +66,23 @@ func runMatrix(ctx context.Context, o *matrixOptions, stdout, stderr io.Writer) 
 	if o.run.scale <= 0 || o.run.scale > 100 {
 		return usagef("--timeout-scale must be in (0, 100], got %g", o.run.scale)
 	}
-	checks, err := spec.Select(spec.All(), o.run.only, o.run.skip)
+	checks, err := selectChecks(o.run.only, o.run.skip, warnTo(stderr))
 	if err != nil {
-		return usageError{err}
+		return err
+	}
+	if err := checkOutputFile("--html", o.html); err != nil {
+		return err
+	}
+	if err := checkOutputFile("--json", o.jsonPath); err != nil {
+		return err
+	}
+	if o.verdicts != "" {
+		if len(o.run.only) > 0 || len(o.run.skip) > 0 {
+			return usagef("--write-verdicts records the whole catalog; it takes no --only or --skip")
+		}
+		if err := reports.CheckWritableDir(o.verdicts); err != nil {
+			return usagef("--write-verdicts %s cannot be written: %v", o.verdicts, err)
+		}
 	}
 	servers, skipped, err := matrixServers(o.servers)
 	if err != nil {
@@ -95,7 +115,7 @@ func runMatrix(ctx context.Context, o *matrixOptions, stdout, stderr io.Writer) 
 			mu.Lock()
 			defer mu.Unlock()
 			if errs[i] != nil {
-				fmt.Fprintf(stderr, "conform: %s: %v\n", s.Name, errs[i])
+				fmt.Fprintf(stderr, "conform: %s: %s\n", s.Name, safetext.Block(errs[i].Error()))
 				return
 			}
 			fmt.Fprintf(stderr, "conform: %-18s %s (%s)\n", s.Name, reps[i].Verdict(), time.Since(start).Round(100*time.Millisecond))
@@ -124,17 +144,18 @@ func runMatrix(ctx context.Context, o *matrixOptions, stdout, stderr io.Writer) 
 		}
 	}
 	if o.jsonPath != "" {
-		if err := reports.WriteFileAtomic(o.jsonPath, func(w io.Writer) error {
-			enc := json.NewEncoder(w)
-			enc.SetIndent("", "  ")
-			return enc.Encode(m.Reports)
-		}); err != nil {
+		if err := reports.WriteFileAtomic(o.jsonPath, func(w io.Writer) error { return reports.WriteMatrixJSON(w, m) }); err != nil {
 			return fmt.Errorf("write %s: %w", o.jsonPath, err)
 		}
 	}
 	if ctx.Err() != nil {
 		fmt.Fprintln(stdout, "conform: interrupted; the comparison covers the servers that finished")
 		return exitError{exitFail}
+	}
+	if o.verdicts != "" {
+		if err := writeVerdicts(o.verdicts, m.Reports, checks, stdout, stderr); err != nil {
+			return err
+		}
 	}
 	if len(failed) > 0 {
 		return fmt.Errorf("could not test %s (see above)", strings.Join(failed, ", "))
@@ -189,4 +210,44 @@ func matrixOne(ctx context.Context, s harness.Server, checks []*spec.Check, o *r
 	rep := runAndReport(ctx, t, checks, info, &quiet, reviver(in, true, io.Discard), io.Discard)
 	rep.Target.Log = string(in.Log())
 	return rep, nil
+}
+
+// writeVerdicts rewrites DIR/<server>.txt for every server that ran to the end, keeping the
+// reasons of the file it replaces. A server with a non-pass verdict that has no reason
+// keeps its old file, and the lines to explain are printed in the file's format.
+func writeVerdicts(dir string, reps []*reports.Report, checks []*spec.Check, stdout, stderr io.Writer) error {
+	var refused []string
+	for _, r := range reps {
+		if r.Aborted != "" || r.Interrupted {
+			fmt.Fprintf(stderr, "conform: not writing verdicts of %s: the run did not finish (%s)\n", r.Target.Server, r.Aborted)
+			refused = append(refused, r.Target.Server)
+			continue
+		}
+		path := filepath.Join(dir, r.Target.Server+".txt")
+		keep, err := verdicts.Read(path)
+		if err != nil && !errors.Is(err, fs.ErrNotExist) {
+			return fmt.Errorf("--write-verdicts: %w", err)
+		}
+		statuses := map[string]spec.Status{}
+		for _, res := range r.Results {
+			statuses[res.ID] = spec.Status(res.Status)
+		}
+		f, missing := verdicts.FromRun(r.Target.Server, r.Target.ServerVersion, statuses, checks, keep)
+		if len(missing) > 0 {
+			fmt.Fprintf(stderr, "conform: not writing %s: %d verdicts need a reason (the server source line behind each); add these lines with one, then run again:\n", path, len(missing))
+			for _, l := range missing {
+				fmt.Fprintf(stderr, "  %s  %s  # %s:LINE ...\n", l.ID, l.Status, r.Target.Server)
+			}
+			refused = append(refused, r.Target.Server)
+			continue
+		}
+		if err := reports.WriteFileAtomic(path, f.Write); err != nil {
+			return fmt.Errorf("--write-verdicts: %w", err)
+		}
+		fmt.Fprintf(stdout, "conform: wrote %s (%d verdicts that are not a plain pass)\n", path, len(f.Lines))
+	}
+	if len(refused) > 0 {
+		return fmt.Errorf("verdicts not written for %s (see above)", strings.Join(refused, ", "))
+	}
+	return nil
 }

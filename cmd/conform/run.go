@@ -22,6 +22,9 @@ import (
 // Version is conform's version, set at build time with -ldflags "-X main.Version=...".
 var Version = "dev"
 
+// targetEnv names the target when --target is not given, as it does for the Ginkgo suite.
+const targetEnv = "CONFORM_TARGET"
+
 type runOptions struct {
 	target       string
 	server       string
@@ -40,24 +43,28 @@ type runOptions struct {
 	baselinePath string
 	reproDir     string
 	trials       int
+	serverPort   int
 
 	baseline *baseline.File // parsed --baseline, set by validate
 }
 
 func (o *runOptions) bind(c *cobra.Command) {
 	f := c.Flags()
-	f.StringVarP(&o.target, "target", "t", "", "HOST:PORT of a running server hosting probe.py")
+	f.StringVarP(&o.target, "target", "t", "", "HOST:PORT of a running server hosting probe.py (default $"+targetEnv+")")
 	if c.Name() != "run" {
 		f.StringVarP(&o.server, "server", "s", "", "start this known server with the probe and test it ('conform servers' lists them)")
 	}
 	f.StringSliceVar(&o.only, "only", nil, "run only checks matching these ID globs, ID prefixes or areas (comma-separated or repeated)")
 	f.StringSliceVar(&o.skip, "skip", nil, "skip checks matching these ID globs, ID prefixes or areas")
-	f.StringVar(&o.jsonPath, "json", "", "write the JSON report to this file")
-	f.StringVar(&o.junitPath, "junit", "", "write a JUnit XML report to this file")
-	f.StringVar(&o.htmlPath, "html", "", "write a self-contained HTML report to this file")
-	f.StringVar(&o.markdownPath, "markdown", "", "write a Markdown summary to this file (for CI job summaries)")
-	f.DurationVar(&o.checkTimeout, "timeout", 30*time.Second, "time limit for one check")
+	f.StringVar(&o.jsonPath, "json", "", "write the JSON report to this file ('-': standard output, the summary going to standard error)")
+	f.StringVar(&o.junitPath, "junit", "", "write a JUnit XML report to this file ('-': standard output)")
+	f.StringVar(&o.htmlPath, "html", "", "write a self-contained HTML report to this file ('-': standard output)")
+	f.StringVar(&o.markdownPath, "markdown", "", "write a Markdown summary to this file, for CI job summaries ('-': standard output)")
+	f.DurationVar(&o.checkTimeout, "timeout", 30*time.Second, fmt.Sprintf("time limit for one check, at least %v (a check it cuts short is an error, never a verdict on the server)", spec.MinCheckTimeout))
 	f.Float64Var(&o.scale, "timeout-scale", 1, "stretch every delay, threshold and timeout by this factor (slow CI machines)")
+	if c.Name() != "run" {
+		f.IntVar(&o.serverPort, "server-port", 0, "the port the server listens on when --target reaches it through a mapped port (a container's published port): SERVER_PORT must name it, and the Host header does")
+	}
 	f.BoolVarP(&o.verbose, "verbose", "v", false, "also list info results, and print each check as it finishes")
 	f.BoolVarP(&o.quiet, "quiet", "q", false, "print only the final verdict line")
 	f.BoolVar(&o.noColor, "no-color", false, "disable ANSI colours")
@@ -102,7 +109,7 @@ func (o *runOptions) failOnStatuses() ([]string, error) {
 
 func (o *runOptions) validate() error {
 	if o.target == "" {
-		return usagef("no target: give --target HOST:PORT (a running server hosting probe.py) or --server NAME")
+		return usagef("no target: give --target HOST:PORT (a running server hosting probe.py), set %s, or give --server NAME", targetEnv)
 	}
 	if _, _, err := net.SplitHostPort(o.target); err != nil {
 		return usagef("--target %q is not HOST:PORT: %v", o.target, err)
@@ -115,8 +122,14 @@ func (o *runOptions) validateFlags() error {
 	if o.scale <= 0 || o.scale > 100 {
 		return usagef("--timeout-scale must be in (0, 100], got %g", o.scale)
 	}
-	if o.checkTimeout <= 0 {
-		return usagef("--timeout must be positive, got %v", o.checkTimeout)
+	if o.checkTimeout < spec.MinCheckTimeout {
+		return usagef("--timeout %v is shorter than the %v a check may wait on its own for a slow server (both stretch with --timeout-scale): cut short, it would say nothing about the server; give --timeout %v or more", o.checkTimeout, spec.MinCheckTimeout, spec.MinCheckTimeout)
+	}
+	if o.serverPort < 0 || o.serverPort > 65535 {
+		return usagef("--server-port must be a TCP port (1 to 65535), got %d", o.serverPort)
+	}
+	if o.serverPort != 0 && o.server != "" {
+		return usagef("--server-port is for a --target reached through a mapped port; conform knows the port of a server it starts")
 	}
 	if o.verbose && o.quiet {
 		return usagef("--verbose and --quiet contradict each other")
@@ -125,6 +138,9 @@ func (o *runOptions) validateFlags() error {
 		return usagef("--trials must be 1 to 10, got %d", o.trials)
 	}
 	if _, err := o.failOnStatuses(); err != nil {
+		return err
+	}
+	if err := o.checkOutputs(); err != nil {
 		return err
 	}
 	if o.baselinePath != "" && o.baseline == nil {
@@ -147,15 +163,19 @@ func runCatalog(ctx context.Context, o *runOptions, stdout, stderr io.Writer) er
 
 // collectCatalog runs the catalog against --target and returns the report.
 func collectCatalog(ctx context.Context, o *runOptions, stderr io.Writer) (*reports.Report, error) {
+	if o.target == "" {
+		o.target = os.Getenv(targetEnv)
+	}
 	if err := o.validate(); err != nil {
 		return nil, err
 	}
-	checks, err := spec.Select(spec.All(), o.only, o.skip)
+	checks, err := selectChecks(o.only, o.skip, warnTo(stderr))
 	if err != nil {
-		return nil, usageError{err}
+		return nil, err
 	}
 	t := spec.NewTarget(o.target)
 	t.Scale = o.scale
+	t.ServerPort = o.serverPort
 	pctx, cancel := context.WithTimeout(ctx, t.ScaleDuration(15*time.Second))
 	echo, err := spec.Preflight(pctx, t)
 	cancel()
@@ -211,7 +231,7 @@ func finish(rep *reports.Report, o *runOptions, stdout, stderr io.Writer) error 
 			fmt.Fprintf(stderr, "conform: baseline %s: %s\n", o.baselinePath, w)
 		}
 	}
-	if errs := writeOutputs(rep, o, stdout); len(errs) > 0 {
+	if errs := writeOutputs(rep, o, stdout, stderr); len(errs) > 0 {
 		return errors.New(strings.Join(errs, "; "))
 	}
 	if rep.Interrupted {
@@ -226,15 +246,25 @@ func finish(rep *reports.Report, o *runOptions, stdout, stderr io.Writer) error 
 
 // writeOutputs writes the repro files, every requested report and the summary on stdout
 // (all of them, even when one fails), and returns what went wrong.
-func writeOutputs(rep *reports.Report, o *runOptions, stdout io.Writer) []string {
+func writeOutputs(rep *reports.Report, o *runOptions, stdout, stderr io.Writer) []string {
 	var errs []string
 	if o.reproDir != "" {
 		if _, err := reports.WriteRepro(o.reproDir, rep); err != nil {
 			errs = append(errs, fmt.Sprintf("--repro: %v", err))
 		}
 	}
+	summary := stdout
+	if o.summaryToStderr() {
+		summary = stderr
+	}
 	write := func(path string, render func(io.Writer) error) {
 		if path == "" {
+			return
+		}
+		if path == stdoutPath {
+			if err := render(stdout); err != nil {
+				errs = append(errs, fmt.Sprintf("write to standard output: %v", err))
+			}
 			return
 		}
 		if err := reports.WriteFileAtomic(path, render); err != nil {
@@ -246,8 +276,8 @@ func writeOutputs(rep *reports.Report, o *runOptions, stdout io.Writer) []string
 	write(o.htmlPath, func(w io.Writer) error { return reports.WriteHTML(w, rep) })
 	write(o.markdownPath, func(w io.Writer) error { return reports.WriteMarkdown(w, rep) })
 	if o.quiet {
-		fmt.Fprintln(stdout, rep.Verdict())
-	} else if err := reports.WriteText(stdout, rep, reports.TextOptions{Color: useColor(stdout, o.noColor), Verbose: o.verbose, ReproDir: o.reproDir}); err != nil {
+		fmt.Fprintln(summary, rep.Verdict())
+	} else if err := reports.WriteText(summary, rep, reports.TextOptions{Color: useColor(summary, o.noColor), Verbose: o.verbose, ReproDir: o.reproDir}); err != nil {
 		errs = append(errs, fmt.Sprintf("write summary: %v", err))
 	}
 	return errs

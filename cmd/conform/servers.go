@@ -60,10 +60,14 @@ func collectOnServer(ctx context.Context, o *runOptions, name string, argv []str
 	if err := o.validateFlags(); err != nil {
 		return nil, err
 	}
+	checks, err := selectChecks(o.only, o.skip, warnTo(stderr))
+	if err != nil {
+		return nil, err
+	}
 	startCtx, cancel := context.WithTimeout(ctx, time.Duration(60*o.scale)*time.Second)
 	defer cancel()
 	var in *harness.Instance
-	var err error
+
 	workers := ""
 	if argv != nil {
 		in, err = harness.StartCommand(startCtx, argv, harness.Options{})
@@ -88,10 +92,6 @@ func collectOnServer(ctx context.Context, o *runOptions, name string, argv []str
 	o.target = in.Addr
 	if err := o.validate(); err != nil {
 		return nil, err
-	}
-	checks, err := spec.Select(spec.All(), o.only, o.skip)
-	if err != nil {
-		return nil, usageError{err}
 	}
 	t := spec.NewTarget(in.Addr)
 	t.Scale = o.scale
@@ -135,10 +135,10 @@ func newRunCommand(stdout, stderr io.Writer) *cobra.Command {
 it by process group. Placeholders in COMMAND and ARGS: {host}, {port}, {probe_dir} (holds
 probe.py), {state_dir}. Example:
 
-  conform run -- gunicorn --chdir {probe_dir} -b {host}:{port} probe:app`,
+  conform run -- python3 -m gunicorn --chdir {probe_dir} -b {host}:{port} probe:app`,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if len(args) == 0 {
-				return usagef("give the server command after --, e.g. conform run -- gunicorn --chdir {probe_dir} -b {host}:{port} probe:app")
+				return usagef("give the server command after --, e.g. conform run -- python3 -m gunicorn --chdir {probe_dir} -b {host}:{port} probe:app")
 			}
 			if opts.target != "" {
 				return usagef("conform run starts its own server: --target does not apply")
