@@ -221,9 +221,9 @@ func TestReproOneLinersAndFiles(t *testing.T) {
 	// The one-liner is the uncapped request, and the shell turns it back into the exact bytes.
 	for _, id := range []string{"rfc9112/7.1/short-fail", "rfc9112/7.1/long-warn", "rfc9112/7.1/flaky"} {
 		repro := byID[id].Repro
-		printf, ok := strings.CutSuffix(repro, " | nc 127.0.0.1 8000")
+		printf, ok := strings.CutSuffix(repro, " | "+TCPSend("127.0.0.1:8000"))
 		if !ok {
-			t.Fatalf("%s: repro %q does not pipe into nc", id, repro)
+			t.Fatalf("%s: repro %q does not pipe into bash's /dev/tcp", id, repro)
 		}
 		out, err := exec.Command("/bin/sh", "-c", printf).Output()
 		if err != nil {
@@ -268,7 +268,7 @@ func TestReproOneLinersAndFiles(t *testing.T) {
 	}
 	buf.Reset()
 	WriteText(&buf, r, TextOptions{ReproDir: dir})
-	if want := "    repro: nc 127.0.0.1 8000 < " + filepath.Join(dir, "rfc9112_7.1_long-warn.http") + "\n"; !strings.Contains(buf.String(), want) {
+	if want := "    repro: " + TCPSend("127.0.0.1:8000") + " < " + filepath.Join(dir, "rfc9112_7.1_long-warn.http") + "\n"; !strings.Contains(buf.String(), want) {
 		t.Errorf("no file replay line %q:\n%s", want, buf.String())
 	}
 

@@ -155,7 +155,7 @@ func TestWriteJUnit(t *testing.T) {
 		"  < </pre><script>alert(1)</script>\\x00\\xff\\x1b[31mred\\x1b[0m\\t'%s\\\\x00",
 		"  > GET /a HTTP/1.1\\r\\n\n  > Host: x\\r\\n\n",
 		"    HTTP_X_EVIL = str '</td><script>alert(3)</script>'",
-		`replay: printf 'GET /a HTTP/1.1\r\nHost: x\r\nX-Quote: it\047s 100%%\r\n\r\n' | nc 127.0.0.1 8000`,
+		`replay: printf 'GET /a HTTP/1.1\r\nHost: x\r\nX-Quote: it\047s 100%%\r\n\r\n' | ` + TCPSend("127.0.0.1:8000"),
 	} {
 		if !strings.Contains(hostile, want) {
 			t.Errorf("hostile failure lacks %q; it reads:\n%s", want, hostile)

@@ -31,9 +31,10 @@ func ReproFileName(id string) string {
 // WriteRepro writes, for every fail, warn, error and flaky result with a request, the
 // exact bytes its first connection sent to dir/ReproFileName(ID), so that
 //
-//	nc HOST PORT < dir/rfc9112_7.1_chunk-size-sign.http
+//	conform replay dir/rfc9112_7.1_chunk-size-sign.http --target HOST:PORT
 //
-// sends them again. It creates dir and returns the paths written. Bytes come from the run
+// sends them again (beside the reference's reading of them), as does TCPSend's command with
+// the file on its standard input. It creates dir and returns the paths written. Bytes come from the run
 // itself (uncapped) or, for a report read from JSON, from its evidence (capped at 64 KiB).
 //
 // A file an earlier run wrote and this one does not is removed, so the directory holds this

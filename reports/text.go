@@ -253,11 +253,7 @@ func reproLine(r *Report, res Result, dir string) string {
 		return clean(res.Repro, false)
 	}
 	if dir != "" && r.Target.Addr != "" {
-		cmd := "nc"
-		for _, a := range splitAddr(r.Target.Addr) {
-			cmd += " " + shellQuote(a)
-		}
-		return clean(cmd+" < "+shellQuote(filepath.Join(dir, ReproFileName(res.ID))), false)
+		return clean(TCPSend(r.Target.Addr)+" < "+shellQuote(filepath.Join(dir, ReproFileName(res.ID))), false)
 	}
 	return fmt.Sprintf("%d-byte request: its one-liner is \"repro\" in the JSON report; --repro DIR writes it to a file", len(res.Request()))
 }

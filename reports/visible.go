@@ -18,11 +18,13 @@ type segment = safetext.Segment
 
 func visibleSegments(b []byte) []segment { return safetext.Segments(b) }
 
-// ShellReplay returns a POSIX shell one-liner that sends req to addr again:
+// ShellReplay returns a shell one-liner that sends req to addr again and prints the answer,
+// with nothing but printf and bash's /dev/tcp (no nc, which a fresh machine may lack):
 //
-//	printf 'GET / HTTP/1.1\r\nHost: example\r\n\r\n' | nc 127.0.0.1 8000
+//	printf 'GET / HTTP/1.1\r\nHost: example\r\n\r\n' | bash -c 'exec 3<>"/dev/tcp/$0/$1"; cat >&3; timeout 5 cat <&3' 127.0.0.1 8000
 //
-// The bytes are written as a printf format in single quotes: printable ASCII as is, CR, LF
+// It runs from any POSIX shell that has bash and coreutils' timeout on its PATH. The
+// response is read until the server closes or 5 s pass. The bytes are written as a printf format in single quotes: printable ASCII as is, CR, LF
 // and TAB as \r \n \t, a backslash as \\, % as %%, and everything else (the quote itself,
 // NUL, controls, bytes >= 0x80) as a three-digit octal escape, which every POSIX printf
 // (dash, bash, busybox, zsh) decodes to the exact byte.
@@ -49,12 +51,19 @@ func ShellReplay(req []byte, addr string) string {
 			fmt.Fprintf(&b, `\%03o`, c)
 		}
 	}
-	b.WriteString("' | nc")
-	for _, a := range splitAddr(addr) {
-		b.WriteByte(' ')
-		b.WriteString(shellQuote(a))
-	}
+	b.WriteString("' | ")
+	b.WriteString(TCPSend(addr))
 	return b.String()
+}
+
+// TCPSend is the command that copies its standard input to addr and prints what comes
+// back: host and port go to bash as arguments, so no quoting of them reaches the script.
+func TCPSend(addr string) string {
+	cmd := `bash -c 'exec 3<>"/dev/tcp/$0/$1"; cat >&3; timeout 5 cat <&3'`
+	for _, a := range splitAddr(addr) {
+		cmd += " " + shellQuote(a)
+	}
+	return cmd
 }
 
 // shellQuote quotes s for a POSIX shell when it holds anything but safe characters.
