@@ -85,7 +85,7 @@ exact request bytes, and reports where the server departs from PEP 3333, RFC 911
 RFC 9110: MUST requirements fail, SHOULD requirements warn, observed behaviour is info.
 
 Host the probe with your server ('conform probe --write DIR', then e.g.
-'python3 -m gunicorn --chdir DIR probe:app'), and point conform at it with --target.`,
+'/usr/bin/python3 -m gunicorn --chdir DIR probe:app'), and point conform at it with --target.`,
 		SilenceUsage:  true,
 		SilenceErrors: true,
 		Args:          cobra.NoArgs,

@@ -35,7 +35,7 @@ func newProbeCommand(stdout io.Writer) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			fmt.Fprintf(stdout, "wrote %s (probe protocol %d)\nhost it, e.g.: python3 -m gunicorn --chdir %s probe:app   or   python3 %s --port 8000\n", path, probes.Version, dir, path)
+			fmt.Fprintf(stdout, "wrote %s (probe protocol %d)\nhost it, e.g.: /usr/bin/python3 -m gunicorn --chdir %s probe:app   or   python3 %s --port 8000\n", path, probes.Version, dir, path)
 			return nil
 		},
 	}

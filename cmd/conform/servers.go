@@ -135,10 +135,10 @@ func newRunCommand(stdout, stderr io.Writer) *cobra.Command {
 it by process group. Placeholders in COMMAND and ARGS: {host}, {port}, {probe_dir} (holds
 probe.py), {state_dir}. Example:
 
-  conform run -- python3 -m gunicorn --chdir {probe_dir} -b {host}:{port} probe:app`,
+  conform run -- /usr/bin/python3 -m gunicorn --chdir {probe_dir} -b {host}:{port} probe:app`,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if len(args) == 0 {
-				return usagef("give the server command after --, e.g. conform run -- python3 -m gunicorn --chdir {probe_dir} -b {host}:{port} probe:app")
+				return usagef("give the server command after --, e.g. conform run -- /usr/bin/python3 -m gunicorn --chdir {probe_dir} -b {host}:{port} probe:app")
 			}
 			if opts.target != "" {
 				return usagef("conform run starts its own server: --target does not apply")
