@@ -205,3 +205,23 @@ func TestListCoverage(t *testing.T) {
 		t.Errorf("--coverage with --only: exit %d, want 2", code)
 	}
 }
+
+func TestFuzzAndReplayTakeTheTargetFromTheEnvironment(t *testing.T) {
+	ref, err := reference.Start(reference.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ref.Close()
+	t.Setenv(targetEnv, ref.Addr)
+	dir := t.TempDir()
+	code, stdout, stderr := run(t, "fuzz", "--cases", "20", "--dir", filepath.Join(dir, "f"), "--quiet")
+	if code != exitOK {
+		t.Errorf("fuzz with CONFORM_TARGET: exit %d\n%s%s", code, stdout, stderr)
+	}
+	req := filepath.Join(dir, "req.http")
+	os.WriteFile(req, []byte("GET / HTTP/1.1\r\nHost: x\r\n\r\n"), 0o644)
+	code, stdout, stderr = run(t, "replay", req)
+	if code != exitOK || !strings.Contains(stdout, ref.Addr) {
+		t.Errorf("replay with CONFORM_TARGET: exit %d\n%s%s", code, stdout, stderr)
+	}
+}

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"net"
+	"os"
 	"sync"
 	"time"
 
@@ -59,7 +60,7 @@ sent is printed escaped.`,
 		},
 	}
 	f := c.Flags()
-	f.StringVarP(&o.target, "target", "t", "", "HOST:PORT of a running server hosting probe.py")
+	f.StringVarP(&o.target, "target", "t", "", "HOST:PORT of a running server hosting probe.py (default $"+targetEnv+")")
 	f.StringVarP(&o.server, "server", "s", "", "start this known server with the probe (restarted when it dies)")
 	f.Uint64Var(&o.seed, "seed", 1, "seed of the case generator: the same seed makes the same cases")
 	f.DurationVar(&o.duration, "duration", 0, "wall time of the whole session, server start, minimization and writing the findings included (0: until --cases or Ctrl-C)")
@@ -82,6 +83,9 @@ sent is printed escaped.`,
 func runFuzz(cmd *cobra.Command, o *fuzzOptions, stdout, stderr io.Writer) error {
 	ctx := cmd.Context()
 	began := time.Now() // --duration counts from here: starting the server is part of it
+	if o.target == "" && o.server == "" {
+		o.target = os.Getenv(targetEnv)
+	}
 	if (o.target == "") == (o.server == "") {
 		return usagef("give --target HOST:PORT or --server NAME (one of them)")
 	}
@@ -211,6 +215,9 @@ what the reference and the target make of them side by side. FILE is a finding's
 is shown escaped.`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
+			if target == "" && server == "" {
+				target = os.Getenv(targetEnv)
+			}
 			if (target == "") == (server == "") {
 				return usagef("give --target HOST:PORT or --server NAME (one of them)")
 			}
@@ -242,7 +249,7 @@ is shown escaped.`,
 			return nil
 		},
 	}
-	c.Flags().StringVarP(&target, "target", "t", "", "HOST:PORT of a running server hosting probe.py")
+	c.Flags().StringVarP(&target, "target", "t", "", "HOST:PORT of a running server hosting probe.py (default $"+targetEnv+")")
 	c.Flags().StringVarP(&server, "server", "s", "", "start this known server with the probe")
 	c.Flags().DurationVar(&idle, "idle", 2*time.Second, "longest wait for the next byte of a response")
 	return c
