@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"github.com/conform-wsgi/conform/internal/atomicfile"
 	"io"
 	"io/fs"
 	"os"
@@ -186,16 +187,7 @@ func CheckDir(dir string) error {
 	if dir == "" {
 		return nil
 	}
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return fmt.Errorf("findings directory: %w", err)
-	}
-	f, err := os.CreateTemp(dir, ".conform-check-*")
-	if err != nil {
-		return fmt.Errorf("findings directory: %w", err)
-	}
-	name := f.Name()
-	f.Close()
-	if err := os.Remove(name); err != nil {
+	if err := atomicfile.CheckWritableDir(dir); err != nil {
 		return fmt.Errorf("findings directory: %w", err)
 	}
 	return nil
@@ -353,33 +345,7 @@ func WritesOf(path string, raw []byte) []Write {
 	return writes
 }
 
-// writeFileAtomic writes path so that a reader sees the old content or the new one, never a
-// part: a temporary file in the same directory, fsynced, renamed over path. (The same as
-// reports.WriteFileAtomic; not imported, because go-fuzz-build cannot copy that package's
-// embedded templates.)
-func writeFileAtomic(path string, write func(io.Writer) error) (err error) {
-	f, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".tmp-*")
-	if err != nil {
-		return err
-	}
-	tmp := f.Name()
-	defer func() {
-		if err != nil {
-			f.Close()
-			os.Remove(tmp)
-		}
-	}()
-	if err = write(f); err != nil {
-		return err
-	}
-	if err = f.Chmod(0o644); err != nil {
-		return err
-	}
-	if err = f.Sync(); err != nil {
-		return err
-	}
-	if err = f.Close(); err != nil {
-		return err
-	}
-	return os.Rename(tmp, path)
+// writeFileAtomic writes path whole or not at all.
+func writeFileAtomic(path string, write func(io.Writer) error) error {
+	return atomicfile.Write(path, write)
 }
