@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"html"
+	"reflect"
 	"regexp"
 	"strings"
 	"testing"
@@ -238,6 +239,13 @@ func matrixSample() *Matrix {
 
 func TestWriteMatrixHTML(t *testing.T) {
 	m := matrixSample()
+	// The hostile bytes come first, where the page shows them.
+	for i, res := range m.Reports[0].Results {
+		if res.Message == hostileMessage {
+			ev := m.Reports[0].Results[i].Evidence
+			ev[0], ev[1] = ev[1], ev[0]
+		}
+	}
 	var buf bytes.Buffer
 	if err := WriteMatrixHTML(&buf, m); err != nil {
 		t.Fatal(err)
@@ -254,11 +262,13 @@ func TestWriteMatrixHTML(t *testing.T) {
 		}
 	}
 	for _, want := range []string{
-		`<th class="srvh" scope="col">gunicorn 23.0.0<small>127.0.0.1:8000</small></th>`,
-		`<th class="srvh" scope="col">wsgiref<small>127.0.0.1:8000</small></th>`,
+		`<th class="srv" scope="row"><a href="#s-1">gunicorn 23.0.0</a><small>127.0.0.1:8000</small></th>`,
+		`<th class="srv" scope="row"><a href="#s-3">wsgiref</a><small>127.0.0.1:8000</small></th>`,
 		`title="FAIL: the server answered 400 with &lt;img src=x onerror=alert(1)&gt; | and a pipe` + "\n" + `second line \x1b[2J\u{202e}evil">F</a>`,
 		"&lt;/pre&gt;&lt;script&gt;alert(1)&lt;/script&gt;",
 		"Where servers disagree",
+		// Grid columns are narrow: the server's name without its version, written upwards.
+		`<th class="srvh" scope="col" title="gunicorn 23.0.0"><a class="vt" href="#s-1">gunicorn</a></th>`,
 	} {
 		if !strings.Contains(page, want) {
 			t.Errorf("matrix lacks %q", want)
@@ -277,13 +287,118 @@ func TestWriteMatrixHTML(t *testing.T) {
 			t.Errorf("server %d totals %+v, want %+v", i, s.Totals, m.Reports[i].Totals)
 		}
 	}
-	// Every cell links to evidence for that server and check.
-	cells := strings.Count(page, `<td class="cell st-`)
-	if want := (len(g.Rows) + g.Disagreements) * 3; cells != want {
+	// A cell per server and check; a problem's cell links to its entry in the evidence,
+	// which lists every result that did not pass and nothing else.
+	if cells, want := strings.Count(page, `<td class="cell st-`), len(g.Rows)*3; cells != want {
 		t.Errorf("%d cells, want %d", cells, want)
 	}
-	if n := strings.Count(page, `<details class="evi st-`); n != len(g.Rows)*3 {
-		t.Errorf("%d evidence blocks, want %d", n, len(g.Rows)*3)
+	notPass := 0
+	for _, r := range m.Reports {
+		notPass += len(r.Results) - r.Totals.Pass
+	}
+	if n := strings.Count(page, `<details class="evi st-`); n != notPass {
+		t.Errorf("%d evidence entries, want %d (the results that did not pass)", n, notPass)
+	}
+	if n := strings.Count(page, `<details class="evi st-pass"`); n != 0 {
+		t.Errorf("%d evidence entries for passes", n)
+	}
+	if n := strings.Count(page, `<td class="cell st-pass"><span title="PASS: `); n != m.Reports[0].Totals.Pass+m.Reports[1].Totals.Pass+m.Reports[2].Totals.Pass {
+		t.Errorf("%d pass cells with their message, want one per pass", n)
+	}
+	// "Where servers disagree" lists, per check, the servers by verdict.
+	if n := strings.Count(page, `<tr class="dgrow"`); n != g.Disagreements {
+		t.Errorf("%d disagreement rows, want %d", n, g.Disagreements)
+	}
+	for _, row := range g.Rows {
+		if !row.Disagree {
+			continue
+		}
+		named := 0
+		for _, grp := range row.Groups {
+			named += len(grp.Servers) + grp.Others
+		}
+		if len(row.Groups) < 2 || named != 3 {
+			t.Errorf("%s: groups %+v do not account for the 3 servers", row.ID, row.Groups)
+		}
+	}
+	// The capability table has a row per server, a column per capability.
+	caps := page[strings.Index(page, `id="capabilities"`):]
+	caps = caps[:strings.Index(caps, "</table>")]
+	if n := strings.Count(caps, `<th class="srv" scope="row">`); n != 3 {
+		t.Errorf("capability table: %d server rows, want 3", n)
+	}
+	if n := strings.Count(caps, "<td class=\"st-"); n != 3*len(CapabilityNames) {
+		t.Errorf("capability table: %d cells, want %d", n, 3*len(CapabilityNames))
+	}
+	if !strings.Contains(caps, "<th scope=\"col\">wsgi.<wbr>input_<wbr>terminated</th>") {
+		t.Error("capability table: wsgi.input_terminated cannot wrap in its header")
+	}
+}
+
+func TestSplitRow(t *testing.T) {
+	servers := []matrixServer{{Short: "a"}, {Short: "b"}, {Short: "c"}, {Short: "d"}, {Short: "e"}}
+	row := matrixRow{Cells: []matrixCell{
+		{Status: "pass"}, {Status: "fail", Anchor: "e-2-x"}, {Status: "pass"}, {}, {Status: "pass"},
+	}}
+	got := splitRow(row, servers)
+	want := []matrixGroup{
+		{Status: "fail", Servers: []matrixRef{{"b", "e-2-x"}}},
+		{Status: "", Servers: []matrixRef{{"d", ""}}},
+		{Status: "pass", Others: 3},
+	}
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("splitRow = %+v, want %+v", got, want)
+	}
+	// A status the page does not know still names its server.
+	odd := matrixRow{Cells: []matrixCell{{Status: "pass"}, {Status: "weird"}, {Status: "pass"}, {Status: "pass"}}}
+	want = []matrixGroup{{Status: "weird", Servers: []matrixRef{{"b", ""}}}, {Status: "pass", Others: 3}}
+	if got := splitRow(odd, servers); !reflect.DeepEqual(got, want) {
+		t.Errorf("splitRow with an unknown status = %+v, want %+v", got, want)
+	}
+	// Two servers that differ are both named.
+	got = splitRow(matrixRow{Cells: row.Cells[:2]}, servers)
+	want = []matrixGroup{{Status: "pass", Servers: []matrixRef{{"a", ""}}}, {Status: "fail", Servers: []matrixRef{{"b", "e-2-x"}}}}
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("splitRow of two = %+v, want %+v", got, want)
+	}
+}
+
+func TestMatrixEntry(t *testing.T) {
+	long := "HTTP/1.1 200 OK\r\nContent-Length: 2000\r\n\r\n" + strings.Repeat("x", 2000)
+	res := Result{ID: "a/b", Status: "fail", Message: "m", Repro: "printf 'GET / HTTP/1.1\\r\\n\\r\\n' | nc h 1",
+		Evidence: []Evidence{{Request: []byte("GET / HTTP/1.1\r\n\r\n"), Response: []byte(long), End: "closed"}, {Response: []byte("second")}}}
+	e := newMatrixEntry(res, "e-1-a.b")
+	if !e.Bytes || e.RespLen != len(long) || e.Shown() != matrixRespBytes || e.Conns != 2 || e.Repro == "" || e.End != "closed" {
+		t.Errorf("a failure: %+v", e)
+	}
+	var shown strings.Builder
+	for _, s := range e.Response {
+		shown.WriteString(s.Text)
+	}
+	if want := VisibleBytes([]byte(long[:matrixRespBytes])); shown.String() != want {
+		t.Errorf("shown %q, want the first %d bytes", shown.String(), matrixRespBytes)
+	}
+	// An observation keeps its message, not its bytes.
+	res.Status = "info"
+	if e := newMatrixEntry(res, "x"); e.Bytes || e.Response != nil || e.Conns != 2 || e.Message != "m" {
+		t.Errorf("info: %+v", e)
+	}
+	res.Repro = strings.Repeat("x", matrixReproMax+1)
+	if e := newMatrixEntry(res, "x"); e.Repro != "" || !strings.Contains(e.ReproNote, "JSON report") {
+		t.Errorf("a long repro line: %+v", e)
+	}
+}
+
+func TestWrapPoints(t *testing.T) {
+	for in, want := range map[string]string{
+		"wsgi.input_terminated": "wsgi.|input_|terminated",
+		"keep-alive":            "keep-alive",
+		"a.":                    "a.",
+		"":                      "",
+	} {
+		if got := strings.Join(wrapPoints(in), "|"); got != want {
+			t.Errorf("wrapPoints(%q) = %q, want %q", in, got, want)
+		}
 	}
 }
 

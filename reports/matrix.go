@@ -2,11 +2,15 @@ package reports
 
 import (
 	"bufio"
+	"encoding/json"
 	"fmt"
 	"io"
+	"slices"
 	"sort"
 	"strings"
 	"time"
+
+	"github.com/conform-wsgi/conform/spec"
 )
 
 // Matrix compares several reports, typically one per server, run with the same catalog.
@@ -17,19 +21,21 @@ type Matrix struct {
 type matrixServer struct {
 	Index   int
 	Name    string
+	Short   string // the name without the version, for the grid's narrow columns
 	Addr    string
 	Anchor  string
 	Report  *Report
 	Totals  []statusCount
 	Verdict string
 	Passed  bool
-	Checks  []htmlCheck // this server's results, in row order, for the evidence section
+	Checks  []matrixEntry // this server's results that did not pass, in row order
+	Caps    []matrixCapCell
 }
 
 type matrixCell struct {
 	Status  string
 	Message string
-	Anchor  string // of the evidence for this server and check; "" when not run
+	Anchor  string // of this server's entry for this check in the evidence section; "" when it passed or did not run
 }
 
 type matrixRow struct {
@@ -42,6 +48,48 @@ type matrixRow struct {
 	Search   string
 	Cells    []matrixCell
 	Disagree bool
+	Groups   []matrixGroup // for the "where servers disagree" table
+}
+
+// matrixGroup is the servers that reached one status on a check; Others counts them
+// instead when they are the many that agree.
+type matrixGroup struct {
+	Status  string
+	Servers []matrixRef
+	Others  int
+}
+
+type matrixRef struct{ Name, Anchor string }
+
+// splitRow groups a row's servers by status (statuses in report order, unknown ones
+// next, "" for not run last), the most common status named last as "the other N" when
+// that is shorter.
+func splitRow(row matrixRow, servers []matrixServer) []matrixGroup {
+	order := append([]string{}, Statuses...)
+	byStatus := map[string][]matrixRef{}
+	for i, c := range row.Cells {
+		if _, seen := byStatus[c.Status]; !seen && c.Status != "" && !slices.Contains(Statuses, c.Status) {
+			order = append(order, c.Status)
+		}
+		byStatus[c.Status] = append(byStatus[c.Status], matrixRef{Name: servers[i].Short, Anchor: c.Anchor})
+	}
+	order = append(order, "")
+	most := ""
+	for _, st := range order {
+		if len(byStatus[st]) > len(byStatus[most]) {
+			most = st
+		}
+	}
+	var out []matrixGroup
+	for _, st := range order {
+		if refs := byStatus[st]; len(refs) > 0 && !(st == most && len(refs) >= 3) {
+			out = append(out, matrixGroup{Status: st, Servers: refs})
+		}
+	}
+	if n := len(byStatus[most]); n >= 3 {
+		out = append(out, matrixGroup{Status: most, Others: n})
+	}
+	return out
 }
 
 type matrixGrid struct {
@@ -61,9 +109,10 @@ func (m *Matrix) grid() matrixGrid {
 		}
 	}
 	// Column names, made unique.
-	names := map[string]int{}
+	names, servers := map[string]int{}, map[string]int{}
 	for _, r := range reports {
 		names[clean(serverName(r.Target), false)]++
+		servers[clean(r.Target.Server, false)]++
 	}
 	used := map[string]bool{}
 	ids := anchors{}
@@ -76,8 +125,12 @@ func (m *Matrix) grid() matrixGrid {
 			name = fmt.Sprintf("%s #%d", base, n)
 		}
 		used[name] = true
+		short := name
+		if s := clean(r.Target.Server, false); s != "" && servers[s] == 1 {
+			short = s
+		}
 		g.Servers = append(g.Servers, matrixServer{
-			Index: i, Name: name, Addr: clean(r.Target.Addr, false), Report: r,
+			Index: i, Name: name, Short: short, Addr: clean(r.Target.Addr, false), Report: r,
 			Anchor: ids.make("s-", fmt.Sprint(i+1)), Totals: statusCounts(r.Totals),
 			Verdict: r.Verdict(), Passed: r.passed(),
 		})
@@ -126,15 +179,18 @@ func (m *Matrix) grid() matrixGrid {
 				row.Cells = append(row.Cells, matrixCell{})
 				continue
 			}
-			anchor := ids.make(fmt.Sprintf("e-%d-", i+1), id)
 			st := clean(res.Status, false)
-			msg := clean(res.Message, true)
-			row.Cells = append(row.Cells, matrixCell{Status: st, Message: msg, Anchor: anchor})
+			cell := matrixCell{Status: st, Message: clean(res.Message, true)}
+			if res.Status != string(spec.Pass) {
+				cell.Anchor = ids.make(fmt.Sprintf("e-%d-", i+1), id)
+				g.Servers[i].Checks = append(g.Servers[i].Checks, newMatrixEntry(res, cell.Anchor))
+			}
+			row.Cells = append(row.Cells, cell)
 			seen[st] = true
-			g.Servers[i].Checks = append(g.Servers[i].Checks, newHTMLCheck(res, anchor, reports[i].Target.Addr))
 		}
 		row.Disagree = len(seen) > 1
 		if row.Disagree {
+			row.Groups = splitRow(row, g.Servers)
 			g.Disagreements++
 		}
 		g.Rows = append(g.Rows, row)
@@ -157,13 +213,8 @@ type matrixPage struct {
 	Areas     []matrixArea
 	Count     int
 	Data      matrixData
-	Caps      []matrixCapRow
-}
-
-// matrixCapRow is one capability across the servers.
-type matrixCapRow struct {
-	Name  string
-	Cells []Capability
+	CapNames  [][]string // each capability's name, split where a header may wrap
+	RespBytes int
 }
 
 // matrixData is the machine-readable summary embedded in the matrix page.
@@ -181,18 +232,106 @@ type matrixServerData struct {
 	Status map[string]string `json:"status"`
 }
 
-// WriteMatrixHTML writes the comparison as one self-contained HTML page: totals per server
-// at the top, a "Where servers disagree" table, then every check (grouped by area) down
-// and the servers across, one coloured cell per verdict. A cell's tooltip is the message
-// and it links to that server's evidence for that check, further down the same page.
+// matrixCapCell is one server's capability: the value's first words, with the rest (the
+// part in parentheses) as Detail.
+type matrixCapCell struct {
+	Main, Detail, Status, Title string
+}
+
+func newMatrixCapCell(c Capability) matrixCapCell {
+	v := clean(c.Value, false)
+	cell := matrixCapCell{Main: v, Status: c.Status, Title: v + " · " + clean(c.Check, false)}
+	if main, detail, ok := strings.Cut(v, " ("); ok && strings.HasSuffix(detail, ")") {
+		cell.Main, cell.Detail = main, strings.TrimSuffix(detail, ")")
+	}
+	return cell
+}
+
+// wrapPoints splits a name after each '.' and '_', where a narrow column header may break
+// an identifier such as wsgi.input_terminated.
+func wrapPoints(s string) []string {
+	var out []string
+	for {
+		i := strings.IndexAny(s, "._")
+		if i < 0 || i == len(s)-1 {
+			return append(out, s)
+		}
+		out, s = append(out, s[:i+1]), s[i+1:]
+	}
+}
+
+// matrixEntry is one server's result that did not pass, in the matrix's evidence
+// section. Every byte of fifteen servers' evidence is megabytes, which a browser takes
+// seconds to open: the page shows the message, the repro line and the start of the
+// first response, and points to the JSON report for the rest.
+type matrixEntry struct {
+	Anchor, ID, Title, Status, Message, Trials string
+
+	Repro     string
+	ReproNote string // why Repro is not shown
+
+	Response []segment // the start of the first response, for a problem
+	RespLen  int       // of the whole first response
+	End      string    // how the first connection ended
+	Conns    int       // connections the check made
+	Bytes    bool      // whether the page shows any of them
+}
+
+const (
+	// matrixRespBytes is how much of a problem's first response the matrix shows: the
+	// status line, the header section and the start of the body.
+	matrixRespBytes = 384
+	// matrixReproMax is the longest repro line the matrix shows.
+	matrixReproMax = 2048
+)
+
+func newMatrixEntry(res Result, anchor string) matrixEntry {
+	e := matrixEntry{
+		Anchor: anchor, ID: clean(res.ID, false), Title: clean(res.Title, true),
+		Status: clean(res.Status, false), Message: clean(res.Message, true),
+		Trials: clean(strings.Join(res.Trials, ", "), false),
+		Repro:  clean(res.Repro, false), Conns: len(res.Evidence),
+	}
+	if len(e.Repro) > matrixReproMax {
+		e.ReproNote = fmt.Sprintf("the %d-byte request's one-liner is \"repro\" in the JSON report", len(res.Request()))
+		e.Repro = ""
+	}
+	if !NeedsRepro(res.Status) || len(res.Evidence) == 0 {
+		return e
+	}
+	first := res.Evidence[0]
+	e.Bytes = true
+	e.End = clean(first.End, true)
+	e.RespLen = len(first.Response)
+	e.Response = visibleSegments(capBytes(first.Response, matrixRespBytes))
+	return e
+}
+
+// Shown is how many bytes of the first response the page shows.
+func (e matrixEntry) Shown() int { return min(e.RespLen, matrixRespBytes) }
+
+func capBytes(b []byte, n int) []byte {
+	if len(b) > n {
+		return b[:n]
+	}
+	return b
+}
+
+// WriteMatrixHTML writes the comparison as one self-contained HTML page: totals and
+// capabilities per server at the top, a "Where servers disagree" table, then every check
+// (grouped by area) down and the servers across, one coloured cell per verdict. A cell's
+// tooltip is the message; a problem's cell links to that server's evidence for that
+// check, further down the same page: its repro line and the first bytes of its exchanges
+// (WriteMatrixJSON keeps every byte).
 func WriteMatrixHTML(w io.Writer, m *Matrix) error {
 	g := m.grid()
 	p := matrixPage{
-		Title:    fmt.Sprintf("conform matrix: %d servers", len(g.Servers)),
-		Servers:  g.Servers,
-		Statuses: Statuses,
-		Count:    len(g.Rows),
-		Data:     matrixData{Servers: []matrixServerData{}, Checks: len(g.Rows), Disagree: []string{}},
+		Title:     fmt.Sprintf("conform matrix: %d servers", len(g.Servers)),
+		Servers:   g.Servers,
+		Statuses:  Statuses,
+		Count:     len(g.Rows),
+		RespBytes: matrixRespBytes,
+		Data:      matrixData{Servers: []matrixServerData{}, Checks: len(g.Rows), Disagree: []string{}},
 	}
 	var latest time.Time
 	for _, s := range g.Servers {
@@ -213,19 +352,18 @@ func WriteMatrixHTML(w io.Writer, m *Matrix) error {
 	}
 	tested := false
 	perServer := make([][]Capability, len(g.Servers))
-	for i, s := range g.Servers {
-		perServer[i] = Capabilities(s.Report)
+	for i, srv := range g.Servers {
+		perServer[i] = Capabilities(srv.Report)
 		tested = tested || anyTested(perServer[i])
 	}
 	if tested {
-		for k, name := range CapabilityNames {
-			row := matrixCapRow{Name: name}
-			for i := range g.Servers {
-				c := perServer[i][k]
-				c.Value, c.Short = clean(c.Value, false), clean(c.Short, false)
-				row.Cells = append(row.Cells, c)
+		for _, name := range CapabilityNames {
+			p.CapNames = append(p.CapNames, wrapPoints(name))
+		}
+		for i := range p.Servers {
+			for _, c := range perServer[i] {
+				p.Servers[i].Caps = append(p.Servers[i].Caps, newMatrixCapCell(c))
 			}
-			p.Caps = append(p.Caps, row)
 		}
 	}
 	for _, row := range g.Rows {
@@ -241,6 +379,33 @@ func WriteMatrixHTML(w io.Writer, m *Matrix) error {
 	}
 	bw := bufio.NewWriter(w)
 	if err := htmlTemplates.ExecuteTemplate(bw, "matrix.tmpl", p); err != nil {
+		return err
+	}
+	return bw.Flush()
+}
+
+// WriteMatrixJSON writes every server's report as a JSON array of reports in the format
+// SCHEMA.md documents, evidence and all: the matrix page shows only the start of it.
+func WriteMatrixJSON(w io.Writer, m *Matrix) error {
+	out := make([]*Report, 0, len(m.Reports))
+	for _, r := range m.Reports {
+		if r == nil {
+			continue
+		}
+		c := *r
+		if c.Schema == 0 {
+			c.Schema = SchemaVersion
+		}
+		if c.Results == nil {
+			c.Results = []Result{}
+		}
+		out = append(out, &c)
+	}
+	bw := bufio.NewWriter(w)
+	enc := json.NewEncoder(bw)
+	enc.SetIndent("", "  ")
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(out); err != nil {
 		return err
 	}
 	return bw.Flush()
