@@ -65,6 +65,9 @@ func writeBaseline(ctx context.Context, o *runOptions, path, from string, stdout
 	if err != nil && !errors.Is(err, fs.ErrNotExist) {
 		return usagef("%v (not overwriting a file that is not a baseline)", err)
 	}
+	if err := checkOutputFile("baseline", path); err != nil {
+		return err
+	}
 	var rep *reports.Report
 	switch {
 	case from != "" && (o.target != "" || o.server != ""):

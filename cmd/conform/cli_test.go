@@ -225,3 +225,15 @@ func TestFuzzAndReplayTakeTheTargetFromTheEnvironment(t *testing.T) {
 		t.Errorf("replay with CONFORM_TARGET: exit %d\n%s%s", code, stdout, stderr)
 	}
 }
+
+func TestBaselineWriteChecksItsFileFirst(t *testing.T) {
+	addr, accepted := countingServer(t)
+	dir := t.TempDir()
+	code, _, stderr := run(t, "baseline", "write", filepath.Join(dir, "missing", "conform.baseline"), "--target", addr)
+	if code != exitUsage || !strings.Contains(stderr, "cannot be written") {
+		t.Errorf("exit %d, %q", code, stderr)
+	}
+	if accepted.Load() != 0 {
+		t.Error("the run started before the baseline file was checked")
+	}
+}
