@@ -74,7 +74,9 @@ var _ = Describe("real servers", Label("servers"), func() {
 				DeferCleanup(in.Stop)
 				t := spec.NewTarget(in.Addr)
 				results = map[string]*spec.Result{}
-				for _, r := range spec.Run(context.Background(), t, spec.All(), spec.RunOptions{}) {
+				// As conform and its matrix do, a server that dies mid-run is restarted (the
+				// check it died on is an error) and the run goes on.
+				for _, r := range spec.Run(context.Background(), t, spec.All(), spec.RunOptions{Revive: in.Restart}) {
 					results[r.Check.ID] = r
 				}
 			})

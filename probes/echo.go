@@ -76,14 +76,18 @@ func (v EnvValue) Bytes() (b []byte, ok bool) {
 
 // Input describes how the probe read wsgi.input.
 type Input struct {
-	Mode      string      `json:"mode"`
-	Length    int64       `json:"length"`
-	SHA256    string      `json:"sha256"`
-	B64       string      `json:"b64"`
-	Truncated bool        `json:"truncated"`
-	Error     string      `json:"error"`
-	Calls     []InputCall `json:"calls"`
-	AfterEOF  *int        `json:"after_eof"`
+	Mode      string `json:"mode"`
+	Length    int64  `json:"length"`
+	SHA256    string `json:"sha256"`
+	B64       string `json:"b64"`
+	Truncated bool   `json:"truncated"`
+	Error     string `json:"error"`
+	// Blocked: the auto mode's read() of a chunked body the server did not announce (no
+	// CONTENT_LENGTH, no wsgi.input_terminated) did not return within the probe's wait, as
+	// a read of the raw connection does not.
+	Blocked  bool        `json:"blocked"`
+	Calls    []InputCall `json:"calls"`
+	AfterEOF *int        `json:"after_eof"`
 }
 
 // Body returns the (possibly truncated) body bytes the probe read.

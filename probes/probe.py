@@ -54,6 +54,11 @@ MAX_SIZE = 1024 * 1024
 MAX_DELAY_MS = 60000
 MAX_REPR = 200
 
+# How long the auto mode waits for a read() of a chunked body the server did not announce
+# (read_bounded): far longer than a decoded body takes, and below the 2 s conform waits for
+# an answer, so a read that blocks is reported rather than timed out.
+READ_WAIT = 1.0
+
 # Room reserved for an exception text whose length is unknown when Content-Length must
 # already be sent (see fixed_length_body).
 EXCEPTION_ROOM = 256
@@ -278,6 +283,16 @@ def content_length(environ):
     return None
 
 
+def final_coding_chunked(environ):
+    """Whether the request's Transfer-Encoding ends in chunked: a body the server must decode."""
+    value = environ.get("HTTP_TRANSFER_ENCODING")
+    if not isinstance(value, str):
+        return False
+    codings = [c.strip(" \t").lower() for c in value.split(",")]
+    codings = [c for c in codings if c]
+    return bool(codings) and codings[-1] == "chunked"
+
+
 def is_true(value):
     try:
         return bool(value)
@@ -295,6 +310,7 @@ class InputReader:
         self.sha = hashlib.sha256()
         self.head = bytearray()
         self.capped = False
+        self.blocked = False
 
     def record(self, op, arg, got):
         if len(self.calls) < MAX_CALLS:
@@ -331,6 +347,37 @@ class InputReader:
             self.capped = declared > MAX_BODY and self.length >= MAX_BODY
         elif is_true(environ.get("wsgi.input_terminated")):
             self.call("read")
+        elif final_coding_chunked(environ):
+            self.read_bounded()
+
+    def read_bounded(self):
+        """read() on a thread, waited for READ_WAIT seconds.
+
+        A server may decode a chunked body without saying so (no CONTENT_LENGTH, no
+        wsgi.input_terminated); what it decoded is only seen by reading. A server that hands
+        the application the raw connection instead would block that read until the client
+        closes, so it runs on a thread the probe stops waiting for: then `blocked` is set and
+        the call, which never returned, is not in `calls`.
+        """
+        outcome = {}
+
+        def run():
+            try:
+                outcome["data"] = self.stream.read()
+            except Exception as exc:  # re-raised below, in the application's thread
+                outcome["error"] = exc
+
+        worker = threading.Thread(target=run, name="conform-probe-read", daemon=True)
+        worker.start()
+        worker.join(READ_WAIT)
+        if worker.is_alive():
+            self.blocked = True
+            return
+        if "error" in outcome:
+            raise outcome["error"]
+        data = outcome.get("data")
+        self.note("read", None, data)
+        self.add(data)
 
     def read_sized(self, environ, size):
         # Never ask past CONTENT_LENGTH: on a server that does not simulate EOF there, such
@@ -405,8 +452,8 @@ def read_input(environ, spec, mode, size, want_eof):
             reader.read_all_lines()
         elif mode == "iter":
             reader.iterate()
-        # An unfinished or capped body leaves no end to probe, so eof is skipped then.
-        if want_eof and mode != "none" and not reader.capped:
+        # An unfinished, capped or blocked body leaves no end to probe, so eof is skipped then.
+        if want_eof and mode != "none" and not reader.capped and not reader.blocked:
             after_eof = len(reader.call("read", 1, add=False))
     except Exception as exc:
         error = exc_text(exc)
@@ -417,6 +464,7 @@ def read_input(environ, spec, mode, size, want_eof):
         "b64": b64(reader.head),
         "truncated": reader.capped or reader.length > MAX_B64,
         "error": error,
+        "blocked": reader.blocked,
         "calls": reader.calls,
         "after_eof": after_eof,
     }
@@ -840,6 +888,144 @@ OTHER_SCENARIOS = {
     "no-content-length": scenario_no_content_length,
     "file-wrapper": scenario_file_wrapper,
 }
+
+
+# ---------------------------------------------------------------------------------------
+# Scenarios of the trace's open sentences (spec/open_sentences*.go): environ type, errors
+# raised by the application, headers a server must refuse, wsgi.file_wrapper positions.
+
+
+def scenario_environ_type(req, start_response):
+    environ = req.environ
+    try:
+        # PEP 3333: "the application is allowed to modify the dictionary in any way it desires".
+        environ["x.conform_probe"] = 1
+        del environ["x.conform_probe"]
+        mutable = "ok"
+    except Exception as exc:
+        mutable = exc_text(exc)
+    kind = type(environ)
+    return json_answer(start_response, req.document({
+        "type": "%s.%s" % (kind.__module__, kind.__qualname__),
+        "is_dict": kind is dict,
+        "mutable": mutable,
+    }))
+
+
+def scenario_header_not_latin1(req, start_response):
+    # U+2603 has no latin-1 encoding: PEP 3333 "Unicode Issues" calls supplying it a fatal
+    # error, so the server must refuse it rather than send some encoding of it.
+    return scenario_header(req, start_response, "X-Conform-Value", "snow\u2603")
+
+
+def scenario_app_error(req, start_response):
+    at = req.text("at", "call")
+    if at not in ("call", "block"):
+        raise BadRequest("bad parameter at=%s: want call or block" % ascii(at))
+    if at == "call":
+        raise RuntimeError("conform probe: deliberate error before start_response")
+    start_response("200 OK", [("Content-Type", "application/octet-stream")])
+
+    def body():
+        yield b"first-block\n"
+        raise RuntimeError("conform probe: deliberate error after the first block")
+
+    return body()
+
+
+def scenario_self_chunked(req, start_response):
+    try:
+        # "Chunked", so the app's own line can be told from one a server writes.
+        start_response("200 OK", [TEXT_TYPE, ("Transfer-Encoding", "Chunked")])
+    except Exception as exc:
+        text = ("start_response raised %s\n" % exc_text(exc)).encode("latin-1", "replace")
+        start_response("500 Internal Server Error",
+                       [TEXT_TYPE, ("Content-Length", str(len(text)))], sys.exc_info())
+        return [text]
+    # The body chunked by the application itself: it decodes to b"hello".
+    return [b"5\r\nhello\r\n", b"0\r\n\r\n"]
+
+
+def file_bytes(size):
+    pattern = bytes(range(256))
+    return (pattern * (size // 256 + 1))[:size]
+
+
+def scenario_file_wrapper_at(req, start_response):
+    size = req.integer("size", 0, MAX_SIZE, default=4096)
+    offset = req.integer("offset", 0, size, default=0)
+    length = None
+    if req.text("length", ""):
+        length = req.integer("length", 0, size - offset)
+    data = file_bytes(size)
+    wrapper = req.environ.get("wsgi.file_wrapper")
+    headers = [("Content-Type", "application/octet-stream"),
+               ("X-Conform-File-Wrapper", "used" if wrapper is not None else "absent")]
+    if length is not None:
+        headers.append(("Content-Length", str(length)))
+    start_response("200 OK", headers)
+    if wrapper is None:
+        return [data[offset:size if length is None else offset + length]]
+    handle = tempfile.TemporaryFile()
+    handle.write(data)
+    # PEP 3333: transmission begins "at the current position within the file".
+    handle.seek(offset)
+    return wrapper(handle, 8192)
+
+
+UNRETURNED_FILE = b"wrapped-file-the-app-did-not-return\n"
+
+
+def scenario_file_wrapper_unreturned(req, start_response):
+    wrapper = req.environ.get("wsgi.file_wrapper")
+    handle = tempfile.TemporaryFile()
+    handle.write(UNRETURNED_FILE)
+    handle.seek(0)
+    if wrapper is not None:
+        # Made and dropped: not closed, so a server holding on to it could still send it.
+        wrapper(handle, 8192)
+    start_response("200 OK", [TEXT_TYPE, ("Content-Length", "6"),
+                              ("X-Conform-File-Wrapper",
+                               "used" if wrapper is not None else "absent")])
+    return [b"other\n"]
+
+
+JSON_SCENARIOS.update({
+    "environ-type": scenario_environ_type,
+    "header-not-latin1": scenario_header_not_latin1,
+})
+
+OTHER_SCENARIOS.update({
+    "app-error": scenario_app_error,
+    "self-chunked": scenario_self_chunked,
+    "file-wrapper-at": scenario_file_wrapper_at,
+    "file-wrapper-unreturned": scenario_file_wrapper_unreturned,
+})
+
+
+# ---------------------------------------------------------------------------------------
+# Scenarios of the environ and response variants (spec/pep3333_response_variants.go): the
+# status string exactly as a test asks for it.
+
+
+def scenario_raw_status(req, start_response):
+    # Percent-decoding alone (latin-1), so CR, LF, NUL and bytes above 0x7F reach
+    # start_response as the one code point each a server must handle.
+    status = req.raw_text("status")
+    body = dumps(req.document({"start_response": "returned"}))
+    try:
+        start_response(status, [JSON_TYPE, ("Content-Length", str(len(body)))])
+    except Exception as exc:
+        body = dumps(req.document({"start_response": "raised", "exception": exc_text(exc)}))
+        # exc_info lets a server that already stored the first status replace it.
+        start_response("500 Internal Server Error",
+                       [JSON_TYPE, ("Content-Length", str(len(body)))], sys.exc_info())
+    return [body]
+
+
+JSON_SCENARIOS.update({
+    "raw-status": scenario_raw_status,
+})
 
 
 def app(environ, start_response):

@@ -14,7 +14,7 @@ import "bytes"
 // smuggling vector. The trailer section is field lines, so it follows the header rules.
 
 func (p *parser) stepChunkSize() step {
-	line, next, crlf, ok := p.line()
+	line, next, crlf, ok := p.chunkLine()
 	if !ok {
 		if p.pending() > maxChunkLine {
 			return p.fail(400, p.pos, "rfc9112/7.1.1 chunk extensions too long", "chunk-size line longer than the limit")
@@ -24,6 +24,13 @@ func (p *parser) stepChunkSize() step {
 	at := p.pos
 	if len(line) > maxChunkLine {
 		return p.fail(400, at, "rfc9112/7.1.1 chunk extensions too long", "chunk-size line longer than the limit")
+	}
+	if len(line) == 0 && p.dev.SkipEmptyChunkLines {
+		p.pos = next
+		return stepAgain
+	}
+	if _, neg, _, ok := pyInt(line, 16); ok && neg && p.dev.ChunkSizeNegativeStalls {
+		return stepMore // a size that never counts down: the rest of the body never comes
 	}
 	if !crlf {
 		return p.fail(400, next-1, "rfc9112/7.1 chunk line ends in CRLF", "chunk-size line ends in a bare LF")
@@ -40,7 +47,7 @@ func (p *parser) stepChunkSize() step {
 		return p.fail(413, at, "rfc9110/15.5.14 content too large", "chunked body larger than the limit")
 	}
 	p.pos = next
-	if size == 0 {
+	if size == 0 && !(p.dev.LastChunkLiteralZero && string(line) != "0") {
 		// last-chunk: the trailer section follows (RFC 9112 §7.1.2).
 		if p.dev.MishandleTrailers {
 			p.st = psDone
@@ -55,8 +62,37 @@ func (p *parser) stepChunkSize() step {
 	return stepAgain
 }
 
+// chunkLine is line() for the lines of the chunked coding, which the deviations
+// ChunkLinesEndAtCR and ChunkLinesReadline end otherwise.
+func (p *parser) chunkLine() (line []byte, next int, crlf, ok bool) {
+	if p.dev.ChunkLinesEndAtCR {
+		rest := p.buf[p.pos:]
+		if i := bytes.IndexByte(rest, '\r'); i >= 0 && i+1 < len(rest) && rest[i+1] != '\n' && bytes.IndexByte(rest[:i], '\n') < 0 {
+			p.lineScan = 0
+			return rest[:i], p.pos + i + 1, true, true
+		}
+	}
+	line, next, crlf, ok = p.line()
+	if ok && p.dev.ChunkLinesReadline {
+		crlf = true // readline(): the LF alone ends the line
+	}
+	return line, next, crlf, ok
+}
+
 // chunkSizeLine parses chunk-size [ chunk-ext ] (the line without its CRLF).
 func (p *parser) chunkSizeLine(line []byte, at int) (uint64, *ParseError) {
+	if p.dev.ChunkLinesReadline {
+		line, _, _ = bytes.Cut(line, []byte(";")) // the extensions, dropped unread
+	}
+	if p.dev.ChunkSizeStrInt {
+		// int(line.decode("latin-1").split(";", 1)[0], 16)
+		size, _, _ := bytes.Cut(line, []byte(";"))
+		n, neg, big, ok := pyInt(pyStrip(size), 16)
+		if !ok || neg || big {
+			return 0, p.perr(400, at, "rfc9112/7.1 chunk-size = 1*HEXDIG", "chunk-size is not hexadecimal")
+		}
+		return n, nil
+	}
 	if p.dev.ChunkSizePythonInt {
 		// int(line.split(b";", 1)[0], 16); the extensions are ignored unread.
 		size, _, _ := bytes.Cut(line, []byte(";"))
@@ -80,7 +116,7 @@ func (p *parser) chunkSizeLine(line []byte, at int) (uint64, *ParseError) {
 	digits := 0
 	for ; c.i < len(line); c.i++ {
 		d, ok := hexVal(line[c.i])
-		if !ok {
+		if !ok || p.dev.ChunkSizeLowerHexOnly && 'A' <= line[c.i] && line[c.i] <= 'F' {
 			break
 		}
 		digits++
@@ -158,6 +194,24 @@ func (p *parser) stepChunkData() step {
 // stepChunkEnd reads the CRLF that ends chunk-data.
 func (p *parser) stepChunkEnd() step {
 	avail := len(p.buf) - p.pos
+	if p.dev.ChunkLinesReadline {
+		// readline(): whatever the line after the data holds.
+		i := bytes.IndexByte(p.buf[p.pos:], '\n')
+		if i < 0 {
+			if avail > maxChunkLine {
+				return p.fail(400, p.pos, "rfc9112/7.1 chunk-data followed by CRLF", "chunk-data not followed by CRLF")
+			}
+			return stepMore
+		}
+		p.pos += i + 1
+		p.st = psChunkSize
+		return stepAgain
+	}
+	if p.dev.ChunkLinesEndAtCR && avail >= 2 && p.buf[p.pos] == '\r' && p.buf[p.pos+1] != '\n' {
+		p.pos++
+		p.st = psChunkSize
+		return stepAgain
+	}
 	if p.dev.IgnoreChunkCRLF {
 		if avail < 2 {
 			return stepMore
@@ -178,4 +232,34 @@ func (p *parser) stepChunkEnd() step {
 	p.pos += 2
 	p.st = psChunkSize
 	return stepAgain
+}
+
+// stepTrailers reads the trailer section (RFC 9112 §7.1.2): field lines, as the header
+// section's, unless a deviation reads it otherwise.
+func (p *parser) stepTrailers() step {
+	rest := p.buf[p.pos:]
+	if p.dev.ChunkLinesEndAtCR && len(rest) >= 2 && rest[0] == '\r' && rest[1] != '\n' {
+		p.pos++
+		p.lineScan = 0
+		p.st = psDone
+		return stepAgain
+	}
+	if p.dev.TrailerLinesUnchecked {
+		end := 2
+		if !bytes.HasPrefix(rest, []byte("\r\n")) {
+			i := bytes.Index(rest, []byte("\r\n\r\n"))
+			if i < 0 {
+				if len(rest) > p.lim.MaxHeaderBytes {
+					return p.fail(431, p.pos, "rfc6585/5 header section too large", "trailer section larger than the limit")
+				}
+				return stepMore
+			}
+			end = i + 4
+		}
+		p.pos += end
+		p.lineScan = 0
+		p.st = psDone
+		return stepAgain
+	}
+	return p.stepFields(true)
 }

@@ -301,6 +301,185 @@ type Deviations struct {
 	// SingleConnection serves one connection at a time, to completion, as wsgiref does: a
 	// client stalling mid-request holds up every other client.
 	SingleConnection bool
+
+	// ---- Framing variants: Content-Length and Transfer-Encoding spellings ----
+
+	// FramingPythonStrip strips the Content-Length and Transfer-Encoding field values with
+	// Python's str.strip() over their latin-1 text before anything checks them, as tornado's
+	// HTTPHeaders does for every field: "\x0b5" is 5 and "\xa0chunked" is chunked (RFC 9110
+	// §5.6.3: OWS is SP and HTAB only; §8.6: Content-Length = 1*DIGIT).
+	FramingPythonStrip bool
+	// ContentLengthEmptyAsZero takes an empty Content-Length value for no length at all, as
+	// int(value or 0) does, leaving the body on the connection (RFC 9110 §8.6: Content-Length
+	// = 1*DIGIT; RFC 9112 §6.3: an invalid value is an unrecoverable error).
+	ContentLengthEmptyAsZero bool
+	// TransferEncodingExactChunked honours Transfer-Encoding only when its whole value (all
+	// lines joined) is "chunked", compared case-insensitively, as eventlet and tornado do; any
+	// other value is ignored and the body framed by Content-Length or empty (RFC 9112 §6.3:
+	// the final coding decides; RFC 9110 §5.6.1.2: empty list elements are ignored).
+	TransferEncodingExactChunked bool
+
+	// ---- Environ and response variants: bytes in a str, what is sent for the app ----
+
+	// RawTargetBytesReencoded accepts bytes above 0x7F in the request-target and hands each
+	// over as its two-byte UTF-8 encoding, as servers that read the request line as latin-1
+	// text and then encode that str as UTF-8 do (urllib.parse.unquote_to_bytes() on a str:
+	// gunicorn, werkzeug) (PEP 3333 "Unicode Issues": bytes in a str, one code point each).
+	RawTargetBytesReencoded bool
+	// AcceptAnyStatus takes any status the application passes that starts with digits, "20
+	// OK" and "200" included, and sends it as it is, as gunicorn does (RFC 9112 §4:
+	// status-code = 3DIGIT, and the SP after it is required).
+	AcceptAnyStatus bool
+	// AllowInvalidHeaderNames sends application header names that are not tokens (a space,
+	// CR LF, a byte above 0x7F) as they are (RFC 9110 §5.1: field-name = token).
+	AllowInvalidHeaderNames bool
+	// StatusUTF8 encodes the status line as UTF-8 instead of latin-1, as tornado does (PEP
+	// 3333 "Unicode Issues": all encoding is the application's; a str is bytes in a str).
+	StatusUTF8 bool
+	// StatusTrailingSpaceTrimmed strips trailing spaces from the application's status, so
+	// "200 " goes out as "HTTP/1.1 200" (RFC 9112 §4: the SP after the status-code is sent
+	// even when the reason-phrase is absent).
+	StatusTrailingSpaceTrimmed bool
+	// ExpectContinueHTTP10 honours "Expect: 100-continue" in HTTP/1.0 requests too, sending
+	// 100 (Continue) (RFC 9110 §10.1.1: such an expectation MUST be ignored; §15.2: no 1xx to
+	// an HTTP/1.0 client).
+	ExpectContinueHTTP10 bool
+
+	// ---- Open sentences: the trace's untested sentences (spec/open_sentences.go) ----
+
+	// LeaveUnreadBody leaves a body the application never read on the connection, where it
+	// is parsed as the next request, and keeps the connection open after an "Expect:
+	// 100-continue" request whose body was never asked for (RFC 9112 §9.3: a server MUST read
+	// the entire body or close the connection).
+	LeaveUnreadBody bool
+	// ShortBodyComplete runs the application when the client closes its side before the
+	// Content-Length body is complete, handing it the bytes that came as the whole body, as
+	// servers that give the application the raw socket stream do (RFC 9112 §6.3: the
+	// recipient MUST consider the message incomplete and close the connection).
+	ShortBodyComplete bool
+	// ServeAfterOwnClose answers a field line without a colon with 400 and "Connection:
+	// close", then skips to the end of that request's header section and goes on serving the
+	// connection (RFC 9112 §9.6: a server that sends "close" MUST NOT process further
+	// requests).
+	ServeAfterOwnClose bool
+	// MergeTrailers adds the trailer fields of a chunked request to its header fields, a
+	// trailer replacing a header of the same name, before the environ is built (RFC 9112
+	// §7.1.2, RFC 9110 §6.5.1: a recipient MUST NOT merge trailer fields).
+	MergeTrailers bool
+	// ContentLengthWithChunked chunks an HTTP/1.1 response even when the application gave a
+	// Content-Length, and keeps that Content-Length beside Transfer-Encoding (RFC 9112 §6.2:
+	// a sender MUST NOT send both).
+	ContentLengthWithChunked bool
+	// CountedContentLength gives responses without content (HEAD, 1xx, 204) whose
+	// application set no Content-Length the length of what is sent: "Content-Length: 0"
+	// (RFC 9110 §8.6: none in a 204; in a response to HEAD only the length GET would have).
+	CountedContentLength bool
+	// SwitchingProtocolsWithoutUpgrade sends an application's 101 status as it is, without
+	// the Upgrade header PEP 3333 does not let the application set (RFC 9110 §15.2.2: the
+	// server MUST generate Upgrade in a 101).
+	SwitchingProtocolsWithoutUpgrade bool
+	// SilentFieldLimits accepts any header section but hands the application only the first
+	// 100 header fields, each value cut to 8190 bytes, without telling anyone (RFC 9110 §5.4:
+	// a server MUST answer fields it will not process with a 4xx).
+	SilentFieldLimits bool
+	// FileWrapperFromStart makes wsgi.file_wrapper send its file from byte 0 whatever its
+	// position, and, when the application gave no Content-Length, generate one from the
+	// file's size (PEP 3333 "Optional Platform-Specific File Handling": from the current
+	// position, until the end or Content-Length bytes).
+	FileWrapperFromStart bool
+	// FileWrapperSendsEagerly makes wsgi.file_wrapper(f) send the file's bytes at once, before
+	// the application returned anything (PEP 3333: no data transmission until the server
+	// receives the iterable as the application's return value).
+	FileWrapperSendsEagerly bool
+	// AppErrorDropsConnection closes the connection without a response when the application
+	// raises before anything was sent (PEP 3333 "Error Handling": servers should trap the
+	// exception).
+	AppErrorDropsConnection bool
+	// AppErrorCompletesResponse, when the application raises after the headers were sent,
+	// appends an error line to the body and ends it as if complete (final chunk), keeping
+	// the connection (PEP 3333 "Error Handling").
+	AppErrorCompletesResponse bool
+	// EmptyAuthVariables sets REMOTE_USER and AUTH_TYPE to "" for every request (PEP 3333:
+	// missing variables should be left out of the environ).
+	EmptyAuthVariables bool
+	// EnvironSubclass hands the application a dict subclass as environ (PEP 3333: a builtin
+	// Python dictionary, not a subclass).
+	EnvironSubclass bool
+	// NonLatin1HeadersUTF8 sends a response header value holding code points above U+00FF
+	// encoded as UTF-8 instead of raising (PEP 3333 "Unicode Issues": a fatal error).
+	NonLatin1HeadersUTF8 bool
+
+	// ---- Request variants: request-line, HTTP-version and field-line spellings ----
+
+	// EchoAnyHTTPVersion takes whatever follows the second SP of the request-line as the
+	// version, serves the request as HTTP/1.1 and sends that version back in SERVER_PROTOCOL
+	// and in the status line, as uWSGI does: "HTTP/1.10", "http/1.1" and "HTTP/2.0" are all
+	// served (RFC 9112 §2.3: HTTP-version = HTTP-name "/" DIGIT "." DIGIT; RFC 9110 §6.2: a
+	// server MUST NOT send a version to which it is not conformant).
+	EchoAnyHTTPVersion bool
+	// BareCRInRequestLine keeps a bare CR inside the method and the request-target (RFC 9112
+	// §2.2: the element is invalid or the CR replaced by SP).
+	BareCRInRequestLine bool
+	// LaxFieldNames takes every byte before the first ':' as the field name, as cheroot,
+	// tornado and uWSGI do: a bare CR, a byte that is no tchar, or nothing at all (RFC 9110
+	// §5.1: field-name = token; RFC 9112 §2.2: a bare CR makes the element invalid).
+	LaxFieldNames bool
+	// ValuePythonStrip strips field values with Python's str.strip() over their latin-1
+	// text, as eventlet, gevent and wsgiref do: \x0b, \x1c, \x85 and \xa0 around a value go
+	// (RFC 9110 §5.6.3: OWS is SP and HTAB only; §5.5: obs-text is opaque data). Content-Length
+	// and Transfer-Encoding are left to FramingPythonStrip.
+	ValuePythonStrip bool
+	// CRLFLineEndsOnly ends the request-line and field lines at CRLF only, so a bare LF is
+	// part of the line. RFC 9112 §2.2 permits it (a recipient MAY recognize a single LF): it
+	// is the other choice, which the bare-lf checks of MAY level report, and it breaks no
+	// requirement.
+	CRLFLineEndsOnly bool
+	// DropBareLFFieldLines takes a bare LF as the end of a field line but then ignores that
+	// field, a Content-Length on it included, so the body is left on the connection (RFC 9112
+	// §2.2: a bare LF recognised as a line terminator ends the line like CRLF).
+	DropBareLFFieldLines bool
+
+	// ---- Chunked variants: chunk-line spellings and streams that end early ----
+
+	// ChunkLinesReadline reads the lines of the chunked coding as readline() does, as
+	// eventlet, werkzeug and cheroot do: a chunk line ends at LF, a CR before it dropped; the
+	// line after chunk-data is consumed whatever it holds; a chunk line is cut at its first
+	// ';' and the extensions dropped unread (RFC 9112 §7.1: chunk lines and the end of
+	// chunk-data are CRLF; §2.2's bare-LF exception is for the start-line and fields only).
+	ChunkLinesReadline bool
+	// ChunkLinesEndAtCR takes a bare CR for the end of a chunk line, for the CRLF after
+	// chunk-data and for the empty line that ends the trailer section (RFC 9112 §2.2: a bare
+	// CR makes the element invalid or is replaced by SP; it ends no line).
+	ChunkLinesEndAtCR bool
+	// TrailerLinesUnchecked takes everything up to the first empty line after the last chunk
+	// (CRLF CRLF) for the trailer section, without parsing it, as twisted and waitress do, so
+	// a line ended by a bare LF, or not a field line at all, is swallowed (RFC 9112 §7.1.2:
+	// trailer-section = *( field-line CRLF )).
+	TrailerLinesUnchecked bool
+	// ChunkSizeNegativeStalls reads a chunk-size with a sign as int(x, 16) does and, for a
+	// negative one, waits for chunk data that never comes, as tornado 6.2 does (it spins)
+	// (RFC 9112 §7.1: chunk-size = 1*HEXDIG).
+	ChunkSizeNegativeStalls bool
+	// ChunkSizeStrInt reads the chunk line, cut at ';', as int() does on its latin-1 text,
+	// as werkzeug does: Unicode whitespace such as \xa0 and \x85 around it, a sign, "0x"
+	// and underscores are accepted (RFC 9112 §7.1: chunk-size = 1*HEXDIG).
+	ChunkSizeStrInt bool
+	// SkipEmptyChunkLines skips empty lines where a chunk-size line is expected, as waitress
+	// does (RFC 9112 §7.1: chunk-size = 1*HEXDIG).
+	SkipEmptyChunkLines bool
+	// ChunkSizeLowerHexOnly knows only the digits 0-9 and a-f in a chunk-size, so "1A" is
+	// refused (RFC 9112 §7.1: HEXDIG is case-insensitive; a recipient MUST be able to decode
+	// the chunked coding).
+	ChunkSizeLowerHexOnly bool
+	// LastChunkLiteralZero takes only the line "0" for the last chunk: "000" or "0;ext=v" is
+	// read as an empty data chunk, and the line after the body as the next chunk-size (RFC
+	// 9112 §7.1: last-chunk = 1*("0") [ chunk-ext ] CRLF).
+	LastChunkLiteralZero bool
+	// ChunkedEOFComplete, when the client ends the stream inside a chunked body, runs the
+	// application on the body received so far as if it were complete, as eventlet, gunicorn,
+	// gevent and cheroot do after the last chunk (RFC 9112 §7.1: the coding is complete only
+	// at the empty line that ends the trailer section).
+	ChunkedEOFComplete bool
 }
 
 // Any reports whether any deviation is set.

@@ -83,9 +83,11 @@
 //     connection closes after them). Without it: Content-Length: 0 when the application
 //     produced nothing, chunked for HTTP/1.1, close-delimited for HTTP/1.0. No body (and no
 //     framing header unless the application gave Content-Length) for HEAD, 1xx, 204, 304; no
-//     Content-Length for 1xx and 204. A 1xx final status closes the connection. Every block
-//     is flushed to the socket as it is produced. "Connection: close" is sent whenever the
-//     server will close; "Connection: keep-alive" to a persistent HTTP/1.0 client.
+//     Content-Length for 1xx and 204. A 1xx final status closes the connection; a 101 is
+//     refused in start_response (a 500), since the Upgrade header it needs is hop-by-hop,
+//     which the application may not set. Every block is flushed to the socket as it is
+//     produced. "Connection: close" is sent whenever the server will close;
+//     "Connection: keep-alive" to a persistent HTTP/1.0 client.
 //   - An exception before the headers are sent gives 500 (connection kept when the framing
 //     allows); after, the connection is cut (no final chunk).
 //   - Rejected requests get the status, "Connection: close", a short text/plain body naming

@@ -229,11 +229,11 @@ func buildEnviron(r *Request, ci connInfo, dev *Deviations, multithread bool) *e
 		// PATH_INFO: the percent-decoded path bytes, as latin-1 text.
 		e.set("PATH_INFO", pyStr(latin1(pathBytes)))
 	}
-	// QUERY_STRING: the query as sent, not decoded (CGI).
+	// QUERY_STRING: the query as sent, not decoded (CGI), its bytes as latin-1 text.
 	if dev.QueryStringDecoded {
-		query = latin1(percentDecode(query))
+		query = percentDecode(query)
 	}
-	e.set("QUERY_STRING", pyStr(query))
+	e.set("QUERY_STRING", pyStr(latin1(query)))
 	if v, ok := r.Get("Content-Type"); ok {
 		e.set("CONTENT_TYPE", pyStr(latin1(v)))
 	}

@@ -74,7 +74,7 @@ func (p *parser) decideFraming(at int) *ParseError {
 
 	// RFC 9110 §10.1.1: "A server that receives a 100-continue expectation in an HTTP/1.0
 	// request MUST ignore that expectation." Expect = #expectation, compared case-insensitively.
-	if is11 {
+	if is11 || p.dev.ExpectContinueHTTP10 {
 		for _, v := range expect {
 			for _, m := range listMembers(v) {
 				if lowerASCII(m) == "100-continue" {
@@ -87,6 +87,9 @@ func (p *parser) decideFraming(at int) *ParseError {
 		return p.perr(417, at, "deviation RejectExpect", "100-continue expectation refused")
 	}
 
+	if p.dev.TransferEncodingExactChunked && lowerASCII(bytes.Join(te, []byte(", "))) != "chunked" {
+		te = nil
+	}
 	if len(te) > 0 && !p.dev.NoChunkedSupport {
 		if !is11 {
 			// RFC 9112 §6.1: "A server or client that receives an HTTP/1.0 message containing a
@@ -206,6 +209,10 @@ func (p *parser) transferEncoding(values [][]byte, at int) *ParseError {
 // successfully parsed as a comma-separated list ..., all values in the list are valid, and all
 // values in the list are the same").
 func (p *parser) contentLength(values [][]byte, at int) *ParseError {
+	if p.dev.ContentLengthEmptyAsZero && len(bytes.Join(values, nil)) == 0 {
+		p.frame = frameNone
+		return nil
+	}
 	first, have, tooBig := int64(0), false, false
 	for _, v := range values {
 		members := bytes.Split(v, []byte(","))

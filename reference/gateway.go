@@ -22,7 +22,12 @@ func (e *pyError) Error() string { return e.Type + ": " + e.Msg }
 // shared: the server reads it when it sends the headers, so an application may still append
 // to it after start_response returned (the probe appends Content-Length that way once it
 // knows its body).
-type headerList struct{ f []Field }
+type headerList struct {
+	f []Field
+	// text: the values are Python text given as Go (UTF-8) strings, which may hold code
+	// points above U+00FF; start_response encodes them to latin-1 (app_open_sentences.go).
+	text bool
+}
 
 func (h *headerList) add(name, value string) { h.f = append(h.f, Field{name, value}) }
 
@@ -87,7 +92,8 @@ type exchange struct {
 func newExchange(c *conn, deferred bool) *exchange {
 	x := &exchange{c: c, dev: &c.s.opt.Deviations, req: &c.p.req, deferred: deferred, tStart: time.Now(), thread: c.id}
 	x.head = x.req.Method == "HEAD"
-	x.env = buildEnviron(x.req, c.info, x.dev, true)
+	x.env = buildEnviron(trailersMerged(x.req, x.dev), c.info, x.dev, true)
+	x.openSentencesEnviron()
 	x.input = &wsgiInput{fetch: func() ([]byte, error) { return c.fetchBody(x) }, dev: x.dev}
 	return x
 }
@@ -122,6 +128,9 @@ func (x *exchange) startResponse(status string, h *headerList, excInfo error) (f
 		// if start_response has already been called within the current invocation".
 		return nil, &pyError{"AssertionError", "start_response called a second time without exc_info"}
 	}
+	if err := x.encodeHeaderText(h); err != nil {
+		return nil, err
+	}
 	code, err := x.checkResponse(status, h)
 	if err != nil {
 		return nil, err
@@ -138,9 +147,15 @@ func (x *exchange) startResponse(status string, h *headerList, excInfo error) (f
 // here"; header names and values must be valid HTTP; no hop-by-hop headers).
 func (x *exchange) checkResponse(status string, h *headerList) (int, error) {
 	if len(status) < 4 || status[0] < '1' || status[0] > '9' || !isDigit(status[1]) || !isDigit(status[2]) || status[3] != ' ' {
-		return 0, &pyError{"ValueError", fmt.Sprintf("invalid status %q", status)}
+		if !x.dev.AcceptAnyStatus || status == "" || !isDigit(status[0]) {
+			return 0, &pyError{"ValueError", fmt.Sprintf("invalid status %q", status)}
+		}
 	}
-	code, _ := strconv.Atoi(status[:3])
+	code := leadingNumber(status)
+	// RFC 9110 §15.2.2: a 101 needs the Upgrade header PEP 3333 forbids the application.
+	if code == 101 && !x.dev.SwitchingProtocolsWithoutUpgrade {
+		return 0, &pyError{"ValueError", "101 Switching Protocols needs an Upgrade header, which is hop-by-hop"}
+	}
 	// RFC 9110 §5.5: field values never carry CR, LF or NUL (response splitting); the
 	// reference refuses every CTL but HTAB, in header values and in the reason phrase.
 	if !x.dev.AllowHeaderCRLF {
@@ -154,7 +169,7 @@ func (x *exchange) checkResponse(status string, h *headerList) (int, error) {
 		}
 	}
 	for _, f := range h.f {
-		if !isToken(f.Name) {
+		if !isToken(f.Name) && !x.dev.AllowInvalidHeaderNames {
 			return 0, &pyError{"ValueError", fmt.Sprintf("invalid header name %q", f.Name)}
 		}
 		if hopByHop[strings.ToLower(f.Name)] && !x.dev.AllowHopByHop {
@@ -275,6 +290,9 @@ func (x *exchange) appError(err error) {
 		return
 	}
 	x.c.s.logf("conn %d: application error: %v", x.c.id, err)
+	if x.openSentencesAppError() {
+		return
+	}
 	if x.headersSent {
 		// PEP 3333 "Error Handling": once headers are sent the response cannot be replaced;
 		// the server cuts the connection so the client sees an incomplete response.
@@ -317,9 +335,17 @@ func (x *exchange) sendHeaders(final bool) {
 	}
 	is11 := x.req.Major == 1 && x.req.Minor >= 1
 	switch {
+	case appCL >= 0 && dev.ContentLengthWithChunked && is11 && !x.noBody:
+		// The application's Content-Length kept beside a chunked body.
+		x.frame, x.declared = rfChunked, appCL
+		hdrs = append(hdrs, Field{"Transfer-Encoding", "chunked"})
 	case appCL >= 0:
 		x.frame, x.declared = rfLength, appCL
 	case x.noBody:
+		if dev.CountedContentLength && code != 304 {
+			// The length of what is sent: nothing.
+			hdrs = append(hdrs, Field{"Content-Length", "0"})
+		}
 		x.frame = rfNone
 	case final:
 		// Nothing was produced: frame the empty body by length.
@@ -339,13 +365,17 @@ func (x *exchange) sendHeaders(final bool) {
 		x.frame = rfClose
 		x.closeAfter = true
 	}
-	if x.req.Close || x.deferred || code/100 == 1 {
+	if x.req.Close || x.deferred && !dev.LeaveUnreadBody || code/100 == 1 {
 		// x.deferred: the client is still to send a body nobody read; the connection cannot
 		// be reused. A 1xx final status leaves the client waiting for a final response.
 		x.closeAfter = true
 	}
 	b := x.c.bw
-	b.WriteString("HTTP/1.1 " + x.status + "\r\n")
+	proto := "HTTP/1.1"
+	if dev.EchoAnyHTTPVersion && x.req.Proto != "HTTP/1.0" {
+		proto = x.req.Proto // the version as the request spelled it
+	}
+	b.WriteString(proto + " " + x.statusText() + "\r\n")
 	x.c.writeServerHeaders()
 	for _, f := range hdrs {
 		b.WriteString(f.Name + ": " + f.Value + "\r\n")

@@ -8,6 +8,7 @@ import (
 	"errors"
 	"hash"
 	"strconv"
+	"strings"
 
 	"github.com/conform-wsgi/conform/probes"
 )
@@ -194,7 +195,9 @@ func readInput(x *exchange, spec, mode string, size int, wantEOF bool) (probes.I
 					}
 				}
 				r.capped = declared > probeMaxBody && r.length >= probeMaxBody
-			} else if x.env.truthy("wsgi.input_terminated") {
+			} else if x.env.truthy("wsgi.input_terminated") || finalCodingChunked(x.env) {
+				// The second case is probe.py's read_bounded; the reference's body is in
+				// memory, so its read never blocks.
 				_, err := r.call("read", -1, true)
 				return err
 			}
@@ -295,6 +298,22 @@ func readInput(x *exchange, spec, mode string, size int, wantEOF bool) (probes.I
 		Calls:     r.calls,
 		AfterEOF:  afterEOF,
 	}, nil
+}
+
+// finalCodingChunked is final_coding_chunked: the last member of HTTP_TRANSFER_ENCODING is
+// chunked (case-insensitively, empty members and SP/HTAB around them ignored).
+func finalCodingChunked(env *environ) bool {
+	v, ok := env.m["HTTP_TRANSFER_ENCODING"]
+	if !ok || v.typ != "str" {
+		return false
+	}
+	last := ""
+	for _, c := range strings.Split(v.str, ",") {
+		if c = strings.Trim(c, " \t"); c != "" {
+			last = c
+		}
+	}
+	return strings.EqualFold(last, "chunked")
 }
 
 func isDecimal(s string) bool {

@@ -53,6 +53,21 @@ func trimOWS(b []byte) []byte {
 
 func trimOWSString(s string) string { return string(trimOWS([]byte(s))) }
 
+// pyStrip removes what Python's str.strip() removes from the latin-1 text of b:
+// \t \n \v \f \r, \x1c-\x1f, SP, \x85 and \xa0 (Deviations.FramingPythonStrip).
+func pyStrip(b []byte) []byte {
+	isPySpace := func(c byte) bool {
+		return c == ' ' || '\t' <= c && c <= '\r' || 0x1c <= c && c <= 0x1f || c == 0x85 || c == 0xa0
+	}
+	for len(b) > 0 && isPySpace(b[0]) {
+		b = b[1:]
+	}
+	for len(b) > 0 && isPySpace(b[len(b)-1]) {
+		b = b[:len(b)-1]
+	}
+	return b
+}
+
 func isDigit(c byte) bool { return '0' <= c && c <= '9' }
 
 func hexVal(c byte) (uint64, bool) {

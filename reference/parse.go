@@ -148,7 +148,7 @@ func (p *parser) advance() step {
 		case psChunkEnd:
 			s = p.stepChunkEnd()
 		case psTrailers:
-			s = p.stepFields(true)
+			s = p.stepTrailers()
 		case psDone:
 			p.req.End = p.base + p.pos
 			return stepDone
@@ -180,6 +180,11 @@ func (p *parser) line() (content []byte, next int, crlf, ok bool) {
 	if len(content) > 0 && content[len(content)-1] == '\r' {
 		content = content[:len(content)-1]
 		crlf = true
+	}
+	if !crlf && p.dev.CRLFLineEndsOnly && (p.st == psRequestLine || p.st == psHeaders) {
+		// The bare LF is part of the line: look for the next LF.
+		p.lineScan = end + 1 - p.pos
+		return p.line()
 	}
 	return content, end + 1, crlf, true
 }
@@ -232,7 +237,8 @@ func (p *parser) stepRequestLine() step {
 func (p *parser) requestLine(line []byte, at int) *ParseError {
 	// RFC 9112 §2.2: "A recipient of such a bare CR MUST consider that element to be invalid
 	// or replace each bare CR with SP". The reference rejects.
-	if i := bytes.IndexByte(line, '\r'); i >= 0 {
+	crKept := p.dev.BareCRInRequestLine
+	if i := bytes.IndexByte(line, '\r'); i >= 0 && !crKept {
 		return p.perr(400, at+i, "rfc9112/2.2 bare CR", "bare CR in the request-line")
 	}
 	// RFC 9112 §3: "A request-line begins with a method token, followed by a single space
@@ -247,7 +253,7 @@ func (p *parser) requestLine(line []byte, at int) *ParseError {
 	}
 	method := line[:sp1]
 	// RFC 9110 §9.1: method = token.
-	if !isToken(method) {
+	if !isToken(method) && !(crKept && isToken(bytes.ReplaceAll(method, []byte("\r"), nil))) {
 		return p.perr(400, at, "rfc9110/9.1 method is a token", "method is not a token")
 	}
 	rest := line[sp1+1:]
@@ -260,16 +266,21 @@ func (p *parser) requestLine(line []byte, at int) *ParseError {
 	if len(target) == 0 {
 		return p.perr(400, tAt, "rfc9112/3 single SP", "more than one SP between method and request-target")
 	}
-	if bytes.IndexByte(version, ' ') >= 0 {
-		// RFC 9112 §3.2: "No whitespace is allowed in the request-target."
-		return p.perr(400, vAt-1, "rfc9112/3.2 no whitespace in request-target", "whitespace inside the request-target (or around HTTP-version)")
-	}
 	// RFC 9112 §2.3: HTTP-version = HTTP-name "/" DIGIT "." DIGIT; HTTP-name = %s"HTTP"
 	// (case-sensitive).
-	if len(version) != 8 || string(version[:5]) != "HTTP/" || !isDigit(version[5]) || version[6] != '.' || !isDigit(version[7]) {
+	valid := len(version) == 8 && string(version[:5]) == "HTTP/" && isDigit(version[5]) && version[6] == '.' && isDigit(version[7])
+	major, minor := 1, 1
+	switch {
+	case p.dev.EchoAnyHTTPVersion && !(valid && version[5] == '1'):
+		// Whatever follows the second SP, served as HTTP/1.1.
+	case bytes.IndexByte(version, ' ') >= 0:
+		// RFC 9112 §3.2: "No whitespace is allowed in the request-target."
+		return p.perr(400, vAt-1, "rfc9112/3.2 no whitespace in request-target", "whitespace inside the request-target (or around HTTP-version)")
+	case !valid:
 		return p.perr(400, vAt, "rfc9112/2.3 HTTP-version syntax", "malformed HTTP-version")
+	default:
+		major, minor = int(version[5]-'0'), int(version[7]-'0')
 	}
-	major, minor := int(version[5]-'0'), int(version[7]-'0')
 	// RFC 9110 §15.6.6: 505 when the server does not support the major version. HTTP/1.x
 	// with x > 1 is served as HTTP/1.1 (RFC 9110 §2.5: a recipient of a higher minor version
 	// processes the message as if it were in the highest minor version it conforms to).
@@ -279,9 +290,15 @@ func (p *parser) requestLine(line []byte, at int) *ParseError {
 	// RFC 9112 §3.2: request-target bytes are visible US-ASCII ("No whitespace is allowed in
 	// the request-target"; URI characters are a subset of VCHAR).
 	for i, c := range target {
-		if c <= 0x20 || c >= 0x7f {
+		if c == '\r' && crKept {
+			continue
+		}
+		if c <= 0x20 || c == 0x7f || c >= 0x80 && !p.dev.RawTargetBytesReencoded {
 			return p.perr(400, tAt+i, "rfc9112/3.2 invalid byte in request-target", "request-target contains a byte that is not visible ASCII")
 		}
+	}
+	if p.dev.RawTargetBytesReencoded {
+		target = latin1TextAsUTF8(target)
 	}
 	if e := p.checkTargetForm(method, target, tAt); e != nil {
 		return e
@@ -405,6 +422,9 @@ func (p *parser) stepFields(trailers bool) step {
 			return p.fail(431, at, "rfc6585/5 header section too large", "field section larger than the limit")
 		}
 		p.pos = next
+		if !crlf && len(line) > 0 && !trailers && p.dev.DropBareLFFieldLines {
+			continue // the field, a Content-Length included, is lost
+		}
 		if len(line) == 0 || !isOWS(line[0]) {
 			p.endFold(trailers)
 		}
@@ -440,8 +460,12 @@ func (p *parser) fieldLine(line []byte, at int, trailers bool) *ParseError {
 	// RFC 9112 §2.2: a bare CR "MUST consider that element to be invalid or replace each bare
 	// CR with SP". The reference rejects.
 	if !p.dev.AcceptBareCR {
-		if i := bytes.IndexByte(line, '\r'); i >= 0 {
-			return p.perr(400, at+i, "rfc9112/2.2 bare CR", "bare CR in a field line")
+		from := 0
+		if p.dev.LaxFieldNames {
+			from = max(bytes.IndexByte(line, ':'), 0) // a CR in the name is kept
+		}
+		if i := bytes.IndexByte(line[from:], '\r'); i >= 0 {
+			return p.perr(400, at+from+i, "rfc9112/2.2 bare CR", "bare CR in a field line")
 		}
 	}
 	if isOWS(line[0]) {
@@ -475,14 +499,20 @@ func (p *parser) fieldLine(line []byte, at int, trailers bool) *ParseError {
 		}
 		name = trimOWS(name)
 	}
-	if len(name) == 0 {
+	if len(name) == 0 && !p.dev.LaxFieldNames {
 		return p.perr(400, at, "rfc9110/5.1 field-name is a token", "empty field name")
 	}
 	// RFC 9110 §5.1: field-name = token.
-	if !isToken(name) && !p.dev.AcceptInvalidFieldNames {
+	if !isToken(name) && !p.dev.AcceptInvalidFieldNames && !p.dev.LaxFieldNames {
 		return p.perr(400, at, "rfc9110/5.1 field-name is a token", "field name is not a token")
 	}
 	value := line[colon+1:]
+	if p.dev.FramingPythonStrip && (bytes.EqualFold(name, []byte("Content-Length")) || bytes.EqualFold(name, []byte("Transfer-Encoding"))) {
+		value = pyStrip(value)
+	}
+	if p.dev.ValuePythonStrip && !bytes.EqualFold(name, []byte("Content-Length")) && !bytes.EqualFold(name, []byte("Transfer-Encoding")) {
+		value = pyStrip(value)
+	}
 	if e := p.checkValue(value, at+colon+1); e != nil {
 		return e
 	}

@@ -75,6 +75,10 @@ func New(opt Options) *Server {
 		opt.Log = io.Discard
 	}
 	opt.Limits = opt.Limits.normalized()
+	if opt.Deviations.SilentFieldLimits {
+		// The limits are applied silently, to the environ (app_open_sentences.go).
+		opt.Limits.MaxHeaderBytes, opt.Limits.MaxHeaders = max(opt.Limits.MaxHeaderBytes, 1<<20), max(opt.Limits.MaxHeaders, 1<<14)
+	}
 	return &Server{
 		opt:       opt,
 		listeners: map[net.Listener]struct{}{},
@@ -273,6 +277,7 @@ type conn struct {
 	info     connInfo
 	reqStart time.Time
 	held     []heldResponse // Deviations.PipelineOutOfOrder
+	last     *exchange      // the latest request's exchange (Deviations.LeaveUnreadBody)
 }
 
 // heldResponse is a response written aside while pipelined requests follow it.
@@ -383,15 +388,22 @@ func (c *conn) serve() {
 		}
 		if st == stepError {
 			c.writeError(c.p.err)
+			if c.serveAfterOwnClose() {
+				continue
+			}
 			return
 		}
 		// stepHead: the header section is complete.
 		req := &c.p.req
+		bodyAt := c.p.base + c.p.pos
 		deferred := req.ExpectContinue && c.p.bodyPending()
 		if !deferred {
 			// The whole request is received before the application runs, except when the
 			// client waits for 100 Continue (then the application's first read fetches it).
 			if st, err = c.next(); err != nil {
+				if c.shortBodyComplete(err) || c.chunkedEOFComplete(err) {
+					return
+				}
 				if e := c.readFailure(err); e != nil {
 					c.writeError(e)
 				}
@@ -404,6 +416,9 @@ func (c *conn) serve() {
 		}
 		if !c.handle(deferred) {
 			return
+		}
+		if c.leaveUnreadBody(bodyAt) {
+			continue
 		}
 		if c.p.st != psDone {
 			return // body never read: the rest of the connection cannot be framed
@@ -469,6 +484,7 @@ func (c *conn) respond(deferred bool) bool {
 	}
 	x := newExchange(c, deferred)
 	x.thread = thread
+	c.last = x
 	x.run(probeApp)
 	if err := c.bw.Flush(); err != nil {
 		return false

@@ -175,7 +175,7 @@ type Check struct {
 
 // CatalogVersion changes whenever a check is added, removed or changes meaning; a check ID
 // never changes meaning within the catalog's life.
-const CatalogVersion = "2026.11.1"
+const CatalogVersion = "2026.12.1"
 
 // Areas in report order.
 var Areas = []string{"environ", "input", "start-response", "response", "fields", "framing", "connection", "concurrency"}

@@ -14,8 +14,8 @@ import (
 
 const chunkedRequires = "rfc9112/7.1/chunked-body"
 
-// chunkedPost builds a chunked POST to the echo with the given raw body bytes, followed by
-// a pipelined GET, so a server that leaves bytes unread on the connection shows it.
+// chunkedPost builds a chunked POST to the echo with the given raw body bytes; a check that
+// needs a pipelined request after it (to see bytes left unread) appends one.
 func chunkedPost(te, body string, fields ...string) func(t *Target) []byte {
 	return func(t *Target) []byte {
 		head := t.request("POST "+probes.Prefix+"echo HTTP/1.1", append([]string{"Transfer-Encoding: " + te}, fields...)...)
@@ -23,7 +23,12 @@ func chunkedPost(te, body string, fields ...string) func(t *Target) []byte {
 	}
 }
 
-// judgeChunkedBody expects the decoded body want to reach the app.
+// judgeChunkedBody expects the decoded body want to reach the app. It judges the bytes
+// alone: whether the server also told the app there is a body (CONTENT_LENGTH or
+// wsgi.input_terminated) is pep3333/input/chunked-body-announced. The probe reads a body
+// whose Transfer-Encoding ends in chunked even when nothing announces it, on a thread it
+// stops waiting for (input.blocked), so a server that decodes without announcing is judged
+// on what it decoded, and one that hands over the raw connection is seen blocking.
 func judgeChunkedBody(want string) func(o *Observation) Verdict {
 	return func(o *Observation) Verdict {
 		rj := classify(o)
@@ -38,18 +43,22 @@ func judgeChunkedBody(want string) func(o *Observation) Verdict {
 			return inconclusive("the probe's echo was not received: %v", err)
 		}
 		got := string(e.Input.Body())
+		if e.Input.Blocked {
+			return violates("the app's read() of wsgi.input did not return (the probe stopped waiting after %d bytes): the stream does not end where the chunked body does, as a raw connection does not, so the server did not decode the body %s", len(got), quoteBytes(want)).with("CONTENT_LENGTH", "wsgi.input_terminated", "HTTP_TRANSFER_ENCODING")
+		}
 		if got == want {
 			return conforms("the app read the decoded body %s", quoteBytes(want))
-		}
-		cl, _ := str(e, "CONTENT_LENGTH")
-		term, _ := e.Env("wsgi.input_terminated")
-		if got == "" && cl == "" && term.Value != "True" {
-			return violates("the chunked body was not made readable: no CONTENT_LENGTH and no wsgi.input_terminated, so the app cannot know there is a body (and its bytes may be left on the connection)").with("CONTENT_LENGTH", "wsgi.input_terminated")
 		}
 		if e.Input.Error != "" {
 			return violates("the app read %s and then wsgi.input raised %s; the chunked body decodes to %s", quoteBytes(clipStr(got, 80)), e.Input.Error, quoteBytes(want)).with("CONTENT_LENGTH", "wsgi.input_terminated")
 		}
-		return violates("the app read %s; the chunked body decodes to %s", quoteBytes(clipStr(got, 80)), quoteBytes(want)).with("CONTENT_LENGTH", "wsgi.input_terminated")
+		cl, _ := str(e, "CONTENT_LENGTH")
+		term, _ := e.Env("wsgi.input_terminated")
+		if _, ok := str(e, "HTTP_TRANSFER_ENCODING"); !ok && got == "" && cl == "" && term.Value != "True" {
+			// The probe finds an unannounced body by this header; without it, it cannot read.
+			return violates("the app read nothing: the environ holds no CONTENT_LENGTH, no wsgi.input_terminated and no HTTP_TRANSFER_ENCODING, so nothing tells it there is a body %s", quoteBytes(want)).with("CONTENT_LENGTH", "wsgi.input_terminated")
+		}
+		return violates("the app read %s (with %s); the chunked body decodes to %s", quoteBytes(clipStr(got, 80)), describe(e, "CONTENT_LENGTH"), quoteBytes(want)).with("CONTENT_LENGTH", "wsgi.input_terminated")
 	}
 }
 
