@@ -47,15 +47,33 @@ type EchoView struct {
 	BodySHA256      string `json:"body_sha256"`
 	Body            []byte `json:"body"`
 	InputError      string `json:"input_error,omitempty"`
+	// ReadBlocked: the probe's bounded read of an unannounced chunked body never returned.
+	ReadBlocked bool `json:"read_blocked,omitempty"`
 	// Headers are the HTTP_* environ entries.
 	Headers map[string]string `json:"headers"`
 }
 
 // readable says whether the probe's "auto" read mode could read a body at all: it reads
-// CONTENT_LENGTH bytes when that is a decimal, everything when wsgi.input_terminated is true,
-// and nothing otherwise (PROTOCOL.md).
+// CONTENT_LENGTH bytes when that is a decimal, everything when wsgi.input_terminated is true
+// or the Transfer-Encoding ends in chunked (unless that read blocked), and nothing otherwise
+// (PROTOCOL.md).
 func (e *EchoView) readable() bool {
-	return e.InputTerminated || e.HasCL && isDecimal(e.ContentLength)
+	if e.InputTerminated || e.HasCL && isDecimal(e.ContentLength) {
+		return true
+	}
+	return finalCodingChunked(e.Headers["HTTP_TRANSFER_ENCODING"]) && !e.ReadBlocked
+}
+
+// finalCodingChunked is probe.py's final_coding_chunked: the last non-empty member of the
+// comma list, stripped of SP and HTAB, is "chunked" in any case.
+func finalCodingChunked(te string) bool {
+	last := ""
+	for _, c := range strings.Split(te, ",") {
+		if c = strings.Trim(c, " \t"); c != "" {
+			last = c
+		}
+	}
+	return strings.EqualFold(last, "chunked")
 }
 
 func isDecimal(s string) bool {
@@ -91,6 +109,7 @@ func echoView(e *probes.Echo) *EchoView {
 		v.InputTerminated = true
 	}
 	v.BodyLen, v.BodySHA256, v.Body, v.InputError = e.Input.Length, e.Input.SHA256, e.Input.Body(), e.Input.Error
+	v.ReadBlocked = e.Input.Blocked
 	for k := range e.Environ {
 		if strings.HasPrefix(k, "HTTP_") {
 			v.Headers[k], _ = envBytes(e, k)

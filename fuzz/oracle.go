@@ -288,6 +288,9 @@ func (e *Expectation) foreign(i int, te *EchoView, where string) Verdict {
 func (e *Expectation) compareBody(i int, r *reference.Request, te *EchoView) Verdict {
 	if !te.readable() {
 		if len(r.Body) > 0 {
+			if te.ReadBlocked {
+				return v(Semantic, "body-unreadable", "", i, "the reference decodes a %d-byte body for request %d; the application's read of it blocked (CONTENT_LENGTH %q, wsgi.input_terminated false)", len(r.Body), i+1, te.ContentLength)
+			}
 			return v(Semantic, "body-unreadable", "", i, "the reference decodes a %d-byte body for request %d; the application could not read it (CONTENT_LENGTH %q, wsgi.input_terminated false)", len(r.Body), i+1, te.ContentLength)
 		}
 		return agree()
