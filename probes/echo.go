@@ -104,6 +104,8 @@ type InputCall struct {
 	Op  string `json:"op"`
 	Arg *int   `json:"arg"`
 	Got int    `json:"got"`
+	// Lines: for readlines(), the length of each line it returned, in order.
+	Lines []int `json:"lines,omitempty"`
 }
 
 // Env returns the environ entry for key and whether it was present.

@@ -33,6 +33,7 @@ PROTOCOL_VERSION = 2
 import argparse
 import base64
 import hashlib
+import io
 import json
 import os
 import platform
@@ -404,6 +405,8 @@ class InputReader:
         lines = list(self.stream.readlines())
         # One call, one entry: its "got" counts the bytes of all the lines it returned.
         self.note("readlines", None, b"".join(lines))
+        # The length of each line too: the right bytes split at the wrong places are not lines.
+        self.calls[-1]["lines"] = [len(line) for line in lines[:MAX_CALLS]]
         for line in lines:
             self.add(line)
 
@@ -1001,6 +1004,74 @@ OTHER_SCENARIOS.update({
     "file-wrapper-at": scenario_file_wrapper_at,
     "file-wrapper-unreturned": scenario_file_wrapper_unreturned,
 })
+
+
+class ProbeFile:
+    """A file-like object with read() and close() only (no fileno): no sendfile can take it,
+    so a wsgi.file_wrapper must fall back to read(); its close() leaves the close marker."""
+
+    def __init__(self, data, marker):
+        self.stream = io.BytesIO(data)
+        self.marker = marker
+
+    def read(self, size=-1):
+        return self.stream.read(size)
+
+    def close(self):
+        os.makedirs(os.path.dirname(self.marker), exist_ok=True)
+        with open(self.marker, "w") as handle:
+            handle.write("%r\n" % time.time())
+
+
+def scenario_file_wrapper_filelike(req, start_response):
+    token = req.token()
+    size = req.integer("size", 0, MAX_SIZE, default=4096)
+    data = file_bytes(size)
+    wrapper = req.environ.get("wsgi.file_wrapper")
+    start_response("200 OK", [("Content-Type", "application/octet-stream"),
+                              ("Content-Length", str(size)),
+                              ("X-Conform-File-Wrapper",
+                               "used" if wrapper is not None else "absent")])
+    if wrapper is None:
+        return [data]
+    return wrapper(ProbeFile(data, os.path.join(state_dir(), token + ".closed")), 8192)
+
+
+OTHER_SCENARIOS["file-wrapper-filelike"] = scenario_file_wrapper_filelike
+
+
+def scenario_start_response_after_error(req, start_response):
+    """start_response with a header value that is an int, not a str (a server that checks
+    refuses it by raising), then, if it raised, start_response("200 OK", valid headers)
+    without exc_info: PEP 3333 makes that second call a fatal error too."""
+    doc = req.document({})
+    worst = {"first_call": "returned", "second_call": "returned", "exception": "x" * EXCEPTION_ROOM}
+    length = len(dumps(with_result(doc, worst)))
+
+    def headers(*extra):
+        return [JSON_TYPE, ("Content-Length", str(length))] + list(extra)
+
+    result = {"first_call": "returned", "second_call": "", "exception": ""}
+    try:
+        start_response("200 OK", headers(("X-Conform-Value", 1)))
+    except Exception:
+        result["first_call"] = "raised"
+        try:
+            start_response("200 OK", headers(("X-Conform-Call", "second")))
+        except Exception as exc:
+            result["second_call"] = "raised"
+            result["exception"] = exc_text(exc)
+            try:
+                # exc_info lets the report out as a 500 whatever was stored before.
+                start_response("500 Internal Server Error", headers(), sys.exc_info())
+            except Exception:
+                pass
+        else:
+            result["second_call"] = "returned"
+    return [fixed_length_body(doc, result, length)]
+
+
+JSON_SCENARIOS["start-response-after-error"] = scenario_start_response_after_error
 
 
 # ---------------------------------------------------------------------------------------

@@ -419,6 +419,9 @@ func callsString(calls []InputCall) string {
 	parts := make([]string, len(calls))
 	for i, c := range calls {
 		parts[i] = fmt.Sprintf("%s(%s)=%d", c.Op, intOrNull(c.Arg), c.Got)
+		if c.Lines != nil {
+			parts[i] += fmt.Sprint(c.Lines)
+		}
 	}
 	return strings.Join(parts, " ")
 }
@@ -446,7 +449,7 @@ func TestProbeReadModes(t *testing.T) {
 		{"readline:2", postRequest("/body?read=readline:2", "abc\n"), true, "readline:2",
 			[]InputCall{call("readline", 2, 2), call("readline", 2, 2)}, "abc\n", nil},
 		{"readlines is one call", postRequest("/body?read=readlines", lines), true, "readlines",
-			[]InputCall{call("readlines", -1, 8)}, lines, nil},
+			[]InputCall{{Op: "readlines", Got: 8, Lines: []int{2, 3, 3}}}, lines, nil},
 		{"iter yields lines", postRequest("/body?read=iter", lines), true, "iter",
 			[]InputCall{call("iter", -1, 2), call("iter", -1, 3), call("iter", -1, 3)}, lines, nil},
 		{"read with no argument", postRequest("/body?read=read", "hello"), true, "read",

@@ -190,8 +190,8 @@ type Deviations struct {
 	// while reporting wsgi.multiprocess False (PEP 3333: it should evaluate true if an
 	// equivalent application object may be simultaneously invoked by another process).
 	DenyMultiprocess bool
-	// NoInputTerminated leaves wsgi.input_terminated out (chunked bodies then are not read by
-	// an app that follows PEP 3333 strictly).
+	// NoInputTerminated leaves wsgi.input_terminated out: a decoded chunked body the app is
+	// not told about (the probe still reads it, since its final coding is chunked).
 	NoInputTerminated bool
 	// NoFileWrapper leaves wsgi.file_wrapper out.
 	NoFileWrapper bool
@@ -480,6 +480,88 @@ type Deviations struct {
 	// gevent and cheroot do after the last chunk (RFC 9112 §7.1: the coding is complete only
 	// at the empty line that ends the trailer section).
 	ChunkedEOFComplete bool
+
+	// ---- Open sentences of PEP 3333 (spec/open_sentences_pep.go) ----
+
+	// InputLinesUnsplit makes iteration and readlines() on wsgi.input give the body in
+	// 8192-byte blocks rather than lines, as an __iter__ built on read(8192) does (PEP 3333:
+	// the methods have the meaning of a file's; an app iterating for lines gets one "line").
+	InputLinesUnsplit bool
+	// ExcInfoBeforeHeadersRaises stores the replacement status and headers when
+	// start_response is called with exc_info before anything was sent, and then re-raises
+	// the exception anyway (PEP 3333: only once headers were sent must it raise).
+	ExcInfoBeforeHeadersRaises bool
+	// UnprefixedServerVariable adds the connection's socket to the environ as "socket", a
+	// key with no server prefix (PEP 3333: server-defined variables should be lower-case and
+	// prefixed with the server's name).
+	UnprefixedServerVariable bool
+	// RunOnceTrue sets wsgi.run_once true although the process serves request after request
+	// (PEP 3333: it should be true only when the app is expected to run once per process).
+	RunOnceTrue bool
+	// FileWrapperNeedsFileno makes wsgi.file_wrapper fail on a file-like object without
+	// fileno() (PEP 3333: it must still return an iterable that wraps read() and close()).
+	FileWrapperNeedsFileno bool
+	// FileWrapperCloseSkipsFile gives the wsgi.file_wrapper iterable no close() that reaches
+	// the file-like object's close() (PEP 3333: it must invoke it).
+	FileWrapperCloseSkipsFile bool
+	// RetryAfterFailedStartResponse accepts start_response without exc_info after a call
+	// that raised (PEP 3333: a fatal error, "This includes the case where the first call to
+	// start_response raised an error").
+	RetryAfterFailedStartResponse bool
+
+	// ---- Open sentences of RFC 9112 and RFC 9110 (spec/open_sentences_rfc.go) ----
+
+	// RejectEmptyLineBeforeRequest answers 400 to an empty line (CRLF) where a request-line
+	// is expected (RFC 9112 §2.2: a server SHOULD ignore at least one).
+	RejectEmptyLineBeforeRequest bool
+	// OmitCloseOption closes after a request with "Connection: close" without saying
+	// "Connection: close" in the response (RFC 9112 §9.6: the server SHOULD send it).
+	OmitCloseOption bool
+	// DateExtraSpace writes the Date with two spaces after the comma, which time.Parse
+	// still reads (RFC 9110 §5.6.7: no whitespace beyond the grammar's SP).
+	DateExtraSpace bool
+	// RejectHEAD answers 501 to HEAD without running the application (RFC 9110 §9.1:
+	// general-purpose servers MUST support GET and HEAD).
+	RejectHEAD bool
+	// ServerTrailer ends every chunked response with a trailer field of the server's own
+	// (RFC 9110 §6.5.1: no trailer field unless its definition permits it).
+	ServerTrailer bool
+	// ChunkSizeBWS writes each chunk-size followed by a space (RFC 9110 §5.6.3: a sender
+	// MUST NOT generate BWS).
+	ChunkSizeBWS bool
+	// ServerFieldNoSpace writes the Server field line without the SP after the colon (RFC
+	// 9110 §5.6.3: OWS SHOULD be generated as a single SP).
+	ServerFieldNoSpace bool
+	// ServerRWSPadded separates the Server field's products with two SPs (RFC 9110 §5.6.3:
+	// RWS SHOULD be generated as a single SP).
+	ServerRWSPadded bool
+	// ZeroContentLengthOn304 sends "Content-Length: 0" with a 304 whose application set no
+	// length (RFC 9110 §8.6: only the length a 200 would have carried is allowed).
+	ZeroContentLengthOn304 bool
+	// DowngradeByUserAgent answers HTTP/1.0 to any client whose User-Agent names curl, a
+	// client not known to mishandle HTTP/1.1 (RFC 9112 §2.3: no downgrade unless triggered by
+	// attributes of a client known to be in error).
+	DowngradeByUserAgent bool
+	// RequestLineLimit4094 refuses request-lines longer than 4094 octets with 414, as
+	// gunicorn's default limit_request_line does with 400 (RFC 9112 §3: support at least
+	// 8000).
+	RequestLineLimit4094 bool
+	// LongMethod400 answers 400 to a method longer than 20 octets, as gunicorn's method
+	// pattern does (RFC 9112 §3: a method longer than any implemented SHOULD get 501).
+	LongMethod400 bool
+	// EmptyListElement writes the close option as "Connection: close," (RFC 9110 §5.6.1.1: a
+	// sender MUST NOT generate empty list elements).
+	EmptyListElement bool
+	// DuplicateOwnFields adds the server's Date and Server even when the application set
+	// them, as paste and werkzeug do (RFC 9110 §5.3: no second line of a non-list field).
+	DuplicateOwnFields bool
+	// HeadDropsAppFields leaves the application's X- header fields out of responses to HEAD
+	// (RFC 9110 §9.3.2: HEAD SHOULD get the header fields GET would).
+	HeadDropsAppFields bool
+	// ResponseCodingNotFinal labels a chunked response "Transfer-Encoding: chunked, gzip"
+	// when the request's TE offers gzip, and keeps the connection open (RFC 9112 §6.1: chunked
+	// last, or close).
+	ResponseCodingNotFinal bool
 }
 
 // Any reports whether any deviation is set.

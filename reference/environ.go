@@ -324,7 +324,10 @@ func buildEnviron(r *Request, ci connInfo, dev *Deviations, multithread bool) *e
 	// requests.
 	e.set("wsgi.multithread", flag(multithread && !dev.DenyMultithread))
 	e.set("wsgi.multiprocess", flag(false))
-	e.set("wsgi.run_once", flag(false))
+	e.set("wsgi.run_once", flag(dev.RunOnceTrue))
+	if dev.UnprefixedServerVariable {
+		e.set("socket", pyObj("socket", "<socket.socket fd=7, family=2, type=1, proto=0>"))
+	}
 	if !dev.NoInputTerminated {
 		// wsgi.input_terminated (adopted from mod_wsgi/uWSGI): read() returns b"" at the end
 		// of the body even without CONTENT_LENGTH (chunked requests).

@@ -73,6 +73,7 @@ type exchange struct {
 
 	// start_response state
 	statusSet   bool
+	startFailed bool // a start_response call raised: the next one needs exc_info too
 	status      string
 	code        int
 	headers     *headerList
@@ -127,15 +128,24 @@ func (x *exchange) startResponse(status string, h *headerList, excInfo error) (f
 		// PEP 3333: "It is a fatal error to call start_response without the exc_info argument
 		// if start_response has already been called within the current invocation".
 		return nil, &pyError{"AssertionError", "start_response called a second time without exc_info"}
+	} else if x.startFailed && !x.dev.RetryAfterFailedStartResponse {
+		// PEP 3333: "This includes the case where the first call to start_response raised
+		// an error."
+		return nil, &pyError{"AssertionError", "start_response called again without exc_info after it raised"}
 	}
 	if err := x.encodeHeaderText(h); err != nil {
+		x.startFailed = true
 		return nil, err
 	}
 	code, err := x.checkResponse(status, h)
 	if err != nil {
+		x.startFailed = true
 		return nil, err
 	}
 	x.statusSet, x.status, x.code, x.headers = true, status, code, h
+	if excInfo != nil && x.dev.ExcInfoBeforeHeadersRaises {
+		return nil, excInfo
+	}
 	if x.dev.SendHeadersEarly && !x.headersSent {
 		x.sendHeaders(false)
 		x.flush()
@@ -211,6 +221,12 @@ func (x *exchange) write(data []byte) error {
 
 // run calls the application and sends what it returns (PEP 3333 "Specification Details").
 func (x *exchange) run(app appFunc) {
+	if x.dev.RejectHEAD && x.head {
+		// The server refuses HEAD itself; the app never sees it.
+		x.c.writeSimple(501, "", x.req.Close) // no content: the answer is to HEAD
+		x.closeAfter = x.req.Close
+		return
+	}
 	it, err := app(x)
 	if err != nil {
 		x.appError(err)
@@ -333,6 +349,15 @@ func (x *exchange) sendHeaders(final bool) {
 		}
 		hdrs = append(hdrs, f)
 	}
+	if dev.HeadDropsAppFields && x.head {
+		var kept []Field
+		for _, f := range hdrs {
+			if !strings.HasPrefix(strings.ToLower(f.Name), "x-") {
+				kept = append(kept, f)
+			}
+		}
+		hdrs = kept
+	}
 	is11 := x.req.Major == 1 && x.req.Minor >= 1
 	switch {
 	case appCL >= 0 && dev.ContentLengthWithChunked && is11 && !x.noBody:
@@ -342,7 +367,7 @@ func (x *exchange) sendHeaders(final bool) {
 	case appCL >= 0:
 		x.frame, x.declared = rfLength, appCL
 	case x.noBody:
-		if dev.CountedContentLength && code != 304 {
+		if dev.CountedContentLength && code != 304 || dev.ZeroContentLengthOn304 && code == 304 {
 			// The length of what is sent: nothing.
 			hdrs = append(hdrs, Field{"Content-Length", "0"})
 		}
@@ -358,6 +383,10 @@ func (x *exchange) sendHeaders(final bool) {
 		// RFC 9112 §6.1: "A server MUST NOT send a response containing Transfer-Encoding
 		// unless the corresponding request indicates HTTP/1.1 (or later minor revisions)."
 		x.frame = rfChunked
+		if te, _ := x.req.Get("TE"); dev.ResponseCodingNotFinal && strings.Contains(te, "gzip") {
+			hdrs = append(hdrs, Field{"Transfer-Encoding", "chunked, gzip"})
+			break
+		}
 		hdrs = append(hdrs, Field{"Transfer-Encoding", "chunked"})
 	default:
 		// HTTP/1.0 without a length: the body ends when the connection closes (RFC 9112
@@ -375,12 +404,18 @@ func (x *exchange) sendHeaders(final bool) {
 	if dev.EchoAnyHTTPVersion && x.req.Proto != "HTTP/1.0" {
 		proto = x.req.Proto // the version as the request spelled it
 	}
+	if ua, _ := x.req.Get("User-Agent"); dev.DowngradeByUserAgent && strings.Contains(ua, "curl/") {
+		proto = "HTTP/1.0" // a well-behaved client taken for a broken one
+	}
 	b.WriteString(proto + " " + x.statusText() + "\r\n")
-	x.c.writeServerHeaders()
+	x.c.writeServerHeadersBeside(hdrs)
 	for _, f := range hdrs {
 		b.WriteString(f.Name + ": " + f.Value + "\r\n")
 	}
 	switch {
+	case x.closeAfter && dev.OmitCloseOption && x.req.Close:
+	case x.closeAfter && dev.EmptyListElement:
+		b.WriteString("Connection: close,\r\n")
 	case x.closeAfter:
 		// RFC 9112 §9.6: a server that will close sends the "close" option.
 		b.WriteString("Connection: close\r\n")
@@ -423,7 +458,11 @@ func (x *exchange) sendBody(data []byte) {
 func (x *exchange) emit(data []byte) {
 	b := x.c.bw
 	if x.frame == rfChunked {
-		b.WriteString(strconv.FormatInt(int64(len(data)), 16) + "\r\n")
+		size := strconv.FormatInt(int64(len(data)), 16)
+		if x.dev.ChunkSizeBWS {
+			size += " "
+		}
+		b.WriteString(size + "\r\n")
 		b.Write(data)
 		b.WriteString("\r\n")
 		return
@@ -449,6 +488,8 @@ func (x *exchange) finish() {
 	}
 	switch {
 	case x.noBody:
+	case x.frame == rfChunked && x.dev.ServerTrailer:
+		x.c.bw.WriteString("0\r\nX-Conform-Reference-Trailer: 1\r\n\r\n")
 	case x.frame == rfChunked:
 		x.c.bw.WriteString("0\r\n\r\n")
 	case x.frame == rfLength && x.sent < x.declared && !x.dev.ContentLengthShortKeepAlive:

@@ -78,6 +78,15 @@ func (in *wsgiInput) readline(n int) ([]byte, error) {
 	return rest[:end], nil
 }
 
+// nextLine is one step of iteration (and of readlines()): readline(), or with
+// InputLinesUnsplit an 8192-byte block, as an __iter__ built on read(8192) gives.
+func (in *wsgiInput) nextLine() ([]byte, error) {
+	if in.dev.InputLinesUnsplit {
+		return in.read(8192)
+	}
+	return in.readline(-1)
+}
+
 // inputHas is hasattr(environ["wsgi.input"], method) for the methods PEP 3333 requires:
 // read, readline, readlines and __iter__.
 func (x *exchange) inputHas(method string) bool {
@@ -236,7 +245,7 @@ func readInput(x *exchange, spec, mode string, size int, wantEOF bool) (probes.I
 			var lines [][]byte
 			total := 0
 			for {
-				line, err := x.input.readline(-1)
+				line, err := x.input.nextLine()
 				if err != nil {
 					return err
 				}
@@ -247,6 +256,11 @@ func readInput(x *exchange, spec, mode string, size int, wantEOF bool) (probes.I
 				total += len(line)
 			}
 			r.note("readlines", -1, total)
+			// probe.py records the length of each line readlines() returned.
+			r.calls[len(r.calls)-1].Lines = []int{}
+			for _, l := range lines[:min(len(lines), maxCalls)] {
+				r.calls[len(r.calls)-1].Lines = append(r.calls[len(r.calls)-1].Lines, len(l))
+			}
 			for _, l := range lines {
 				r.add(l)
 			}
@@ -258,7 +272,7 @@ func readInput(x *exchange, spec, mode string, size int, wantEOF bool) (probes.I
 				return &errStop{"TypeError: 'ReferenceInput' object is not iterable"}
 			}
 			for {
-				line, err := x.input.readline(-1)
+				line, err := x.input.nextLine()
 				if err != nil || len(line) == 0 {
 					return err
 				}

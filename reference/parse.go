@@ -77,6 +77,9 @@ func newParser(lim Limits, dev *Deviations) *parser {
 		dev = &Deviations{}
 	}
 	p := &parser{lim: lim.normalized(), dev: dev}
+	if dev.RequestLineLimit4094 {
+		p.lim.MaxRequestLine = 4094 // gunicorn's default limit_request_line
+	}
 	p.reset()
 	return p
 }
@@ -216,6 +219,9 @@ func (p *parser) stepRequestLine() step {
 			// RFC 9112 §2.2: "a server that is expecting to receive and parse a request-line
 			// SHOULD ignore at least one empty line (CRLF) received prior to the request-line."
 			// The reference ignores any number of them.
+			if p.dev.RejectEmptyLineBeforeRequest {
+				return p.fail(400, p.pos, "rfc9112/2.2 empty line before request-line", "empty line where a request-line is expected")
+			}
 			p.pos = next
 			continue
 		}
@@ -302,6 +308,9 @@ func (p *parser) requestLine(line []byte, at int) *ParseError {
 	}
 	if e := p.checkTargetForm(method, target, tAt); e != nil {
 		return e
+	}
+	if p.dev.LongMethod400 && len(method) > 20 {
+		return p.perr(400, 0, "rfc9112/3 method too long", "method longer than 20 octets")
 	}
 	p.req.Method, p.req.Target, p.req.Proto = string(method), string(target), string(version)
 	p.req.Major, p.req.Minor = major, minor

@@ -552,11 +552,34 @@ const serverName = "conform-reference"
 
 // writeServerHeaders writes the headers the server adds to every response: Date (RFC 9110
 // §6.6.1: an origin server with a clock MUST send Date) and Server.
-func (c *conn) writeServerHeaders() {
-	if !c.s.opt.Deviations.NoDate {
-		c.bw.WriteString("Date: " + time.Now().UTC().Format(http.TimeFormat) + "\r\n")
+func (c *conn) writeServerHeaders() { c.writeServerHeadersBeside(nil) }
+
+// writeServerHeadersBeside writes the server's Date and Server unless the application's
+// headers already hold one (RFC 9110 §5.3: no second line of a field that is not a list).
+func (c *conn) writeServerHeadersBeside(app []Field) {
+	appSets := func(name string) bool {
+		if c.s.opt.Deviations.DuplicateOwnFields {
+			return false
+		}
+		_, ok := fieldGet(app, name)
+		return ok
 	}
-	c.bw.WriteString("Server: " + serverName + "\r\n")
+	if !c.s.opt.Deviations.NoDate && !appSets("Date") {
+		format := http.TimeFormat
+		if c.s.opt.Deviations.DateExtraSpace {
+			format = "Mon,  02 Jan 2006 15:04:05 GMT"
+		}
+		c.bw.WriteString("Date: " + time.Now().UTC().Format(format) + "\r\n")
+	}
+	switch {
+	case appSets("Server"):
+	case c.s.opt.Deviations.ServerFieldNoSpace:
+		c.bw.WriteString("Server:" + serverName + "\r\n")
+	case c.s.opt.Deviations.ServerRWSPadded:
+		c.bw.WriteString("Server: " + serverName + "  (Go)\r\n")
+	default:
+		c.bw.WriteString("Server: " + serverName + "\r\n")
+	}
 }
 
 func statusText(code int) string {

@@ -63,6 +63,11 @@ func readModeJudge(o *Observation, mode, body string) Verdict {
 		if got != body {
 			return violates("reading with %s gave %s; sent %s", mode, quoteBytes(got), quoteBytes(body))
 		}
+		if mode == "iter" || mode == "readlines" {
+			if v, judged := lineBoundaries(e.Input.Calls, mode, body); judged {
+				return v
+			}
+		}
 		if op, n, sized := strings.Cut(mode, ":"); sized {
 			var size int
 			fmt.Sscanf(n, "%d", &size)
@@ -74,6 +79,35 @@ func readModeJudge(o *Observation, mode, body string) Verdict {
 		}
 		return conforms("%s returned the %d body bytes", mode, len(got))
 	})(o)
+}
+
+// lineBoundaries judges where iteration or readlines() split the body: the right bytes in
+// the wrong pieces break every app that parses line by line (a CSV upload, a multipart
+// reader), so the total alone proves nothing. judged is false when no call recorded lines.
+func lineBoundaries(calls []probes.InputCall, mode, body string) (v Verdict, judged bool) {
+	var got []int
+	for _, c := range calls {
+		switch {
+		case mode == "iter" && c.Op == "iter":
+			got = append(got, c.Got)
+		case mode == "readlines" && c.Op == "readlines" && c.Lines != nil:
+			got = append(got, c.Lines...)
+		}
+	}
+	if got == nil {
+		return Verdict{}, false
+	}
+	var want []int
+	for _, l := range strings.SplitAfter(body, "\n") {
+		if l != "" {
+			want = append(want, len(l))
+		}
+	}
+	if fmt.Sprint(got) != fmt.Sprint(want) {
+		what := map[string]string{"iter": "iterating over wsgi.input", "readlines": "readlines()"}[mode]
+		return violates("%s gave the right %d bytes but in pieces of %v bytes, not the lines %v: an application reading line by line sees different lines than were sent", what, len(body), got, want), true
+	}
+	return conforms("%s returned the %d body bytes as the %d lines sent", mode, len(body), len(want)), true
 }
 
 func init() {

@@ -66,7 +66,17 @@ func init() {
 			if r.Status != 500 || len(calls) != 1 || calls[0] != "second" {
 				return violates("after start_response('200 OK', first) and start_response('500 ...', second, exc_info) the server sent %d with X-Conform-Call %q; expected 500 with only 'second'", r.Status, calls)
 			}
-			return conforms("500 with the replacement headers")
+			// The 500 on the wire does not show how start_response behaved: the probe
+			// reports whether the call raised. One that raises before any output turns every
+			// app's error page into an exception the app did not expect to handle.
+			e, err := probes.Decode(r.Body)
+			if err != nil {
+				return inconclusive("the headers were replaced, but the probe's report of the exc_info call did not arrive: %v", err)
+			}
+			if e.ResultString("exc_info_call") == "raised" {
+				return violates("start_response('500 ...', second, exc_info) raised although no headers had been sent; the probe caught it and the replacement 500 was sent, but an application that does not expect the exception never gets to return its error page")
+			}
+			return conforms("500 with the replacement headers; start_response returned normally")
 		},
 	})
 

@@ -131,5 +131,5 @@ func percent(n, of int) string {
 	if of == 0 {
 		return "-"
 	}
-	return fmt.Sprintf("%.0f%%", 100*float64(n)/float64(of))
+	return fmt.Sprintf("%.1f%%", 100*float64(n)/float64(of))
 }
