@@ -57,7 +57,10 @@ type Script struct {
 	// LingerDone, when set, is asked after each read while lingering, with the bytes that
 	// followed the expected responses; true ends the linger there: the caller knows nothing
 	// more can come (the fuzzer: the answer to the request that ends its bytes is complete).
-	LingerDone  func(extra []byte) bool
+	LingerDone func(extra []byte) bool
+	// Answered, when set, is called once the expected responses have all arrived, before
+	// the linger: the server is done with the requests.
+	Answered    func()
 	IdleTimeout time.Duration
 	Deadline    time.Duration
 	MaxBytes    int
@@ -480,6 +483,9 @@ func (r *reader) loop(ctx context.Context) {
 		if resp.Framing == FramingClose || resp.Incomplete != "" || r.x.End != "" {
 			return
 		}
+	}
+	if r.s.Answered != nil {
+		r.s.Answered()
 	}
 	r.linger(ctx, pos)
 }
