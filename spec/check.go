@@ -168,9 +168,14 @@ type Check struct {
 	// Timing marks a check whose verdict rests on measured time (delays, concurrency,
 	// interim responses). Run measures it again when the first trial does not conform and
 	// reports Flaky when the trials disagree, instead of flipping between runs.
-	Timing  bool
-	Observe func(ctx context.Context, t *Target) (*Observation, error)
-	Judge   func(o *Observation) Verdict
+	Timing bool
+	// Exclusive marks a check that needs the target to itself: Run never sends other
+	// checks' traffic beside it. Timing checks and the concurrency area are exclusive
+	// whatever it says (see NeedsTarget); set it for anything else whose verdict another
+	// client's traffic could change.
+	Exclusive bool
+	Observe   func(ctx context.Context, t *Target) (*Observation, error)
+	Judge     func(o *Observation) Verdict
 }
 
 // CatalogVersion changes whenever a check is added, removed or changes meaning; a check ID
@@ -214,6 +219,14 @@ func All() []*Check {
 		return out[i].ID < out[j].ID
 	})
 	return out
+}
+
+// NeedsTarget reports whether the check must run with nothing else talking to the target:
+// it says so (Exclusive), or it measures time (a neighbour's load shifts what it
+// measures), or it is in the concurrency area (it counts what the server serves at once,
+// and its processes and threads).
+func (c *Check) NeedsTarget() bool {
+	return c.Exclusive || c.Timing || c.Area == "concurrency"
 }
 
 // names returns the check's ID followed by its aliases.

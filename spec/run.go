@@ -26,6 +26,11 @@ type RunOptions struct {
 	// it: restart it). The run then goes on with the next check. When Revive is nil or
 	// fails, every check after the one that killed the target is skipped.
 	Revive func(ctx context.Context) error
+	// Jobs is how many checks may be in flight at once; 0 or 1 runs them one at a time,
+	// in order. Requests is how many of their connections may await answers at once (0:
+	// Jobs); a connection that has its answers and only watches what follows holds none.
+	// DefaultJobs derives both from what the target serves at once (MeasureCapacity).
+	Jobs, Requests int
 }
 
 // DefaultTrials is how many times a timing-sensitive check is measured at most.
@@ -55,68 +60,51 @@ func (opt RunOptions) trials() int {
 	return opt.Trials
 }
 
-// Run runs the checks against the target, one at a time (a single-threaded server must not
-// see one check's traffic interleaved with another's), and returns one result per check.
+// Run runs the checks against the target and returns one result per check, in the order
+// Ordered gives, whatever order they finished in.
+//
+// With RunOptions.Jobs above 1, checks run concurrently, each on its own connections: up
+// to Jobs at once, none beside a check that needs the target to itself (NeedsTarget); see
+// schedule.go. With Jobs 0 or 1 they run one at a time in that order.
 //
 // After a check whose connections ended without an answer (refused, reset, closed or
 // timed out with no response) Run probes the target (Target.Alive). If it no longer
-// answers, that check's result becomes an error whose message starts with TargetDied, and
-// the target is revived (RunOptions.Revive) or the remaining checks are skipped.
+// answers, the check that took it down gets an error whose message starts with TargetDied,
+// and the target is revived (RunOptions.Revive) or the remaining checks are skipped.
 func Run(ctx context.Context, t *Target, checks []*Check, opt RunOptions) []*Result {
 	if opt.CheckTimeout <= 0 {
 		opt.CheckTimeout = 30 * time.Second
 	}
-	checks = prerequisitesFirst(checks)
-	results := make([]*Result, 0, len(checks))
-	byID := map[string]*Result{}
-	dead := ""
-	for i, c := range checks {
-		var r *Result
-		if ctx.Err() != nil {
-			r = &Result{Check: c, Status: Skip, Message: Interrupted}
-		} else if dead != "" {
-			r = &Result{Check: c, Status: Skip, Message: "not run: the target died during " + dead}
-		} else if reason := unmet(c, byID); reason != "" {
-			r = &Result{Check: c, Status: Skip, Message: reason}
-		} else {
-			var gone bool
-			r, gone = runTrials(ctx, t, c, opt)
-			if gone {
-				dead = c.ID
-			}
-		}
-		results = append(results, r)
-		byID[c.ID] = r
-		if opt.Progress != nil {
-			opt.Progress(i+1, len(checks), r)
-		}
-	}
-	return results
+	return newSchedule(ctx, t, prerequisitesFirst(checks), opt).run()
 }
 
 // runTrials runs a check once, or, for a timing-sensitive check whose first trial did not
-// pass, until the trials disagree or opt.trials() were made. gone reports that the target
-// died and could not be revived.
+// pass, until the trials disagree or opt.trials() were made. When a trial ended without an
+// answer and the target no longer answers, it stops there and returns that trial's result
+// with why the target looks dead; the caller decides what the death means. cut reports
+// that the last trial's connections were cut (reset, closed or refused before any answer)
+// rather than left waiting: the mark of a server process that went away.
 //
 // A trial cut short gives no verdict, so it never joins the others: an interrupted one
 // makes the whole check not run, one that ran out of CheckTimeout makes it that Error.
-func runTrials(ctx context.Context, t *Target, c *Check, opt RunOptions) (r *Result, gone bool) {
+func runTrials(ctx context.Context, t *Target, c *Check, opt RunOptions) (r *Result, deadWhy error, cut bool) {
 	n := 1
 	if c.Timing {
 		n = opt.trials()
 	}
 	var trials []*Result
 	for k := 0; k < n; k++ {
-		res, end := runOnce(ctx, t, c, opt.CheckTimeout)
+		res, end := runOnce(ctx, t, c, opt.CheckTimeout, k)
 		if end == endInterrupted {
-			return interrupted(c, trials, res), false
+			return interrupted(c, trials, res), nil, false
 		}
-		if end != endDone {
+		cut = end == endCut
+		if end == endSilent || end == endCut || end == endTimedOut {
 			if err := t.Alive(ctx); err != nil && ctx.Err() == nil {
-				return died(ctx, t, res, err, opt)
+				return res, err, cut
 			}
 			if ctx.Err() != nil {
-				return interrupted(c, trials, res), false
+				return interrupted(c, trials, res), nil, false
 			}
 		}
 		if end == endTimedOut {
@@ -124,14 +112,14 @@ func runTrials(ctx context.Context, t *Target, c *Check, opt RunOptions) (r *Res
 				res.Message = fmt.Sprintf("trial %d of this timing check: %s", k+1, res.Message)
 			}
 			res.Duration += totalDuration(trials)
-			return res, false
+			return res, nil, false
 		}
 		trials = append(trials, res)
 		if res.Status == Pass || res.Status == Skip || res.Status != trials[0].Status {
 			break
 		}
 	}
-	return combineTrials(trials), false
+	return combineTrials(trials), nil, cut
 }
 
 // interrupted is the result of a check whose last trial the interrupt cut short.
@@ -148,7 +136,7 @@ func totalDuration(rs []*Result) time.Duration {
 }
 
 // died turns the result of the check after which the target stopped answering into a
-// TargetDied error, and revives the target when it can.
+// TargetDied error, and revives the target when it can; gone reports that it could not.
 func died(ctx context.Context, t *Target, r *Result, why error, opt RunOptions) (*Result, bool) {
 	saw := string(r.Status)
 	if r.Message != "" {
@@ -157,8 +145,24 @@ func died(ctx context.Context, t *Target, r *Result, why error, opt RunOptions) 
 	r.Status = Error
 	r.Trials = nil
 	r.Message = fmt.Sprintf("%s: the target stopped answering after this check (%v); the check itself saw %s", TargetDied, why, saw)
-	if opt.Revive == nil {
+	if err := revive(ctx, t, opt); err != nil {
+		if opt.Revive != nil {
+			r.Message += fmt.Sprintf("; restarting it failed: %v", err)
+		}
 		return r, true
+	}
+	r.Message += "; conform restarted it and went on with the next check"
+	return r, false
+}
+
+// revive brings the target back with opt.Revive and makes sure it answers. The run's
+// shared measurements, made of the old process, are forgotten.
+func revive(ctx context.Context, t *Target, opt RunOptions) error {
+	if opt.Revive == nil {
+		return errors.New("conform did not start it")
+	}
+	if m := measurementsOf(ctx); m != nil {
+		m.forget()
 	}
 	rctx, cancel := context.WithTimeout(ctx, t.dur(reviveTimeout))
 	err := opt.Revive(rctx)
@@ -166,12 +170,7 @@ func died(ctx context.Context, t *Target, r *Result, why error, opt RunOptions) 
 	if err == nil {
 		err = t.Alive(ctx)
 	}
-	if err != nil {
-		r.Message += fmt.Sprintf("; restarting it failed: %v", err)
-		return r, true
-	}
-	r.Message += "; conform restarted it and went on with the next check"
-	return r, false
+	return err
 }
 
 // combineTrials folds the trials of one check into its result: the first trial's, with
@@ -199,8 +198,8 @@ func combineTrials(trials []*Result) *Result {
 	return &out
 }
 
-// Ordered returns the checks in the order Run runs them: every check after the checks it
-// requires, the given order otherwise.
+// Ordered returns the checks in the order Run reports them (and runs them, one at a time):
+// every check after the checks it requires, the given order otherwise.
 func Ordered(checks []*Check) []*Check { return prerequisitesFirst(checks) }
 
 func prerequisitesFirst(checks []*Check) []*Check {
@@ -245,7 +244,7 @@ func unmet(c *Check, done map[string]*Result) string {
 // A check cut short by the deadline is an Error, by ctx a Skip with the message
 // Interrupted: neither is a verdict on the target.
 func RunOne(ctx context.Context, t *Target, c *Check, timeout time.Duration) *Result {
-	r, end := runOnce(ctx, t, c, timeout)
+	r, end := runOnce(ctx, t, c, timeout, 0)
 	if end == endInterrupted {
 		return interrupted(c, nil, r)
 	}
@@ -257,19 +256,22 @@ type trialEnd int
 
 const (
 	endDone trialEnd = iota
-	// endSuspect: the observation failed or a connection ended without any response
-	// (refused, reset, closed, timed out); the target may have died.
-	endSuspect
+	// endSilent: a connection waited out its timeout without any response; the target
+	// may have died, or hangs.
+	endSilent
+	// endCut: the observation failed (no connection) or a connection was reset, closed or
+	// broken before any response; the target may have died.
+	endCut
 	// endTimedOut: the check's deadline (CheckTimeout) cut the observation short.
 	endTimedOut
 	// endInterrupted: the run's context was cancelled during the observation.
 	endInterrupted
 )
 
-// runOnce makes one trial of a check. A trial that the check's deadline cut short is an
-// Error naming --timeout whatever the observation looked like: a cut-off exchange reads
-// as a silent server, and that must not become the server's failure.
-func runOnce(ctx context.Context, t *Target, c *Check, timeout time.Duration) (r *Result, end trialEnd) {
+// runOnce makes trial k (from 0) of a check. A trial that the check's deadline cut short
+// is an Error naming --timeout whatever the observation looked like: a cut-off exchange
+// reads as a silent server, and that must not become the server's failure.
+func runOnce(ctx context.Context, t *Target, c *Check, timeout time.Duration, k int) (r *Result, end trialEnd) {
 	start := time.Now()
 	r = &Result{Check: c}
 	defer func() {
@@ -282,7 +284,7 @@ func runOnce(ctx context.Context, t *Target, c *Check, timeout time.Duration) (r
 		timeout = 30 * time.Second
 	}
 	limit := t.dur(timeout) + t.slack()
-	cctx, cancel := context.WithTimeout(ctx, limit)
+	cctx, cancel := context.WithTimeout(withTrial(ctx, k), limit)
 	defer cancel()
 	o, err := c.Observe(cctx, t)
 	switch {
@@ -309,12 +311,9 @@ func runOnce(ctx context.Context, t *Target, c *Check, timeout time.Duration) (r
 		} else {
 			r.Message = err.Error()
 		}
-		return r, endSuspect
+		return r, endCut
 	}
-	end = endDone
-	if unanswered(o) {
-		end = endSuspect
-	}
+	end = unanswered(o)
 	r.Request = firstRequest(o)
 	v := c.Judge(o)
 	r.Status = v.Status(c.Level)
@@ -330,26 +329,33 @@ func pastDeadline(ctx context.Context) bool {
 	return ok && !time.Now().Before(dl)
 }
 
-// unanswered reports whether some connection of the observation ended without any
-// response, or badly.
-func unanswered(o *Observation) bool {
+// unanswered says how the observation's connections ended: endDone when each got a
+// response or ended as asked, endCut when one was reset, broken or closed before any
+// response, endSilent when one waited out its timeout without any. A connection the check
+// cancelled itself, once it had seen what it needed, says nothing about the target.
+func unanswered(o *Observation) trialEnd {
 	if o == nil {
-		return false
+		return endDone
 	}
+	end := endDone
 	for _, c := range o.Conns {
 		if c == nil || c.Exchange == nil {
-			return true
+			return endCut
 		}
 		switch x := c.Exchange; x.End {
 		case wire.EndReset, wire.EndError:
-			return true
-		case wire.EndClosed, wire.EndIdle, wire.EndDeadline:
+			return endCut
+		case wire.EndClosed:
 			if len(x.Responses) == 0 {
-				return true
+				return endCut
+			}
+		case wire.EndIdle, wire.EndDeadline:
+			if len(x.Responses) == 0 && x.ReadErr != context.Canceled.Error() {
+				end = endSilent
 			}
 		}
 	}
-	return false
+	return end
 }
 
 // firstRequest is every byte the observation's first connection sent.

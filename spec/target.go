@@ -118,6 +118,22 @@ func (t *Target) Do(ctx context.Context, s wire.Script) (*wire.Exchange, error) 
 		s.IdleTimeout = orDefault(s.IdleTimeout, wire.DefaultIdleTimeout) + slack
 		s.Deadline = orDefault(s.Deadline, wire.DefaultDeadline) + slack
 	}
+	if c := claimOf(ctx); c != nil {
+		// Under Run's schedule a connection awaiting answers holds one of the requests the
+		// target serves at once; once answered it only lingers, and gives that back.
+		done, err := c.take(ctx)
+		if err != nil {
+			return nil, err
+		}
+		defer done(false)
+		answered := s.Answered
+		s.Answered = func() {
+			done(true)
+			if answered != nil {
+				answered()
+			}
+		}
+	}
 	return wire.Do(ctx, t.Addr, s)
 }
 
