@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/conform-wsgi/conform/probes"
@@ -15,24 +16,52 @@ import (
 // (info); the truthfulness of the two flags is a SHOULD.
 
 const blockers = 4
-const blockMS = 500
+
+// blockFor is how long each of the blocking requests sleeps in the app. With two workers
+// the four requests take two rounds, and the effective concurrency of 2 stays above the
+// 1.5 threshold while the rounds' overhead (dial, request, response: a round trip each,
+// and the scheduling jitter of a busy machine) stays under two thirds of the sleep: 200ms
+// leaves tens of times that overhead on a local target, and ten round trips a remote one.
+func blockFor(t *Target) time.Duration { return t.dur(200*time.Millisecond) + 10*t.RTT }
 
 // blockingRequests sends `blockers` requests at once to an app that blocks in time.sleep.
+// The checks of a run that judge it share one measurement per trial.
 func blockingRequests(ctx context.Context, t *Target) (*Observation, error) {
+	return sharedObservation(ctx, t, "blocking-requests", measureBlocking)
+}
+
+func measureBlocking(ctx context.Context, t *Target) (*Observation, error) {
+	block := blockFor(t)
 	labels := make([]string, blockers)
 	offsets := make([]time.Duration, blockers)
 	scripts := make([]wire.Script, blockers)
 	for i := range scripts {
 		labels[i] = fmt.Sprintf("blocking-%d", i+1)
-		scripts[i] = wire.Script{Steps: []wire.Step{{Data: t.get(fmt.Sprintf("%ssleep?ms=%d", probes.Prefix, t.dur(blockMS*time.Millisecond).Milliseconds()), "Connection: close")}}, Responses: 1, IdleTimeout: 10 * time.Second, Deadline: 20 * time.Second}
+		scripts[i] = wire.Script{Steps: []wire.Step{{Data: t.get(fmt.Sprintf("%ssleep?ms=%d", probes.Prefix, block.Milliseconds()), "Connection: close")}}, Responses: 1, IdleTimeout: 10 * time.Second, Deadline: 20 * time.Second}
 	}
 	o, err := parallel(ctx, t, labels, offsets, scripts)
 	if err != nil {
 		return nil, err
 	}
-	o.Values["block_ms"] = float64(t.dur(blockMS * time.Millisecond).Milliseconds())
+	o.Values["block_ms"] = float64(block.Milliseconds())
 	return o, nil
 }
+
+// sendAfter is how long after a request that holds the server conform sends the next one
+// to it: the first must be inside the app (or stalled in the server) by then, which takes
+// a round trip and a few milliseconds of Python; 100ms is tens of times that locally.
+func sendAfter(t *Target) time.Duration { return 100*time.Millisecond + 4*t.RTT }
+
+// freshBlockFor is how long the blocking request of fresh-request-while-blocked sleeps:
+// the fresh request, sent sendAfter later, must be served inside it, which takes a round
+// trip; 300ms more than sendAfter absorbs a busy machine's scheduling jitter many times.
+func freshBlockFor(t *Target) time.Duration { return t.dur(400*time.Millisecond) + 10*t.RTT }
+
+// stallFor is how long a slow client pauses mid-request. Another client, sent sendAfter
+// later, must be answered within 14/15 of it on a server that isolates clients; it takes a
+// round trip, so 500ms leaves a busy machine ample room, and a server that serves one
+// client at a time answers only after the whole stall.
+func stallFor(t *Target) time.Duration { return 500*time.Millisecond + 10*t.RTT }
 
 // served is one echo of a concurrency observation with the times the client saw.
 type served struct {
@@ -119,11 +148,16 @@ func init() {
 		Ref:   Ref{"conform", "concurrency"}, Level: May, Area: "concurrency", Timing: true,
 		Quote: "This value should evaluate true if the application object may be simultaneously invoked by another thread in the same process, and should evaluate false otherwise.",
 		Observe: func(ctx context.Context, t *Target) (*Observation, error) {
-			long := t.dur(1200 * time.Millisecond).Milliseconds()
-			return parallel(ctx, t, []string{"blocking", "fresh"}, []time.Duration{0, 200 * time.Millisecond}, []wire.Script{
-				{Steps: []wire.Step{{Data: t.get(fmt.Sprintf("%ssleep?ms=%d", probes.Prefix, long), "Connection: close")}}, Responses: 1, IdleTimeout: 10 * time.Second},
+			long, after := freshBlockFor(t), sendAfter(t)
+			o, err := parallel(ctx, t, []string{"blocking", "fresh"}, []time.Duration{0, after}, []wire.Script{
+				{Steps: []wire.Step{{Data: t.get(fmt.Sprintf("%ssleep?ms=%d", probes.Prefix, long.Milliseconds()), "Connection: close")}}, Responses: 1, IdleTimeout: 10 * time.Second},
 				{Steps: []wire.Step{{Data: t.get("/fresh", "Connection: close")}}, Responses: 1, IdleTimeout: 10 * time.Second},
 			})
+			if err == nil {
+				o.Values["block_ms"] = float64(long.Milliseconds())
+				o.Values["after_ms"] = float64(t.dur(after).Milliseconds())
+			}
+			return o, err
 		},
 		Judge: func(o *Observation) Verdict {
 			s, err := servedEchoes(o)
@@ -134,7 +168,7 @@ func init() {
 			// fresh request ran inside the blocking one's span does not hinge on dial latency.
 			blocking, fresh := s[0], s[1]
 			if fresh.to >= blocking.to || fresh.from >= blocking.to {
-				return violates("a plain GET sent 200ms after a request that blocks 1.2s ran in the app only after it had finished (%.0fms later): one slow request stalls the server", (fresh.from-blocking.to)*1000)
+				return violates("a plain GET sent %s after a request that blocks %s ran in the app only after it had finished (%.0fms later): one slow request stalls the server", msValue(o, "after_ms", 200), msValue(o, "block_ms", 1200), (fresh.from-blocking.to)*1000)
 			}
 			return conforms("served %.0fms before the blocking request finished", (blocking.to-fresh.to)*1000)
 		},
@@ -145,14 +179,11 @@ func init() {
 			ID: id, Title: title, Ref: Ref{"conform", "concurrency"}, Level: May, Area: "concurrency", Timing: true,
 			Quote: "A server that receives an incomplete request message, usually due to a canceled request or a triggered timeout exception, MAY send an error response prior to closing the connection.",
 			Observe: func(ctx context.Context, t *Target) (*Observation, error) {
-				head := t.get("/slow-client")
-				o, err := parallel(ctx, t, []string{"stalled client", "other client"}, []time.Duration{0, 200 * time.Millisecond}, []wire.Script{
-					{Steps: stallSteps(head, kind), Responses: 1, IdleTimeout: 10 * time.Second},
-					{Steps: []wire.Step{{Data: t.get("/other", "Connection: close")}}, Responses: 1, IdleTimeout: 10 * time.Second},
-				})
+				stall := stallFor(t)
+				o, err := stallObserve(ctx, t, kind, stall)
 				if err == nil {
 					// The stall stretches with --timeout-scale; the threshold must follow it.
-					o.Values["stall_ms"] = float64(t.dur(1500 * time.Millisecond).Milliseconds())
+					o.Values["stall_ms"] = float64(t.dur(stall).Milliseconds())
 				}
 				return o, err
 			},
@@ -246,10 +277,51 @@ func serialisedOnOneThread(s []served) bool {
 	return len(s) > 1
 }
 
+// stallObserve runs a client that stalls mid-request for stall and another that sends a
+// plain GET sendAfter later. Once the other client is answered the verdict is known, so the
+// stalled client is cancelled there instead of waiting out its stall.
+func stallObserve(ctx context.Context, t *Target, kind string, stall time.Duration) (*Observation, error) {
+	sctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	start := time.Now()
+	var stalled *wire.Exchange
+	var stalledErr error
+	cancelled := false
+	var wg sync.WaitGroup
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		stalled, stalledErr = t.Do(sctx, wire.Script{Steps: stallSteps(t.get("/slow-client"), kind, stall), Responses: 1, IdleTimeout: 10 * time.Second})
+		cancelled = sctx.Err() != nil
+	}()
+	select {
+	case <-time.After(t.dur(sendAfter(t))):
+	case <-ctx.Done():
+		cancel()
+		wg.Wait()
+		return nil, ctx.Err()
+	}
+	at := time.Since(start)
+	other, err := t.Do(ctx, wire.Script{Steps: []wire.Step{{Data: t.get("/other", "Connection: close")}}, Responses: 1, IdleTimeout: 10 * time.Second})
+	cancel()
+	wg.Wait()
+	switch {
+	case stalledErr != nil && !cancelled:
+		return nil, stalledErr
+	case err != nil:
+		return nil, err
+	}
+	o := &Observation{Conns: []*Conn{{Label: "stalled client", Exchange: stalled}, {Label: "other client", At: at, Exchange: other}}, Values: map[string]float64{}}
+	if stalled == nil {
+		o.Conns[0].Label = "stalled client (cancelled before it connected)"
+	}
+	return o, nil
+}
+
 // stallSteps cuts a built GET where a slow client stops, inside the header section or (kind
-// "body") as a POST after the head and two of its ten body bytes, and sends the rest 1.5s
-// later.
-func stallSteps(head []byte, kind string) []wire.Step {
+// "body") as a POST after the head and two of its ten body bytes, and sends the rest after
+// stall.
+func stallSteps(head []byte, kind string, stall time.Duration) []wire.Step {
 	var first, rest []byte
 	if kind == "headers" {
 		i := strings.Index(string(head), "\r\n") + 2
@@ -257,7 +329,7 @@ func stallSteps(head []byte, kind string) []wire.Step {
 	} else {
 		first, rest = append(postHead(head), "ab"...), []byte("cdefghij")
 	}
-	return []wire.Step{{Data: first}, {Data: rest, Delay: 1500 * time.Millisecond}}
+	return []wire.Step{{Data: first}, {Data: rest, Delay: stall}}
 }
 
 // postHead turns a built GET head into a POST head with a 10-byte Content-Length.
@@ -265,4 +337,14 @@ func postHead(head []byte) []byte {
 	s := strings.Replace(string(head), "GET ", "POST ", 1)
 	s = strings.TrimSuffix(s, "\r\n") + "Content-Length: 10\r\n\r\n"
 	return []byte(s)
+}
+
+// msValue shows an observation's recorded duration in milliseconds, or def when an older
+// observation did not record it.
+func msValue(o *Observation, key string, def float64) time.Duration {
+	ms := o.Values[key]
+	if ms <= 0 {
+		ms = def
+	}
+	return time.Duration(ms) * time.Millisecond
 }

@@ -934,7 +934,7 @@ func concurrencyCases() []judgeCase {
 				method, read = "POST", "abcdefghij"
 			}
 			stalled := script(nil, 1, false)
-			stalled.Steps = stallSteps(head, kind)
+			stalled.Steps = stallSteps(head, kind, 1500*ms)
 			c0 := replayTimed("stalled client", stalled, false, part{okEcho(method, "/slow-client", "", input("auto", read)), 1504 * ms})
 			c1 := timedEcho("other client", t.get("/other", "Connection: close"), 201*ms, otherAfter, okJSON(echoBody("GET", "/other", ""), "Connection: close"))
 			return obs(c0, c1)
