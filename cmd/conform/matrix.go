@@ -7,6 +7,7 @@ import (
 	"io"
 	"io/fs"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"sync"
 	"time"
@@ -36,9 +37,9 @@ func newMatrixCommand(stdout, stderr io.Writer) *cobra.Command {
 		Short: "Run the catalog against every installed known server and compare them",
 		Long: `Start each known server that is installed here (or those named with --servers), run the
 catalog against it, stop it, and write one comparison: servers across, checks down.
-Two servers run at once by default: on a 2-core machine that gave the same verdicts as one
-at a time, in half the time (timing checks re-measure before they report a failure);
---parallel 1 runs them one by one.`,
+Several servers run at once (--parallel; by default four per core, eight at most), the next
+one starting while others run; within each, checks run concurrently as 'conform --jobs'
+chooses. --parallel 1 runs the servers one by one.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			return runMatrix(cmd.Context(), o, stdout, stderr)
@@ -48,7 +49,7 @@ at a time, in half the time (timing checks re-measure before they report a failu
 	f.StringSliceVar(&o.servers, "servers", nil, "servers to compare (default: every installed known server)")
 	f.StringVar(&o.html, "html", "", "write the comparison as a self-contained HTML file")
 	f.StringVar(&o.jsonPath, "json", "", "write every server's report as a JSON array")
-	f.IntVar(&o.parallel, "parallel", 2, "how many servers to test at once")
+	f.IntVar(&o.parallel, "parallel", 0, "how many servers to test at once (0: four per core, eight at most)")
 	f.StringVar(&o.verdicts, "write-verdicts", "", "rewrite DIR/<server>.txt, the verdict files the real-server tests compare with, from this run, keeping the reasons written there (refused for a non-pass verdict that has none)")
 	f.StringSliceVar(&o.run.only, "only", nil, "run only checks matching these ID globs, prefixes or areas")
 	f.StringSliceVar(&o.run.skip, "skip", nil, "skip checks matching these")
@@ -56,12 +57,19 @@ at a time, in half the time (timing checks re-measure before they report a failu
 	f.Float64Var(&o.run.scale, "timeout-scale", 1, "stretch every delay, threshold and timeout by this factor")
 	f.BoolVar(&o.run.noColor, "no-color", false, "disable ANSI colours")
 	f.IntVar(&o.run.trials, "trials", spec.DefaultTrials, "measure a timing-sensitive check up to this many times when it does not pass")
+	f.IntVar(&o.run.jobs, "jobs", 0, "checks at once against each server (0: as many as it serves at once; 1: one at a time)")
 	return c
 }
 
 func runMatrix(ctx context.Context, o *matrixOptions, stdout, stderr io.Writer) error {
-	if o.parallel < 1 || o.parallel > 8 {
-		return usagef("--parallel must be 1 to 8, got %d", o.parallel)
+	if o.parallel < 0 || o.parallel > 8 {
+		return usagef("--parallel must be 0 (four per core, eight at most) to 8, got %d", o.parallel)
+	}
+	if o.parallel == 0 {
+		o.parallel = matrixParallel(runtime.NumCPU())
+	}
+	if o.run.jobs < 0 || o.run.jobs > spec.MaxJobs {
+		return usagef("--jobs must be 0 (as many as each server serves at once) to %d, got %d", spec.MaxJobs, o.run.jobs)
 	}
 	if o.run.scale <= 0 || o.run.scale > 100 {
 		return usagef("--timeout-scale must be in (0, 100], got %g", o.run.scale)
@@ -98,27 +106,34 @@ func runMatrix(ctx context.Context, o *matrixOptions, stdout, stderr io.Writer) 
 
 	reps := make([]*reports.Report, len(servers))
 	errs := make([]error, len(servers))
-	sem := make(chan struct{}, o.parallel)
+	// A server is started (and made sure to answer) while the ones before it run, so the
+	// next run begins as soon as one ends; started holds the servers up and not yet
+	// stopped, running those running the catalog.
+	started := make(chan struct{}, o.parallel+1)
+	running := make(chan struct{}, o.parallel)
 	var mu sync.Mutex
 	var wg sync.WaitGroup
 	for i, s := range servers {
+		select {
+		case started <- struct{}{}:
+		case <-ctx.Done():
+		}
+		if ctx.Err() != nil {
+			break
+		}
 		wg.Add(1)
 		go func(i int, s harness.Server) {
 			defer wg.Done()
-			sem <- struct{}{}
-			defer func() { <-sem }()
-			if ctx.Err() != nil {
-				return
-			}
-			start := time.Now()
-			reps[i], errs[i] = matrixOne(ctx, s, checks, &o.run)
+			defer func() { <-started }()
+			begin := time.Now()
+			reps[i], errs[i] = matrixOne(ctx, s, checks, &o.run, running)
 			mu.Lock()
 			defer mu.Unlock()
 			if errs[i] != nil {
 				fmt.Fprintf(stderr, "conform: %s: %s\n", s.Name, safetext.Block(errs[i].Error()))
 				return
 			}
-			fmt.Fprintf(stderr, "conform: %-18s %s (%s)\n", s.Name, reps[i].Verdict(), time.Since(start).Round(100*time.Millisecond))
+			fmt.Fprintf(stderr, "conform: %-18s %s (%s)\n", s.Name, reps[i].Verdict(), time.Since(begin).Round(100*time.Millisecond))
 		}(i, s)
 	}
 	wg.Wait()
@@ -189,8 +204,15 @@ func matrixServers(names []string) (servers []harness.Server, skipped []string, 
 	return servers, nil, nil
 }
 
-// matrixOne starts one server, runs the checks, and stops it.
-func matrixOne(ctx context.Context, s harness.Server, checks []*spec.Check, o *runOptions) (*reports.Report, error) {
+// matrixParallel is how many servers the matrix tests at once on a machine with cpus
+// cores. A server's run spends nearly all its time waiting (on its own timeouts, and on the
+// answers its checks await), so servers side by side do not slow each other: on two cores
+// eight at once took each as long as alone, used under one core between conform and the
+// servers, and gave the verdicts of one at a time.
+func matrixParallel(cpus int) int { return min(8, 4*max(cpus, 1)) }
+
+// matrixOne starts one server, waits for a turn in running, runs the checks, and stops it.
+func matrixOne(ctx context.Context, s harness.Server, checks []*spec.Check, o *runOptions, running chan struct{}) (*reports.Report, error) {
 	sctx, cancel := context.WithTimeout(ctx, time.Duration(60*o.scale)*time.Second)
 	in, err := harness.Start(sctx, s, harness.Options{})
 	cancel()
@@ -204,6 +226,12 @@ func matrixOne(ctx context.Context, s harness.Server, checks []*spec.Check, o *r
 	if err != nil {
 		return nil, fmt.Errorf("started but %w", err)
 	}
+	select {
+	case running <- struct{}{}:
+	case <-ctx.Done():
+		return nil, ctx.Err()
+	}
+	defer func() { <-running }()
 	info := reports.Target{Addr: in.Addr, Server: in.Server, ServerVersion: in.Version, Command: in.Command, Python: echo.Python, ProbeVersion: echo.Version, WorkerModel: s.Description}
 	quiet := *o
 	quiet.quiet = true

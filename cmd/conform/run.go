@@ -14,6 +14,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/conform-wsgi/conform/baseline"
+	"github.com/conform-wsgi/conform/internal/safetext"
 	"github.com/conform-wsgi/conform/reports"
 	"github.com/conform-wsgi/conform/spec"
 	"github.com/conform-wsgi/conform/wire"
@@ -44,6 +45,7 @@ type runOptions struct {
 	reproDir     string
 	trials       int
 	serverPort   int
+	jobs         int
 
 	baseline *baseline.File // parsed --baseline, set by validate
 }
@@ -69,6 +71,7 @@ func (o *runOptions) bind(c *cobra.Command) {
 	f.BoolVarP(&o.quiet, "quiet", "q", false, "print only the final verdict line")
 	f.BoolVar(&o.noColor, "no-color", false, "disable ANSI colours")
 	f.IntVar(&o.trials, "trials", spec.DefaultTrials, "measure a timing-sensitive check up to this many times when it does not pass; trials that disagree report 'flaky'")
+	f.IntVar(&o.jobs, "jobs", 0, fmt.Sprintf("run up to N checks at once, each on its own connections (1: one at a time; 0: measure how many requests the target serves at once and await no more answers than that, with up to %d checks in flight here). Timing and concurrency checks always run alone", spec.JobsCeiling(runtime.NumCPU())))
 	if c.Name() == "write" {
 		return // baseline write records verdicts; it fails on nothing
 	}
@@ -137,6 +140,9 @@ func (o *runOptions) validateFlags() error {
 	if o.trials < 1 || o.trials > 10 {
 		return usagef("--trials must be 1 to 10, got %d", o.trials)
 	}
+	if o.jobs < 0 || o.jobs > spec.MaxJobs {
+		return usagef("--jobs must be 0 (as many as the target serves at once) to %d, got %d", spec.MaxJobs, o.jobs)
+	}
 	if _, err := o.failOnStatuses(); err != nil {
 		return err
 	}
@@ -199,7 +205,8 @@ func runAndReport(ctx context.Context, t *spec.Target, checks []*spec.Check, inf
 	if trials <= 0 {
 		trials = spec.DefaultTrials
 	}
-	results := spec.Run(ctx, t, checks, spec.RunOptions{CheckTimeout: o.checkTimeout, Progress: p.update, Trials: trials, Revive: revive})
+	jobs, requests := chooseJobs(ctx, t, o, stderr)
+	results := spec.Run(ctx, t, checks, spec.RunOptions{CheckTimeout: o.checkTimeout, Progress: p.update, Trials: trials, Revive: revive, Jobs: jobs, Requests: requests})
 	p.done()
 	rep := reports.New(info, started, results)
 	rep.ToolVersion = Version
@@ -215,6 +222,30 @@ func runAndReport(ctx context.Context, t *spec.Target, checks []*spec.Check, inf
 		}
 	}
 	return rep
+}
+
+// chooseJobs is --jobs (checks in flight and requests awaiting answers alike), or when it
+// is 0 what the target serves at once (measured now) and the machine allow. A target that
+// cannot be measured runs one check at a time.
+func chooseJobs(ctx context.Context, t *spec.Target, o *runOptions, stderr io.Writer) (jobs, requests int) {
+	if o.jobs > 0 {
+		return o.jobs, o.jobs
+	}
+	cpus := runtime.NumCPU()
+	mctx, cancel := context.WithTimeout(ctx, t.ScaleDuration(30*time.Second))
+	defer cancel()
+	c, err := spec.MeasureCapacity(mctx, t, spec.JobsCeiling(cpus))
+	if err != nil {
+		if !o.quiet {
+			fmt.Fprintf(stderr, "conform: %s; running the checks one at a time\n", safetext.Line(err.Error()))
+		}
+		return 1, 1
+	}
+	jobs, requests = spec.DefaultJobs(c, cpus)
+	if o.verbose {
+		fmt.Fprintf(stderr, "conform: the target serves %s: up to %d checks at once, %d of them awaiting answers\n", c, jobs, requests)
+	}
+	return jobs, requests
 }
 
 // finish applies the run policy (--fail-on, --baseline), writes the repro files and every
