@@ -19,6 +19,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"runtime"
 	"strings"
 	"time"
 
@@ -75,8 +76,13 @@ var _ = Describe("real servers", Label("servers"), func() {
 				t := spec.NewTarget(in.Addr)
 				results = map[string]*spec.Result{}
 				// As conform and its matrix do, a server that dies mid-run is restarted (the
-				// check it died on is an error) and the run goes on.
-				for _, r := range spec.Run(context.Background(), t, spec.All(), spec.RunOptions{Revive: in.Restart}) {
+				// check it died on is an error) and the run goes on; checks run concurrently,
+				// as conform chooses (spec's TestConcurrentRunsGiveTheSequentialVerdicts).
+				c, err := spec.MeasureCapacity(ctx, t, spec.JobsCeiling(runtime.NumCPU()))
+				Expect(err).NotTo(HaveOccurred())
+				opt := spec.RunOptions{Revive: in.Restart}
+				opt.Jobs, opt.Requests = spec.DefaultJobs(c, runtime.NumCPU())
+				for _, r := range spec.Run(context.Background(), t, spec.All(), opt) {
 					results[r.Check.ID] = r
 				}
 			})
