@@ -563,7 +563,15 @@ func TestRealServers(t *testing.T) {
 		t.Run(c.server, func(t *testing.T) {
 			in := realServer(t, c.server)
 			dir := t.TempDir()
-			sum := session1(t, Options{Instance: in, Seed: 1, Duration: 30 * time.Second, Dir: dir}, c.want...)
+			opt := Options{Instance: in, Seed: 1, Duration: 30 * time.Second, Dir: dir}
+			if c.server == "tornado" {
+				// The catalog's chunk-size "-5" spins tornado 6.2 at once, and the session then
+				// spends its 30 s restarting and minimizing that crash, which
+				// TestCrashIsBlamedOnTheCaseThatCausesIt covers: here the other published bugs
+				// are timed, from the rest of the catalog.
+				opt.Catalog = catalogWithout(t, "rfc9112/7.1/chunk-size-invalid/minus")
+			}
+			sum := session1(t, opt, c.want...)
 			files, _ := filepath.Glob(filepath.Join(dir, "*.http"))
 			if len(files) == 0 || len(files) != len(sum.Findings) {
 				t.Errorf("%d findings, %d .http files", len(sum.Findings), len(files))
@@ -1356,4 +1364,23 @@ func TestUnannouncedChunkedBodyIsReadable(t *testing.T) {
 			t.Errorf("Transfer-Encoding %q, blocked %v: readable %v, want %v", c.te, c.blocked, got, c.want)
 		}
 	}
+}
+
+// catalogWithout is the catalog's seeds less those of the named checks.
+func catalogWithout(t *testing.T, ids ...string) []Seed {
+	t.Helper()
+	seeds, err := CatalogSeeds(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out []Seed
+	for _, s := range seeds {
+		if !slices.Contains(ids, s.Check) {
+			out = append(out, s)
+		}
+	}
+	if len(out) == len(seeds) {
+		t.Fatalf("no catalog seed comes from %v", ids)
+	}
+	return out
 }

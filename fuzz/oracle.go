@@ -298,6 +298,11 @@ func (e *Expectation) compareBody(i int, r *reference.Request, te *EchoView) Ver
 	if te.BodyLen == int64(len(r.Body)) && te.BodySHA256 == sha(r.Body) {
 		return agree()
 	}
+	if announced := te.InputTerminated || te.HasCL && isDecimal(te.ContentLength); !announced && te.BodyLen == 0 && len(r.Body) > 0 {
+		// Read only because the Transfer-Encoding ends in chunked, and empty: the server
+		// neither decoded the body nor said there was one.
+		return v(Semantic, "body-unreadable", "", i, "the reference decodes a %d-byte body for request %d; the application read nothing from wsgi.input (CONTENT_LENGTH %q, wsgi.input_terminated false)", len(r.Body), i+1, te.ContentLength)
+	}
 	if w := e.overrun(i, te); w.Class != "" {
 		return w
 	}
