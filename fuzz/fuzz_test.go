@@ -1384,3 +1384,104 @@ func catalogWithout(t *testing.T, ids ...string) []Seed {
 	}
 	return out
 }
+
+// TestCrashNoticedByAConfirmationIsWritten: a target (here a proxy to the reference) that
+// goes away for good when a case's bytes come a second time, that is when a finding is
+// confirmed, ends the session with a crash finding and its suspects written, though no
+// case's first send saw it go. (A CI run lost tornado's crash so: the spin was noticed by a
+// confirmation.)
+func TestCrashNoticedByAConfirmationIsWritten(t *testing.T) {
+	ref, err := reference.Start(reference.Options{Deviations: reference.Deviations{PreferContentLength: true}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ref.Close()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	liveness := livenessRequest()
+	var mu sync.Mutex
+	seen := map[string]bool{}
+	var killedBy []byte
+	go func() {
+		for {
+			c, err := l.Accept()
+			if err != nil {
+				return
+			}
+			go func() {
+				defer c.Close()
+				c.SetDeadline(time.Now().Add(5 * time.Second))
+				buf := make([]byte, 64<<10)
+				n, _ := io.ReadAtLeast(c, buf, 1)
+				for { // the rest of a case's writes
+					c.SetReadDeadline(time.Now().Add(30 * time.Millisecond))
+					m, err := c.Read(buf[n:])
+					n += m
+					if err != nil || n == len(buf) {
+						break
+					}
+				}
+				c.SetDeadline(time.Now().Add(5 * time.Second))
+				got := string(buf[:n])
+				mu.Lock()
+				again := seen[got] && got != string(liveness)
+				seen[got] = true
+				if again && killedBy == nil {
+					killedBy = []byte(got)
+					l.Close()
+				}
+				gone := killedBy != nil
+				mu.Unlock()
+				if gone {
+					return
+				}
+				u, err := net.DialTimeout("tcp", ref.Addr, time.Second)
+				if err != nil {
+					return
+				}
+				defer u.Close()
+				u.SetDeadline(time.Now().Add(5 * time.Second))
+				u.Write([]byte(got))
+				go func() {
+					io.Copy(u, c)
+					u.(*net.TCPConn).CloseWrite()
+				}()
+				io.Copy(c, u)
+			}()
+		}
+	}()
+	dir := t.TempDir()
+	_, err = Run(context.Background(), Options{Addr: l.Addr().String(), Seed: 3, Workers: 1, Duration: time.Minute, Dir: dir, NoCatalog: true, MinimizeBudget: -1})
+	if err == nil || !strings.Contains(err.Error(), "did not come back within") {
+		t.Fatalf("the session ended with %v, not with the target gone", err)
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	if killedBy == nil {
+		t.Fatal("the target never saw a case twice")
+	}
+	var crash *Finding
+	found, _ := filepath.Glob(filepath.Join(dir, "crash-*.json"))
+	for _, p := range found {
+		if f, err := ReadFinding(p); err == nil && f.Class == Crash && f.Kind == "died" {
+			crash = f
+		}
+	}
+	if crash == nil {
+		t.Fatalf("no crash finding in %s (%d crash files)", dir, len(found))
+	}
+	cands := [][]byte{crash.Bytes}
+	for i, sus := range crash.Suspects {
+		b, err := os.ReadFile(filepath.Join(dir, fmt.Sprintf("%s.suspect-%d.http", crash.ID, i+1)))
+		if err != nil || !bytes.Equal(b, sus.Bytes) {
+			t.Fatalf("suspect %d is not written beside the finding: %v", i+1, err)
+		}
+		cands = append(cands, b)
+	}
+	if !slices.ContainsFunc(cands, func(b []byte) bool { return bytes.Equal(b, killedBy) }) {
+		t.Errorf("the case that took the target away is neither the finding nor one of its %d suspects:\n%q", len(crash.Suspects), killedBy)
+	}
+}

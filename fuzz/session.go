@@ -250,8 +250,11 @@ type session struct {
 	inflight            map[int64]time.Time // cases running now, and when each began
 	restarts            int
 	dead                error
-	lastState           time.Time
-	stopped             time.Time // when the fuzzing stopped (minimization may go on)
+	// gone are the crash candidates when a target that cannot be restarted stopped answering
+	// for good, for the crash finding written at the end if no case's exchange wrote one.
+	gone      []int64
+	lastState time.Time
+	stopped   time.Time // when the fuzzing stopped (minimization may go on)
 	// The background minimizer's queue (unbounded), the finding it works on (minBusy 1),
 	// whether the fuzzing has stopped (no more to come), and the time its minimizations
 	// took, for minimizeReserve.
@@ -390,6 +393,7 @@ func Run(ctx context.Context, opt Options) (*Summary, error) {
 	wg.Wait()
 	close(stopWatch)
 	<-watchDone
+	s.writeUnnoticedCrash(ctx)
 	s.mu.Lock()
 	s.stopped = time.Now()
 	s.minClosed = true
@@ -705,9 +709,13 @@ func (s *session) deadOrAlive(ctx context.Context) string {
 			return why
 		}
 	}
-	// Whether a crash finding is written depends on which exchange found the server gone (a
-	// case's first send does; a confirmation or a minimization does not know its case): the
-	// message does not claim one.
+	// A case's first send writes the crash finding itself; a confirmation, a minimization or
+	// a standalone re-send does not know its case, so the candidates are kept for the end.
+	s.mu.Lock()
+	if s.gone == nil {
+		s.gone = s.crashCandidatesLocked(-1)
+	}
+	s.mu.Unlock()
 	s.fatal(fmt.Errorf("fuzz: %s stopped answering and did not come back within %s; --resume runs the cases in flight again", s.addr, comeBackWithin))
 	return why
 }
@@ -902,6 +910,36 @@ func (s *session) runCase(ctx context.Context, n int64) {
 	s.queueMinimization(f, v)
 }
 
+// writeUnnoticedCrash writes the crash finding of a target that stopped answering for good
+// while no case's first send was running (a confirmation or a minimization found it gone):
+// its likeliest candidate is the finding, the others its suspects.
+func (s *session) writeUnnoticedCrash(ctx context.Context) {
+	s.mu.Lock()
+	cands := s.gone
+	written := slices.ContainsFunc(s.findings, func(f *Finding) bool { return f.Class == Crash && f.Kind == "died" })
+	s.mu.Unlock()
+	if len(cands) == 0 || written {
+		return
+	}
+	c := s.gen.Case(cands[0])
+	var suspects []Suspect
+	for _, k := range cands[1:] {
+		sc := s.gen.Case(k)
+		suspects = append(suspects, Suspect{Case: k, Bytes: sc.Bytes, Writes: sc.Writes})
+	}
+	v := Verdict{Class: Crash, Kind: "died", Standalone: -1,
+		Detail: fmt.Sprintf("the server stopped answering while a finding was being confirmed or minimized, after this case or one of %d others in flight then or left without any answer in the %s before; without --server it cannot be restarted to send each alone, so they are written beside this finding as <id>.suspect-N.http, likeliest first", len(suspects), crashWindow)}
+	sig := v.Core()
+	s.mu.Lock()
+	s.addSignature(sig)
+	s.mu.Unlock()
+	// Recorded from one plain send: an exchange of the session would wait for the target to
+	// come back again.
+	ctx = context.WithoutCancel(ctx)
+	o := send(ctx, s.addr, c.Bytes, c.Writes, 1, Timing{Idle: 2 * time.Second, Deadline: 4 * time.Second})
+	s.addFinding(ctx, sig, v, c, c, c.Features, c.Base, o, suspects)
+}
+
 // crashCandidates are the cases that may have taken the server down when case n found it
 // gone: n itself, the others in flight, and the recent cases that got no answer at all, at
 // most maxCrashCandidates, likeliest first. After the culprit the server answers nothing, so
@@ -913,13 +951,19 @@ func (s *session) runCase(ctx context.Context, n int64) {
 // 22 with the silent cases newest first; it is 4th of 23 so, behind cases the other workers
 // sent just before it, which the spin left unanswered too.
 func (s *session) crashCandidates(n int64) []int64 {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.crashCandidatesLocked(n)
+}
+
+// crashCandidatesLocked is crashCandidates with s.mu held; n < 0 when no case noticed.
+func (s *session) crashCandidatesLocked(n int64) []int64 {
 	type cand struct {
 		n    int64
 		sent time.Time
 	}
 	var flight, silent []cand
-	s.mu.Lock()
-	if _, ok := s.inflight[n]; !ok {
+	if _, ok := s.inflight[n]; !ok && n >= 0 {
 		flight = append(flight, cand{n, time.Now()})
 	}
 	for k, at := range s.inflight {
@@ -930,7 +974,6 @@ func (s *session) crashCandidates(n int64) []int64 {
 			silent = append(silent, cand{s.silent[i].n, s.silent[i].sent})
 		}
 	}
-	s.mu.Unlock()
 	slices.SortFunc(flight, func(a, b cand) int { return cmp.Compare(a.n, b.n) })
 	margin := max(50*time.Millisecond, 10*time.Duration(s.lat.Load()))
 	after := time.Unix(0, s.lastAnswer.Load()).Add(-margin)
@@ -1446,7 +1489,7 @@ func (s *session) record(ctx context.Context, f *Finding, v Verdict, prior *Obse
 	s.mu.Unlock()
 	var o *Observation
 	var e *Expectation
-	if prior != nil && sawEnd(prior) {
+	if prior != nil && (sawEnd(prior) || v.Class == Crash && prior.DialErr != "") {
 		o, e = prior, Expect(raw, s.opt.Limits, s.opt.Deviations)
 	} else {
 		_, o, e = s.exchangeTimed(ctx, raw, writes, true, tm)
