@@ -3,7 +3,6 @@ package reports
 import (
 	"bytes"
 	"fmt"
-	"regexp"
 	"strconv"
 	"strings"
 
@@ -60,7 +59,21 @@ var CapabilityNames = []string{
 	"header underscores",
 }
 
-var concurrencyRE = regexp.MustCompile(`effective concurrency ([0-9.]+) \((\d+) process\(es\), (\d+) thread\(s\)\)`)
+// behaviour is the result's Facts.Behaviour, "" without facts.
+func behaviour(res *Result) string {
+	if res.Facts == nil {
+		return ""
+	}
+	return res.Facts.Behaviour
+}
+
+// concurrency is the result's measured concurrency, nil without it.
+func concurrency(res *Result) *spec.Concurrency {
+	if res.Facts == nil {
+		return nil
+	}
+	return res.Facts.Concurrency
+}
 
 // Capabilities summarises what the target does, one line per CapabilityNames entry, from
 // the report's results alone (so it works on a report read back from JSON). A feature
@@ -109,17 +122,19 @@ func Capabilities(r *Report) []Capability {
 	if res, v, ok := verdict(capChunked); !ok {
 		add(CapabilityNames[0], capChunked, v, "")
 	} else {
-		switch {
-		case res.Status == string(spec.Pass):
+		switch behaviour(res) {
+		case spec.BehaviourDecoded:
 			add(CapabilityNames[0], capChunked, "accepted", "pass")
-		case strings.Contains(res.Message, "411"):
+		case spec.BehaviourRefused411:
 			add(CapabilityNames[0], capChunked, "refused (411 Length Required)", "info")
-		case strings.Contains(res.Message, "was refused"):
+		case spec.BehaviourRefused:
 			add(CapabilityNames[0], capChunked, "refused", res.Status)
-		case strings.Contains(res.Message, "not made readable"):
+		case spec.BehaviourNotRead:
 			add(CapabilityNames[0], capChunked, "not decoded (the app sees no body)", res.Status)
-		default:
+		case spec.BehaviourMangled:
 			add(CapabilityNames[0], capChunked, "mangled (the app reads the wrong body)", res.Status)
+		default:
+			add(CapabilityNames[0], capChunked, unknownVerdict, "")
 		}
 	}
 
@@ -179,24 +194,24 @@ func Capabilities(r *Report) []Capability {
 		switch {
 		case res.Status != string(spec.Pass):
 			add(CapabilityNames[6], capPipelining, "broken (responses lost or out of order)", res.Status)
-		case strings.Contains(res.Message, "closed the connection"):
+		case behaviour(res) == spec.BehaviourClosesEarly:
 			add(CapabilityNames[6], capPipelining, "no (closes after the first; safe)", "info")
-		default:
+		case behaviour(res) == spec.BehaviourInOrder:
 			add(CapabilityNames[6], capPipelining, "yes, in order", "pass")
+		default:
+			add(CapabilityNames[6], capPipelining, unknownVerdict, "")
 		}
 	}
 
 	// Concurrency.
 	if res, v, ok := verdict(capConcurrency); !ok {
 		add(CapabilityNames[7], capConcurrency, v, "")
-	} else if m := concurrencyRE.FindStringSubmatch(res.Message); m != nil {
-		procs, _ := strconv.Atoi(m[2])
-		threads, _ := strconv.Atoi(m[3])
+	} else if c := concurrency(res); c != nil {
 		st := "pass"
 		if res.Status != string(spec.Pass) {
 			st = "info"
 		}
-		add(CapabilityNames[7], capConcurrency, fmt.Sprintf("%s (%s, %s)", m[1], plural(procs, "process", "processes"), plural(threads, "thread", "threads")), st)
+		add(CapabilityNames[7], capConcurrency, fmt.Sprintf("%.1f (%s, %s)", c.Effective, plural(c.Processes, "process", "processes"), plural(c.Threads, "thread", "threads")), st)
 	} else {
 		add(CapabilityNames[7], capConcurrency, unknownVerdict, "")
 	}
@@ -279,16 +294,11 @@ func terminatedStatus(v string) string {
 }
 
 // fileWrapper reads the probe's X-Conform-File-Wrapper header ("used" or "absent") from a
-// check's evidence, falling back to its message.
+// check's evidence.
 func fileWrapper(res *Result) string {
 	for _, e := range res.Evidence {
 		if h := headerIn(e.Response, "X-Conform-File-Wrapper"); h == "used" || h == "absent" {
 			return h
-		}
-	}
-	for _, w := range []string{"used", "absent"} {
-		if strings.Contains(res.Message, "wsgi.file_wrapper "+w) {
-			return w
 		}
 	}
 	return ""

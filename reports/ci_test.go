@@ -426,15 +426,18 @@ func TestCapabilitiesOfRealRuns(t *testing.T) {
 }
 
 func TestCapabilitiesFromResults(t *testing.T) {
+	// The facts, not the messages, say what the server did: each message here says
+	// something else.
+	misleading := "answered 411 Length Required, was refused, closed the connection, wsgi.file_wrapper used, effective concurrency 9.0 (9 process(es), 9 thread(s))"
 	r := &Report{Results: []Result{
-		{ID: capChunked, Status: "info", Message: "the server refuses request bodies without Content-Length (411 Length Required, which RFC 9112 §6.3 allows); chunked checks are skipped"},
+		{ID: capChunked, Status: "info", Message: misleading, Facts: &spec.Facts{Status: 411, Behaviour: spec.BehaviourRefused411}},
 		{ID: capStreaming, Status: "flaky"},
-		{ID: capFileWrapper, Status: "pass", Message: "intact (wsgi.file_wrapper absent)"},
-		{ID: capExpect, Status: "skip", Message: "skipped: depends on " + capExpectBase},
+		{ID: capFileWrapper, Status: "pass", Message: misleading, Evidence: []Evidence{{Response: []byte("HTTP/1.1 200 OK\r\nX-Conform-File-Wrapper: absent\r\n\r\n")}}},
+		{ID: capExpect, Status: "skip", Message: "skipped: depends on " + capExpectBase, Facts: &spec.Facts{SkippedFor: capExpectBase, SkippedForStatus: spec.Fail}},
 		{ID: capExpectBase, Status: "fail"},
 		{ID: capKeepAlive, Status: "error"},
-		{ID: capPipelining, Status: "pass", Message: "answered 1 of 3 in order, then closed the connection (the server does not keep it open for pipelining)"},
-		{ID: capConcurrency, Status: "info", Message: "4 requests blocking 500ms each: effective concurrency 1.0 (1 process(es), 1 thread(s)): one blocked request holds up every other"},
+		{ID: capPipelining, Status: "pass", Message: misleading, Facts: &spec.Facts{Status: 200, Behaviour: spec.BehaviourClosesEarly}},
+		{ID: capConcurrency, Status: "info", Message: misleading, Facts: &spec.Facts{Concurrency: &spec.Concurrency{Effective: 1, Processes: 1, Threads: 1}}},
 		// capUnderscores not run
 	}}
 	got := Capabilities(r)
@@ -457,9 +460,14 @@ func TestCapabilitiesFromResults(t *testing.T) {
 			t.Errorf("%s: %+v, want %+v", CapabilityNames[i], g, w)
 		}
 	}
-	unread := &Report{Results: []Result{{ID: capChunked, Status: "fail", Message: "the chunked body was not made readable: no CONTENT_LENGTH and no wsgi.input_terminated"}}}
+	unread := &Report{Results: []Result{{ID: capChunked, Status: "fail", Message: misleading, Facts: &spec.Facts{Status: 200, Behaviour: spec.BehaviourNotRead}}}}
 	if c := Capabilities(unread)[0]; c.Value != "not decoded (the app sees no body)" || c.Short != "no" || c.Status != "fail" {
 		t.Errorf("unread chunked body: %+v", c)
+	}
+	// A report read back from JSON written before results had facts: no verdict to show.
+	old := &Report{Results: []Result{{ID: capChunked, Status: "fail", Message: misleading}, {ID: capConcurrency, Status: "info", Message: misleading}}}
+	if c := Capabilities(old); c[0].Value != unknownVerdict || c[7].Value != unknownVerdict {
+		t.Errorf("results without facts: %+v", c)
 	}
 	// In the text summary, at the top; not at all when nothing was tested.
 	r.Tally()

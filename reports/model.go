@@ -96,6 +96,9 @@ type Result struct {
 	Repro string `json:"repro,omitempty"`
 	// Baseline is the status the baseline file lists for this check, when it lists it.
 	Baseline string `json:"baseline,omitempty"`
+	// Facts is what the check saw and why it did not run, as data: read these, not
+	// Message. Absent when there is none, and in reports written before it existed.
+	Facts *spec.Facts `json:"facts,omitempty"`
 
 	// request is every byte of the first request, uncapped, when the result came from a
 	// run (not from JSON), for WriteRepro.
@@ -215,6 +218,9 @@ func FromSpec(res *spec.Result) Result {
 	}
 	for _, e := range res.Evidence {
 		out.Evidence = append(out.Evidence, Evidence{Label: e.Label, Request: e.Request, Response: e.Response, End: e.End, Timings: e.Timings, Environ: e.Environ})
+	}
+	if f := res.Facts; f != (spec.Facts{}) {
+		out.Facts = &f
 	}
 	return out
 }

@@ -74,7 +74,53 @@ type Verdict struct {
 	Message string
 	// Keys names the environ keys worth showing as evidence.
 	Keys []string
+	// Behaviour and Concurrency become the result's Facts.
+	Behaviour   string
+	Concurrency *Concurrency
 }
+
+// Facts are what a check saw, and why it did not run, as data beside its message: reports
+// read these, never the words of the message. The JSON report carries them as they are.
+type Facts struct {
+	// Status is the status code of the first response on the check's first connection
+	// (0: none came), BodyBytes the length of its body.
+	Status    int `json:"status,omitempty"`
+	BodyBytes int `json:"body_bytes,omitempty"`
+	// Behaviour names, in a word from the check's own small set, what the server did where
+	// the status alone does not say (the Behaviour* constants).
+	Behaviour string `json:"behaviour,omitempty"`
+	// Concurrency is what conform/concurrency/blocking-capacity measured.
+	Concurrency *Concurrency `json:"concurrency,omitempty"`
+	// SkippedFor is the prerequisite that did not pass, and SkippedForStatus its status.
+	SkippedFor       string `json:"skipped_for,omitempty"`
+	SkippedForStatus Status `json:"skipped_for_status,omitempty"`
+	// TargetDied: the target stopped answering after (or while) this check ran.
+	TargetDied bool `json:"target_died,omitempty"`
+	// TargetDiedDuring names the check during which the target died, for a check that was
+	// not run since.
+	TargetDiedDuring string `json:"target_died_during,omitempty"`
+	// Interrupted: the check did not run, or was cut short, because the run was interrupted.
+	Interrupted bool `json:"interrupted,omitempty"`
+}
+
+// Concurrency is the effective concurrency measured against a blocking application, and
+// how many processes and threads served it.
+type Concurrency struct {
+	Effective float64 `json:"effective"`
+	Processes int     `json:"processes"`
+	Threads   int     `json:"threads"`
+}
+
+// Behaviours the capability summary reads.
+const (
+	BehaviourDecoded     = "decoded"      // a chunked body reached the app decoded
+	BehaviourRefused411  = "refused-411"  // a body without Content-Length refused, as RFC 9112 §6.3 allows
+	BehaviourRefused     = "refused"      // a valid request refused
+	BehaviourNotRead     = "not-read"     // the app could not read the body at all
+	BehaviourMangled     = "mangled"      // the app read other bytes than were sent
+	BehaviourInOrder     = "in-order"     // pipelined requests answered in order
+	BehaviourClosesEarly = "closes-early" // pipelined requests: some answered in order, then the connection closed
+)
 
 func conforms(format string, args ...interface{}) Verdict {
 	return Verdict{Outcome: Conforms, Message: fmt.Sprintf(format, args...)}
@@ -98,6 +144,12 @@ func notApplicable(format string, args ...interface{}) Verdict {
 
 func (v Verdict) with(keys ...string) Verdict {
 	v.Keys = append(v.Keys, keys...)
+	return v
+}
+
+// behaving names what the server did, for Facts.Behaviour.
+func (v Verdict) behaving(b string) Verdict {
+	v.Behaviour = b
 	return v
 }
 
@@ -310,6 +362,7 @@ type Result struct {
 	// Request is every byte the check's first connection sent, uncapped (Evidence caps
 	// them), so a failure can be replayed by hand.
 	Request []byte
+	Facts   Facts
 }
 
 // Evidence is what one connection of a check sent and received.

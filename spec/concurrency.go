@@ -135,10 +135,12 @@ func init() {
 				threads[fmt.Sprintf("%d/%d", x.pid, x.thread)] = true
 			}
 			msg := fmt.Sprintf("%d requests blocking %gms each: effective concurrency %.1f (%d process(es), %d thread(s))", len(s), o.Values["block_ms"], c, len(pids), len(threads))
+			v := conforms("%s", msg)
 			if c < 1.5 {
-				return violates("%s: one blocked request holds up every other", msg)
+				v = violates("%s: one blocked request holds up every other", msg)
 			}
-			return conforms("%s", msg)
+			v.Concurrency = &Concurrency{Effective: c, Processes: len(pids), Threads: len(threads)}
+			return v
 		},
 	})
 

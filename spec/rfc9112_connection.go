@@ -47,11 +47,11 @@ func init() {
 			}
 			if len(paths) < 3 {
 				if x.Closed() {
-					return conforms("answered %d of 3 in order, then closed the connection (the server does not keep it open for pipelining)", len(paths))
+					return conforms("answered %d of 3 in order, then closed the connection (the server does not keep it open for pipelining)", len(paths)).behaving(BehaviourClosesEarly)
 				}
 				return violates("only %d of 3 pipelined requests were answered and the connection stayed open (%s): the rest were lost", len(paths), x.End)
 			}
-			return conforms("three responses in request order")
+			return conforms("three responses in request order").behaving(BehaviourInOrder)
 		},
 	})
 

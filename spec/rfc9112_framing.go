@@ -33,10 +33,10 @@ func judgeChunkedBody(want string) func(o *Observation) Verdict {
 	return func(o *Observation) Verdict {
 		rj := classify(o)
 		if rj.status == 411 {
-			return observed("the server refuses request bodies without Content-Length (411 Length Required, which RFC 9112 §6.3 allows); chunked checks are skipped")
+			return observed("the server refuses request bodies without Content-Length (411 Length Required, which RFC 9112 §6.3 allows); chunked checks are skipped").behaving(BehaviourRefused411)
 		}
 		if !rj.accepted {
-			return violates("a valid chunked request was refused: the server %s", rj)
+			return violates("a valid chunked request was refused: the server %s", rj).behaving(BehaviourRefused)
 		}
 		e, _, err := o.Echo(0, 0)
 		if err != nil {
@@ -44,21 +44,21 @@ func judgeChunkedBody(want string) func(o *Observation) Verdict {
 		}
 		got := string(e.Input.Body())
 		if e.Input.Blocked {
-			return violates("the app's read() of wsgi.input did not return (the probe stopped waiting after %d bytes): the stream does not end where the chunked body does, as a raw connection does not, so the server did not decode the body %s", len(got), quoteBytes(want)).with("CONTENT_LENGTH", "wsgi.input_terminated", "HTTP_TRANSFER_ENCODING")
+			return violates("the app's read() of wsgi.input did not return (the probe stopped waiting after %d bytes): the stream does not end where the chunked body does, as a raw connection does not, so the server did not decode the body %s", len(got), quoteBytes(want)).with("CONTENT_LENGTH", "wsgi.input_terminated", "HTTP_TRANSFER_ENCODING").behaving(BehaviourNotRead)
 		}
 		if got == want {
-			return conforms("the app read the decoded body %s", quoteBytes(want))
+			return conforms("the app read the decoded body %s", quoteBytes(want)).behaving(BehaviourDecoded)
 		}
 		if e.Input.Error != "" {
-			return violates("the app read %s and then wsgi.input raised %s; the chunked body decodes to %s", quoteBytes(clipStr(got, 80)), e.Input.Error, quoteBytes(want)).with("CONTENT_LENGTH", "wsgi.input_terminated")
+			return violates("the app read %s and then wsgi.input raised %s; the chunked body decodes to %s", quoteBytes(clipStr(got, 80)), e.Input.Error, quoteBytes(want)).with("CONTENT_LENGTH", "wsgi.input_terminated").behaving(BehaviourMangled)
 		}
 		cl, _ := str(e, "CONTENT_LENGTH")
 		term, _ := e.Env("wsgi.input_terminated")
 		if _, ok := str(e, "HTTP_TRANSFER_ENCODING"); !ok && got == "" && cl == "" && term.Value != "True" {
 			// The probe finds an unannounced body by this header; without it, it cannot read.
-			return violates("the app read nothing: the environ holds no CONTENT_LENGTH, no wsgi.input_terminated and no HTTP_TRANSFER_ENCODING, so nothing tells it there is a body %s", quoteBytes(want)).with("CONTENT_LENGTH", "wsgi.input_terminated")
+			return violates("the app read nothing: the environ holds no CONTENT_LENGTH, no wsgi.input_terminated and no HTTP_TRANSFER_ENCODING, so nothing tells it there is a body %s", quoteBytes(want)).with("CONTENT_LENGTH", "wsgi.input_terminated").behaving(BehaviourNotRead)
 		}
-		return violates("the app read %s (with %s); the chunked body decodes to %s", quoteBytes(clipStr(got, 80)), describe(e, "CONTENT_LENGTH"), quoteBytes(want)).with("CONTENT_LENGTH", "wsgi.input_terminated")
+		return violates("the app read %s (with %s); the chunked body decodes to %s", quoteBytes(clipStr(got, 80)), describe(e, "CONTENT_LENGTH"), quoteBytes(want)).with("CONTENT_LENGTH", "wsgi.input_terminated").behaving(BehaviourMangled)
 	}
 }
 

@@ -124,7 +124,20 @@ func runTrials(ctx context.Context, t *Target, c *Check, opt RunOptions) (r *Res
 
 // interrupted is the result of a check whose last trial the interrupt cut short.
 func interrupted(c *Check, done []*Result, last *Result) *Result {
-	return &Result{Check: c, Status: Skip, Message: Interrupted, Duration: totalDuration(done) + last.Duration}
+	r := notRun(c)
+	r.Duration = totalDuration(done) + last.Duration
+	return r
+}
+
+// notRun is the result of a check the interrupted run did not run, or cut short.
+func notRun(c *Check) *Result {
+	return &Result{Check: c, Status: Skip, Message: Interrupted, Facts: Facts{Interrupted: true}}
+}
+
+// notRunAfterDeath is the result of a check not run because the target died during check
+// gone.
+func notRunAfterDeath(c *Check, gone string) *Result {
+	return &Result{Check: c, Status: Skip, Message: "not run: the target died during " + gone, Facts: Facts{TargetDiedDuring: gone}}
 }
 
 func totalDuration(rs []*Result) time.Duration {
@@ -145,6 +158,7 @@ func died(ctx context.Context, t *Target, r *Result, why error, opt RunOptions) 
 	r.Status = Error
 	r.Trials = nil
 	r.Message = fmt.Sprintf("%s: the target stopped answering after this check (%v); the check itself saw %s", TargetDied, why, saw)
+	r.Facts.TargetDied = true
 	if err := revive(ctx, t, opt); err != nil {
 		if opt.Revive != nil {
 			r.Message += fmt.Sprintf("; restarting it failed: %v", err)
@@ -230,13 +244,15 @@ func prerequisitesFirst(checks []*Check) []*Check {
 
 // unmet says why a check's prerequisites are not met, or "" when they are (or were not run:
 // a prerequisite left out by --only does not block its dependents).
-func unmet(c *Check, done map[string]*Result) string {
+// unmet is the result of a check skipped because a prerequisite did not pass, or nil.
+func unmet(c *Check, done map[string]*Result) *Result {
 	for _, id := range c.Requires {
 		if r, ok := done[id]; ok && r.Status != Pass {
-			return fmt.Sprintf("skipped: depends on %s, which did not pass (%s)", id, r.Status)
+			return &Result{Check: c, Status: Skip, Message: fmt.Sprintf("skipped: depends on %s, which did not pass (%s)", id, r.Status),
+				Facts: Facts{SkippedFor: id, SkippedForStatus: r.Status}}
 		}
 	}
-	return ""
+	return nil
 }
 
 // RunOne runs a single check with a deadline (30s when timeout is zero) and turns what
@@ -319,7 +335,17 @@ func runOnce(ctx context.Context, t *Target, c *Check, timeout time.Duration, k 
 	r.Status = v.Status(c.Level)
 	r.Message = v.Message
 	r.Evidence = evidence(o, v.Keys)
+	r.Facts = factsOf(o, v)
 	return r, end
+}
+
+// factsOf is what a judged observation saw, for Result.Facts.
+func factsOf(o *Observation, v Verdict) Facts {
+	f := Facts{Behaviour: v.Behaviour, Concurrency: v.Concurrency}
+	if resp := o.Response(0, 0); resp != nil {
+		f.Status, f.BodyBytes = resp.Status, len(resp.Body)
+	}
+	return f
 }
 
 // pastDeadline catches an exchange that ended on the context's deadline a moment before

@@ -162,9 +162,9 @@ func (s *schedule) withoutRun(i int) *Result {
 	c := s.checks[i]
 	switch {
 	case s.ctx.Err() != nil:
-		return &Result{Check: c, Status: Skip, Message: Interrupted}
+		return notRun(c)
 	case s.gone != "":
-		return &Result{Check: c, Status: Skip, Message: "not run: the target died during " + s.gone}
+		return notRunAfterDeath(c, s.gone)
 	}
 	prior := map[string]*Result{}
 	for _, id := range c.Requires {
@@ -172,10 +172,7 @@ func (s *schedule) withoutRun(i int) *Result {
 			prior[id] = s.results[j]
 		}
 	}
-	if reason := unmet(c, prior); reason != "" {
-		return &Result{Check: c, Status: Skip, Message: reason}
-	}
-	return nil
+	return unmet(c, prior)
 }
 
 func (s *schedule) launch(i int) {
@@ -281,12 +278,13 @@ func (s *schedule) findKiller(ds []death) (out []*Result, gone string) {
 		saw := statusAndMessage(r)
 		r.Status, r.Trials = Error, nil
 		r.Message = fmt.Sprintf("%s: the target stopped answering while this check ran beside %s, any of which may have taken it down (%v); the check itself saw %s", TargetDied, beside, first.why, saw)
+		r.Facts.TargetDied = true
 		if s.opt.Revive != nil {
 			r.Message += fmt.Sprintf("; restarting it failed: %v", err)
 		}
 		out = append(out, r)
 		for _, d := range ds[1:] {
-			out = append(out, &Result{Check: d.r.Check, Status: Skip, Message: "not run: the target died during " + first.r.Check.ID})
+			out = append(out, notRunAfterDeath(d.r.Check, first.r.Check.ID))
 		}
 		return out, first.r.Check.ID
 	}
@@ -295,10 +293,10 @@ func (s *schedule) findKiller(ds []death) (out []*Result, gone string) {
 		c := d.r.Check
 		switch {
 		case gone != "":
-			out = append(out, &Result{Check: c, Status: Skip, Message: "not run: the target died during " + gone})
+			out = append(out, notRunAfterDeath(c, gone))
 			continue
 		case s.ctx.Err() != nil:
-			out = append(out, &Result{Check: c, Status: Skip, Message: Interrupted})
+			out = append(out, notRun(c))
 			continue
 		}
 		r, why, _ := runTrials(s.ctx, s.t, c, s.opt)
@@ -316,6 +314,7 @@ func (s *schedule) findKiller(ds []death) (out []*Result, gone string) {
 		saw := statusAndMessage(r)
 		r.Status, r.Trials = Error, nil
 		r.Message = fmt.Sprintf("%s: the target stopped answering while this check ran beside %s (%v); conform restarted it, and run again alone none of them took it down (this check then saw %s)", TargetDied, beside, first.why, saw)
+		r.Facts.TargetDied = true
 	}
 	return out, gone
 }

@@ -216,8 +216,8 @@ func runAndReport(ctx context.Context, t *spec.Target, checks []*spec.Check, inf
 	host, _ := os.Hostname()
 	rep.Environment = reports.Environment{Host: host, GoVersion: runtime.Version(), Scale: o.scale, RTT: reports.RTTSeconds(t.RTT), Trials: trials}
 	for _, r := range results {
-		if why, ok := strings.CutPrefix(r.Message, "not run: "); ok && r.Status == spec.Skip && strings.HasPrefix(why, "the target died during ") {
-			rep.Aborted = why
+		if r.Facts.TargetDiedDuring != "" {
+			rep.Aborted = "the target died during " + r.Facts.TargetDiedDuring
 			break
 		}
 	}
