@@ -83,9 +83,10 @@ type Verdict struct {
 // read these, never the words of the message. The JSON report carries them as they are.
 type Facts struct {
 	// Status is the status code of the first response on the check's first connection
-	// (0: none came), BodyBytes the length of its body.
-	Status    int `json:"status,omitempty"`
-	BodyBytes int `json:"body_bytes,omitempty"`
+	// (0: none came), BodyBytes the length of its body, Proto its HTTP-version.
+	Status    int    `json:"status,omitempty"`
+	BodyBytes int    `json:"body_bytes,omitempty"`
+	Proto     string `json:"proto,omitempty"`
 	// Behaviour names, in a word from the check's own small set, what the server did where
 	// the status alone does not say (the Behaviour* constants).
 	Behaviour string `json:"behaviour,omitempty"`
@@ -226,8 +227,12 @@ type Check struct {
 	// whatever it says (see NeedsTarget); set it for anything else whose verdict another
 	// client's traffic could change.
 	Exclusive bool
-	Observe   func(ctx context.Context, t *Target) (*Observation, error)
-	Judge     func(o *Observation) Verdict
+	// HTTP11 marks a requirement that binds HTTP/1.1 implementations only (the chunked
+	// coding, 100-continue): a server that answers as HTTP/1.0, which RFC 9110 §2.5 lets it
+	// do, is reported as observed, not as breaking it.
+	HTTP11  bool
+	Observe func(ctx context.Context, t *Target) (*Observation, error)
+	Judge   func(o *Observation) Verdict
 }
 
 // CatalogVersion changes whenever a check is added, removed or changes meaning; a check ID

@@ -82,3 +82,38 @@ func TestSkipsAndAbortsCarryTheirFacts(t *testing.T) {
 		t.Fatalf("an interrupted run: %+v", rs[0])
 	}
 }
+
+// TestHTTP11RequirementsOnAnHTTP10Server: a violation of a requirement that binds HTTP/1.1
+// implementations only is an observation when the server answered as HTTP/1.0, with what
+// it did kept; the same violation answered as HTTP/1.1, and any requirement that binds
+// every version, stays a violation.
+func TestHTTP11RequirementsOnAnHTTP10Server(t *testing.T) {
+	tried := 0
+	for _, tc := range judgeCases() {
+		c, _ := Lookup(tc.id)
+		if tc.want != Violates || (tc.id != "rfc9112/7.1/chunked-body" && tc.id != "rfc9112/6.3/content-length-plus") {
+			continue
+		}
+		o := tc.obs()
+		r := o.Response(0, 0)
+		if r == nil || r.Proto != "HTTP/1.1" {
+			continue
+		}
+		v := c.Judge(o)
+		if got := applicable(c, o, v); got.Outcome != Violates {
+			t.Errorf("%s / %s answered as HTTP/1.1: %v", tc.id, tc.name, got.Outcome)
+		}
+		r.Proto = "HTTP/1.0"
+		got := applicable(c, o, v)
+		switch {
+		case !c.HTTP11 && got.Outcome != Violates:
+			t.Errorf("%s binds every version, and answered as HTTP/1.0 it is %v", tc.id, got.Outcome)
+		case c.HTTP11 && (got.Outcome != Observed || !strings.Contains(got.Message, v.Message) || !strings.Contains(got.Message, "HTTP/1.0")):
+			t.Errorf("%s / %s answered as HTTP/1.0: %v %q", tc.id, tc.name, got.Outcome, got.Message)
+		}
+		tried++
+	}
+	if tried < 3 {
+		t.Fatalf("%d recorded violations answered as HTTP/1.1 to try", tried)
+	}
+}

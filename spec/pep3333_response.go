@@ -246,6 +246,7 @@ func init() {
 		ID:    "pep3333/response/expect-continue-transparent",
 		Title: "a request with Expect: 100-continue is served and its body read",
 		Ref:   Ref{"PEP 3333", "HTTP 1.1 Expect/Continue"}, Level: Must, Area: "response",
+		HTTP11:  true,
 		Quote:   "Servers and gateways that implement HTTP 1.1 must provide transparent support for HTTP 1.1's \"expect/continue\" mechanism.",
 		Observe: one(expect),
 		Judge: func(o *Observation) Verdict {
@@ -264,6 +265,7 @@ func init() {
 		ID:    "pep3333/response/expect-continue-interim",
 		Title: "the server sends 100 Continue rather than making the client wait it out",
 		Ref:   Ref{"PEP 3333", "HTTP 1.1 Expect/Continue"}, Level: Should, Area: "response", Timing: true,
+		HTTP11:   true,
 		Requires: []string{"pep3333/response/expect-continue-transparent"},
 		Quote:    "Wait until the client decides that the server does not support expect/continue, and sends the request body on its own. (This is suboptimal, and is not recommended.)",
 		Observe: func(ctx context.Context, t *Target) (*Observation, error) {

@@ -80,6 +80,7 @@ func init() {
 		ID:    "rfc9112/7.1/chunked-body",
 		Title: "a chunked request body reaches wsgi.input decoded",
 		Ref:   Ref{"RFC 9112", "7.1"}, Level: Must, Area: "framing",
+		HTTP11:  true,
 		Quote:   "A recipient MUST be able to parse and decode the chunked transfer coding.",
 		Observe: exchange(chunkedPost("chunked", "5\r\nhello\r\n6\r\n world\r\n0\r\n\r\n")),
 		Judge:   judgeChunkedBody("hello world"),

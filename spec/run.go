@@ -331,7 +331,7 @@ func runOnce(ctx context.Context, t *Target, c *Check, timeout time.Duration, k 
 	}
 	end = unanswered(o)
 	r.Request = firstRequest(o)
-	v := c.Judge(o)
+	v := applicable(c, o, c.Judge(o))
 	r.Status = v.Status(c.Level)
 	r.Message = v.Message
 	r.Evidence = evidence(o, v.Keys)
@@ -343,9 +343,25 @@ func runOnce(ctx context.Context, t *Target, c *Check, timeout time.Duration, k 
 func factsOf(o *Observation, v Verdict) Facts {
 	f := Facts{Behaviour: v.Behaviour, Concurrency: v.Concurrency}
 	if resp := o.Response(0, 0); resp != nil {
-		f.Status, f.BodyBytes = resp.Status, len(resp.Body)
+		f.Status, f.BodyBytes, f.Proto = resp.Status, len(resp.Body), resp.Proto
 	}
 	return f
+}
+
+// applicable reports the violation of an HTTP/1.1-only requirement by a server that
+// answered as HTTP/1.0 as what it is: an observation of a server the requirement does not
+// bind.
+func applicable(c *Check, o *Observation, v Verdict) Verdict {
+	if !c.HTTP11 || v.Outcome != Violates {
+		return v
+	}
+	r := o.Response(0, 0)
+	if r == nil || r.Proto != "HTTP/1.0" {
+		return v
+	}
+	v.Outcome = Observed
+	v.Message = fmt.Sprintf("not judged: the server answers as HTTP/1.0 (%s %d %s), which RFC 9110 §2.5 allows (\"A server SHOULD send a response version equal to the highest version to which the server is conformant\"), and this requirement binds HTTP/1.1 implementations only; what it did: %s", r.Proto, r.Status, r.Reason, v.Message)
+	return v
 }
 
 // pastDeadline catches an exchange that ended on the context's deadline a moment before
