@@ -695,6 +695,10 @@ func fieldCases() []judgeCase {
 
 		passes("rfc9112/3/invalid-request-line", "400", answered(lineReq, badRequest(), true)),
 		fails("rfc9112/3/invalid-request-line", "guessed a target", answered(lineReq, okEcho("GET", "/a b", ""), false), "answered 200 OK", "four words"),
+		// The sentence's other permitted answer: a 301 to the target properly encoded.
+		passes("rfc9112/3/invalid-request-line", "301 to the encoded target", answered(lineReq, httpResp("301 Moved Permanently", []string{"Location: http://127.0.0.1:8000/a%20b", "Content-Length: 0"}, ""), false), "301", "/a%20b"),
+		fails("rfc9112/3/invalid-request-line", "301 elsewhere", answered(lineReq, httpResp("301 Moved Permanently", []string{"Location: /a", "Content-Length: 0"}, ""), false), "not the request-target properly encoded"),
+		fails("rfc9112/3/invalid-request-line", "301 to the raw target", answered(lineReq, httpResp("301 Moved Permanently", []string{"Location: /a b", "Content-Length: 0"}, ""), false), "not the request-target properly encoded"),
 
 		passes("rfc9112/5.2/obs-fold", "400", answered(foldReq, badRequest(), true)),
 		passes("rfc9112/5.2/obs-fold", "fold replaced by SP", echoed(foldReq, "GET", "/fold", "", env("HTTP_X_FOLD", "a b")), `"a b"`),

@@ -1,7 +1,9 @@
 package spec
 
 import (
+	"net/url"
 	"regexp"
+	"strings"
 
 	"github.com/conform-wsgi/conform/probes"
 	"github.com/conform-wsgi/conform/wire"
@@ -153,7 +155,7 @@ func init() {
 		Ref:   Ref{"RFC 9112", "3"}, Level: Should, Area: "fields",
 		Quote:   "Recipients of an invalid request-line SHOULD respond with either a 400 (Bad Request) error or a 301 (Moved Permanently) redirect with the request-target properly encoded.",
 		Observe: exchange(func(t *Target) []byte { return t.request("GET /a b HTTP/1.1") }),
-		Judge:   shouldReject("'GET /a b HTTP/1.1' has four words; a server that serves it anyway has guessed or dropped its parts, so a filter in front of it and the app can see different targets."),
+		Judge:   orRedirectEncoded("/a%20b", shouldReject("'GET /a b HTTP/1.1' has four words; a server that serves it anyway has guessed or dropped its parts, so a filter in front of it and the app can see different targets.")),
 	})
 
 	hostQuote := "A server MUST respond with a 400 (Bad Request) status code to any HTTP/1.1 request message that lacks a Host header field and to any request message that contains more than one Host header field line or a Host header field with an invalid field value."
@@ -181,4 +183,21 @@ func init() {
 		Observe: exchange(func(t *Target) []byte { return t.get("/badhost", "Host: bad host/path") }),
 		Judge:   mustReject400("'bad host/path' is no uri-host; apps that build links or cache keys from HTTP_HOST are poisoned by it."),
 	})
+}
+
+// orRedirectEncoded lets an invalid request-line be answered, as the sentence allows, with
+// a 301 to the request-target properly encoded (a Location whose path is encoded); any
+// other answer is judged by reject.
+func orRedirectEncoded(encoded string, reject func(o *Observation) Verdict) func(o *Observation) Verdict {
+	return func(o *Observation) Verdict {
+		r := o.Response(0, 0)
+		if r == nil || r.Status != 301 {
+			return reject(o)
+		}
+		loc, _ := r.Get("Location")
+		if u, err := url.Parse(loc); err == nil && !strings.ContainsAny(loc, " \t") && u.EscapedPath() == encoded {
+			return conforms("redirected with 301 to the request-target properly encoded (Location: %s)", quoteBytes(loc))
+		}
+		return violates("answered 301 with Location: %s, which is not the request-target properly encoded (%s)", quoteBytes(loc), encoded)
+	}
 }
