@@ -92,6 +92,19 @@ var _ = Describe("real servers", Label("servers"), func() {
 				It(c.ID, Label(c.Area), func() {
 					r := results[c.ID]
 					Expect(r).NotTo(BeNil())
+					// A prerequisite may skip a check only when it did not pass in this run; a
+					// skip no prerequisite explains is the judge's "not applicable", and the
+					// verdict file gives its reason.
+					if f := r.Facts; r.Status == spec.Skip && f.SkippedFor != "" {
+						p := results[f.SkippedFor]
+						Expect(p).NotTo(BeNil(), "%s was skipped for %s, which did not run", c.ID, f.SkippedFor)
+						Expect(p.Status).To(Equal(f.SkippedForStatus), "%s was skipped for %s as %s", c.ID, f.SkippedFor, f.SkippedForStatus)
+						Expect(p.Status).NotTo(Equal(spec.Pass), "%s was skipped for %s, which passed", c.ID, f.SkippedFor)
+						Expect(c.Requires).To(ContainElement(f.SkippedFor), "%s was skipped for %s, which it does not require", c.ID, f.SkippedFor)
+					} else if r.Status == spec.Skip && r.Status == expected[c.ID] {
+						_, listed := sv.Reason(c.ID)
+						Expect(listed).To(BeTrue(), "%s was skipped on %s without a prerequisite (%s), and the verdict file gives no reason", c.ID, sv.Server, r.Message)
+					}
 					want := expected[c.ID]
 					if r.Status == want {
 						return
