@@ -44,6 +44,8 @@ var catalogTarget struct {
 	target    *spec.Target
 	reference bool
 	results   map[string]*spec.Result
+	// overTLS is the reference served over TLS, for the checks that judge only over TLS.
+	overTLS *spec.Target
 }
 
 var _ = BeforeSuite(func() {
@@ -57,6 +59,11 @@ var _ = BeforeSuite(func() {
 		DeferCleanup(ref.Close)
 		addr = ref.Addr
 		catalogTarget.reference = true
+		tlsRef, err := reference.Start(reference.Options{ReadTimeout: 5 * time.Second, TLS: true})
+		Expect(err).NotTo(HaveOccurred())
+		DeferCleanup(tlsRef.Close)
+		catalogTarget.overTLS = spec.NewTarget(tlsRef.Addr)
+		catalogTarget.overTLS.TLS = true
 	}
 	catalogTarget.target = spec.NewTarget(addr)
 	catalogTarget.results = map[string]*spec.Result{}
@@ -102,7 +109,11 @@ func catalogSpec(c *spec.Check, decorations ...interface{}) {
 				Skip("depends on " + req + ", which did not pass (" + string(r.Status) + ")")
 			}
 		}
-		r := spec.RunOne(ctx, catalogTarget.target, c, 30*time.Second)
+		target := catalogTarget.target
+		if c.OverTLS && catalogTarget.overTLS != nil {
+			target = catalogTarget.overTLS
+		}
+		r := spec.RunOne(ctx, target, c, 30*time.Second)
 		catalogTarget.results[c.ID] = r
 		AddReportEntry(string(r.Status), r.Message)
 		if catalogTarget.reference {

@@ -15,7 +15,7 @@ import (
 )
 
 // Version is the probe protocol version; probe.py's PROTOCOL_VERSION must equal it.
-const Version = 2
+const Version = 3
 
 // Prefix is the reserved path prefix under which scenarios live.
 const Prefix = "/__conform__/"
@@ -39,6 +39,16 @@ type Echo struct {
 	InputMethods  map[string]bool        `json:"input_methods"`
 	ErrorsMethods map[string]bool        `json:"errors_methods"`
 	Result        map[string]interface{} `json:"result"`
+
+	// Invocation is how the server called the hosted application object (an instance with
+	// __call__(*args, **kwargs)); nil from a probe hosted as a plain function.
+	Invocation *Invocation `json:"invocation,omitempty"`
+}
+
+// Invocation is what the probe's application object saw of the server's call.
+type Invocation struct {
+	Positional int      `json:"positional"`
+	Keywords   []string `json:"keywords"`
 }
 
 // EnvValue describes one environ entry as the probe saw it.

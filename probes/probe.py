@@ -28,7 +28,7 @@ wsgiref and other CGI-style servers do): such keys are echoed with "inherited": 
 no value, because reports built from the echo get published and environments hold secrets.
 """
 
-PROTOCOL_VERSION = 2
+PROTOCOL_VERSION = 3
 
 import argparse
 import base64
@@ -491,6 +491,9 @@ class Request:
         else:
             self.scenario = "echo"
         self.input_doc = None
+        # How the server called the hosted object (Application.__call__); None when the
+        # dispatch function was called directly.
+        self.call = None
 
     # Parameters ------------------------------------------------------------------------
 
@@ -552,6 +555,8 @@ class Request:
                                           ("write", "writelines", "flush")),
             "result": result,
         }
+        if self.call is not None:
+            doc["invocation"] = self.call
         # Taken last, so t_end - t_start covers all the work the probe did before answering.
         doc["t_end"] = time.time()
         return doc
@@ -1099,9 +1104,251 @@ JSON_SCENARIOS.update({
 })
 
 
-def app(environ, start_response):
-    """The WSGI entry point."""
+# ---------------------------------------------------------------------------------------
+# Scenarios of the HTTP features a server may add (spec/http_features.go): a response the
+# application composes field by field, so a check sees what the server added, removed or
+# answered in its place (cache validation, byte ranges, 304 metadata).
+
+FIELD_NAME_RE = re.compile(r"[!#$%&'*+.^_`|~0-9A-Za-z-]+")
+
+
+def scenario_fields(req, start_response):
+    code = req.integer("code", 100, 999)
+    try:
+        body = req.text("body", "").encode("latin-1")
+    except UnicodeEncodeError:
+        raise BadRequest("bad parameter body: not latin-1")
+    headers = []
+    # Every h, in order: parse_qsl keeps repeated names, Request.params only the first.
+    for key, item in parse_qsl(req.query, keep_blank_values=True, encoding="latin-1"):
+        if key != "h":
+            continue
+        name, colon, value = item.partition(":")
+        value = value.strip(" \t")
+        if not colon or not FIELD_NAME_RE.fullmatch(name) or re.search("[\r\n\0]", value):
+            raise BadRequest("bad parameter h=%s: want Name:Value" % ascii(item))
+        headers.append((name, value))
+    start_response(status_line(code), headers)
+    return [body]
+
+
+OTHER_SCENARIOS["fields"] = scenario_fields
+
+
+# ---------------------------------------------------------------------------------------
+# Scenarios of how a server treats the application object and its iterable
+# (spec/pep3333_application_object.go).
+
+# The probe's own methods read their state through object.__getattribute__, so only the
+# server's lookups reach the record.
+ATTRIBUTES_BODY = b"attributes-probe\n"
+
+
+class AttributeRecorder:
+    """The response iterable of `iterable-attributes`: every attribute looked up on it by
+    name (getattr, hasattr, isinstance's __class__) is appended to <state>/<token>.attributes,
+    and close() leaves the close marker. Iteration itself goes through type slots and is not
+    recorded."""
+
+    def __init__(self, log, marker):
+        self._log = log
+        self._marker = marker
+        self._done = False
+
+    def __getattribute__(self, name):
+        try:
+            with open(object.__getattribute__(self, "_log"), "a") as handle:
+                handle.write(name + "\n")
+        except (OSError, UnicodeError):
+            pass
+        return object.__getattribute__(self, name)
+
+    def __iter__(self):
+        return self
+
+    def __next__(self):
+        if object.__getattribute__(self, "_done"):
+            raise StopIteration
+        object.__setattr__(self, "_done", True)
+        return ATTRIBUTES_BODY
+
+    def close(self):
+        with open(object.__getattribute__(self, "_marker"), "w") as handle:
+            handle.write("%r\n" % time.time())
+
+
+def scenario_iterable_attributes(req, start_response):
+    token = req.token()
+    os.makedirs(state_dir(), exist_ok=True)
+    log = os.path.join(state_dir(), token + ".attributes")
+    with open(log, "w"):
+        pass
+    start_response("200 OK", [TEXT_TYPE, ("Content-Length", str(len(ATTRIBUTES_BODY)))])
+    return AttributeRecorder(log, os.path.join(state_dir(), token + ".closed"))
+
+
+def scenario_attributes_status(req, start_response):
+    token = req.token()
+    names = []
+    try:
+        with open(os.path.join(state_dir(), token + ".attributes")) as handle:
+            names = [line.rstrip("\n") for line in handle][:MAX_CALLS]
+        recorded = True
+    except OSError:
+        recorded = False
+    closed = os.path.exists(os.path.join(state_dir(), token + ".closed"))
+    return json_answer(start_response, req.document(
+        {"recorded": recorded, "attributes": names, "closed": closed}))
+
+
+class Sentinel:
+    """Referenced only by the frame that raises: while it lives, someone holds that frame's
+    traceback."""
+
+
+def raise_holding(refs):
+    sentinel = Sentinel()
+    refs.append(__import__("weakref").ref(sentinel))
+    raise ValueError("conform probe: deliberate error for exc_info")
+
+
+HOLDER_NAMES = 4
+HOLDER_LEN = 40
+
+
+def exc_info_holders(sentinel):
+    """Type names of what keeps the traceback of the sentinel's frame alive, other than the
+    traceback chain, the exception and the exc_info tuple themselves."""
+    import gc
+    import types
+    chain = [o for o in gc.get_referrers(sentinel)
+             if isinstance(o, types.FrameType) and o.f_code is raise_holding.__code__]
+    seen = set(id(o) for o in chain)
+    holders = []
+    while chain and len(seen) < 64:
+        obj = chain.pop()
+        for ref in gc.get_referrers(obj):
+            if id(ref) in seen or ref is chain:
+                continue
+            seen.add(id(ref))
+            if isinstance(ref, (types.TracebackType, BaseException)) or (
+                    isinstance(ref, tuple) and len(ref) == 3):
+                chain.append(ref)
+            elif not isinstance(ref, types.FrameType) or ref.f_code.co_filename != __file__:
+                name = type(ref).__name__
+                if isinstance(ref, types.FrameType):
+                    name = "frame %s" % ref.f_code.co_name
+                elif isinstance(ref, dict):
+                    # An instance's attributes: name the instance's type.
+                    owners = [o for o in gc.get_referrers(ref)
+                              if getattr(o, "__dict__", None) is ref]
+                    if owners:
+                        name = "%s.__dict__" % type(owners[0]).__name__
+                holders.append(name[:HOLDER_LEN])
+    return sorted(set(holders))[:HOLDER_NAMES]
+
+
+def scenario_exc_info_released(req, start_response):
+    import gc
+    doc = req.document({})
+    worst = {"exc_info_call": "returned", "sentinel": "alive",
+             "holders": ["x" * HOLDER_LEN] * HOLDER_NAMES}
+    length = len(dumps(with_result(doc, worst)))
+    headers = [JSON_TYPE, ("Content-Length", str(length))]
+    # No collection between start_response and the look: a cycle through the traceback
+    # would otherwise be broken by the collector, hiding the reference PEP 3333 warns of.
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        refs = []
+        try:
+            raise_holding(refs)
+        except ValueError:
+            try:
+                start_response("500 Internal Server Error", headers, sys.exc_info())
+                outcome = "returned"
+            except Exception:
+                outcome = "raised"
+        if outcome == "raised":
+            try:
+                raise RuntimeError("conform probe: start_response raised")
+            except RuntimeError:
+                try:
+                    start_response("500 Internal Server Error", headers, sys.exc_info())
+                except Exception:
+                    # A server that raised may still have stored the headers (uWSGI does);
+                    # the report is returned whatever this call did.
+                    pass
+        sentinel = refs[0]()
+        result = {"exc_info_call": outcome, "sentinel": "dead" if sentinel is None else "alive",
+                  "holders": [] if sentinel is None else exc_info_holders(sentinel)}
+        sentinel = None
+    finally:
+        if was_enabled:
+            gc.enable()
+    return [fixed_length_body(doc, result, length)]
+
+
+def scenario_write_stream(req, start_response):
+    chunks = req.integer("chunks", 0, MAX_CHUNKS, default=3)
+    delay_ms = req.integer("delay_ms", 0, MAX_DELAY_MS, default=300)
+    size = req.integer("size", 1, MAX_SIZE, default=16)
+    if chunks and size < len(b"%d:\n" % (chunks - 1)):
+        raise BadRequest("bad parameter size=%d: too small for the block prefix of %d chunks"
+                         % (size, chunks))
+    write = start_response("200 OK", [TEXT_TYPE])
+    for index in range(chunks):
+        if index:
+            time.sleep(delay_ms / 1000.0)
+        write(block(index, size))
+    return []
+
+
+BYPASS_MARK = b"generator-first\n"
+
+
+def scenario_file_wrapper_bypassed(req, start_response):
+    size = req.integer("size", 0, MAX_SIZE, default=4096)
+    data = file_bytes(size)
+    wrapper = req.environ.get("wsgi.file_wrapper")
+    handle = tempfile.TemporaryFile()
+    handle.write(data)
+    handle.seek(0)
+    # Made, kept alive (so it cannot close the file), and not returned.
+    wrapped = wrapper(handle, 8192) if wrapper is not None else None
+    start_response("200 OK", [("Content-Type", "application/octet-stream"),
+                              ("Content-Length", str(len(BYPASS_MARK) + size)),
+                              ("X-Conform-File-Wrapper",
+                               "used" if wrapper is not None else "absent")])
+
+    def body(kept):
+        try:
+            yield BYPASS_MARK
+            yield handle.read()
+        finally:
+            handle.close()
+
+    return body(wrapped)
+
+
+JSON_SCENARIOS.update({
+    # The echo, on a path of its own: its "invocation" record is what the check reads.
+    "application-object": scenario_echo,
+    "attributes-status": scenario_attributes_status,
+    "exc-info-released": scenario_exc_info_released,
+})
+
+OTHER_SCENARIOS.update({
+    "iterable-attributes": scenario_iterable_attributes,
+    "write-stream": scenario_write_stream,
+    "file-wrapper-bypassed": scenario_file_wrapper_bypassed,
+})
+
+
+def dispatch(environ, start_response, call=None):
+    """Routes a request to its scenario; call is what Application saw of the server's call."""
     req = Request(environ)
+    req.call = call
     if req.scenario in JSON_SCENARIOS:
         handler = JSON_SCENARIOS[req.scenario]
     elif req.scenario in OTHER_SCENARIOS:
@@ -1119,6 +1366,23 @@ def app(environ, start_response):
         return text_answer(start_response, "400 Bad Request", "%s\n" % exc)
 
 
+class Application:
+    """The object servers host as probe:app: an instance with __call__, not a function (PEP
+    3333: a server "must not have any dependency on what kind of callable was provided to
+    it"), taking any arguments, so the echo can tell positional from keyword ones."""
+
+    def __call__(self, *args, **kwargs):
+        call = {"positional": len(args), "keywords": sorted(str(k) for k in kwargs)}
+        # Whatever the spelling, the first two values are environ and start_response.
+        values = list(args) + [kwargs[k] for k in ("environ", "start_response") if k in kwargs]
+        values += [v for k, v in kwargs.items() if k not in ("environ", "start_response")]
+        if len(values) < 2:
+            raise TypeError("conform probe: called with %d arguments, want environ and "
+                            "start_response" % len(values))
+        return dispatch(values[0], values[1], call)
+
+
+app = Application()
 application = app
 
 

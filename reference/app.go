@@ -263,6 +263,7 @@ func (r *probeRequest) document(result map[string]any) probes.Echo {
 		ErrorsMethods: map[string]bool{"write": hasErrors, "writelines": hasErrors, "flush": hasErrors},
 		Result:        result,
 		TEnd:          unixSeconds(time.Now()),
+		Invocation:    r.appCall(),
 	}
 }
 

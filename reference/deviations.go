@@ -166,8 +166,8 @@ type Deviations struct {
 	// instead of the value the message was framed by (RFC 9112 §6.3: the message is processed
 	// with that single value used as the Content-Length field value).
 	ContentLengthListVerbatim bool
-	// WrongURLScheme sets wsgi.url_scheme to "https" on a plain connection (PEP 3333: the
-	// scheme of the URL at which the application is invoked).
+	// WrongURLScheme sets wsgi.url_scheme to "https" on a plain connection, "http" over TLS
+	// (PEP 3333: the scheme of the URL at which the application is invoked).
 	WrongURLScheme bool
 	// ScriptNameSlash sets SCRIPT_NAME to "/" for the application at the root, so that
 	// SCRIPT_NAME + PATH_INFO is "//path" (PEP 3333: SCRIPT_NAME "may be an empty string, if
@@ -562,6 +562,90 @@ type Deviations struct {
 	// when the request's TE offers gzip, and keeps the connection open (RFC 9112 §6.1: chunked
 	// last, or close).
 	ResponseCodingNotFinal bool
+
+	// ---- HTTP features a server may add (app_http_features.go) ----
+
+	// ValidateAnyETag answers 304 to any GET with If-None-Match when the application's 200
+	// has an ETag, matching or not (RFC 9110 §13.1.2: a 304 only where no tag matches is
+	// false).
+	ValidateAnyETag bool
+	// RangeEndExclusive ranges the application's 200 itself but reads last-pos as exclusive,
+	// one byte short (RFC 9110 §14.1.2: the last-pos is inclusive).
+	RangeEndExclusive bool
+	// RangeAppPartial ranges every 2xx, the application's own 206 included (PEP 3333: only
+	// when "the application doesn't natively support byte ranges").
+	RangeAppPartial bool
+	// Strip304CacheFields drops ETag, Vary, Cache-Control, Expires and Content-Location from
+	// an application's 304 (RFC 9110 §15.4.5: a 304 MUST carry them).
+	Strip304CacheFields bool
+	// ContentTypeOn304 adds "Content-Type: text/html; charset=UTF-8" to an application's 304
+	// that has none (RFC 9110 §15.4.5: no representation metadata of the sender's own).
+	ContentTypeOn304 bool
+
+	// ---- The application object and its iterable (app_application_object.go) ----
+
+	// CallableInstanceRefused answers 500 to the application-object scenario, as a server
+	// that needs a function (it reads __code__ or __name__) answers every request when it
+	// hosts an instance with __call__; only that scenario, so the rest of the catalog runs
+	// (PEP 3333 "Specification Overview": no dependency on the kind of callable).
+	CallableInstanceRefused bool
+	// AppCalledWithKeywords calls the application as app(environ=..., start_response=...)
+	// (PEP 3333 "Specification Details": positional, not keyword, arguments).
+	AppCalledWithKeywords bool
+	// IterableFilenoProbed looks up fileno on every iterable the application returns, to
+	// sendfile any that has one (PEP 3333: no other attributes of the iterable than those of
+	// iteration and close, unless it is the server's own file wrapper).
+	IterableFilenoProbed bool
+	// ExcInfoRetained keeps the exc_info start_response was given until the response ends
+	// (PEP 3333 "The start_response() Callable": no reference beyond its execution).
+	ExcInfoRetained bool
+	// WriteHeldUntilReturn holds the bytes passed to write() until the application returns
+	// (PEP 3333 "The write() Callable": sent, or buffered for transmission while the
+	// application proceeds).
+	WriteHeldUntilReturn bool
+	// FileWrapperOfRequestSent sends the file of the last wsgi.file_wrapper the application
+	// made instead of what it returned (PEP 3333 "Optional Platform-Specific File Handling":
+	// only after checking that a wrapper object was returned).
+	FileWrapperOfRequestSent bool
+
+	// ---- Open sentences on the wire (app_open_wire.go, spec/rfc_open_wire.go) ----
+
+	// RequestLineNaiveSplit splits the request-line at its first and last SP and checks
+	// none of the three parts (a line with fewer than two SPs is all method, served at /):
+	// other whitespace stays inside the method, target or version (RFC 9112 §3: whitespace
+	// is refused or taken as a separator).
+	RequestLineNaiveSplit bool
+	// LongTarget400 answers 400 instead of 414 to a request-line over the limit, as
+	// gunicorn's "line too long" does (RFC 9112 §3: a request-target longer than the server
+	// wishes to parse MUST get 414).
+	LongTarget400 bool
+	// AbsoluteFormKeepsHost hands the app the received Host as HTTP_HOST beside an
+	// absolute-form target (RFC 9112 §3.2.2: the target's host replaces it).
+	AbsoluteFormKeepsHost bool
+	// HeadEndsOnPause takes a header section that stalls for 500 ms after a complete field
+	// line as ended and runs the application (RFC 9110 §5.3: not before the entire header
+	// section is received).
+	HeadEndsOnPause bool
+	// ConnectContentLength sends the application's Content-Length in a 2xx answer to CONNECT
+	// (RFC 9110 §8.6: a server MUST NOT).
+	ConnectContentLength bool
+	// ConnectChunked chunks a 2xx answer to CONNECT as any HTTP/1.1 body (RFC 9112 §6.1: no
+	// Transfer-Encoding in a 2xx to CONNECT).
+	ConnectChunked bool
+	// SingleBlockUncounted sends a one-element body to an HTTP/1.0 request close-delimited
+	// instead of counting it (RFC 9110 §8.6: Content-Length SHOULD be sent when the size is
+	// known).
+	SingleBlockUncounted bool
+	// IdleTimeoutReset times out an idle keep-alive connection after 1.5 s with a reset
+	// (RFC 9112 §9.5: a server that times out SHOULD close gracefully).
+	IdleTimeoutReset bool
+	// IgnoreClientClose keeps an idle connection whose client sent FIN open until the idle
+	// timeout (RFC 9112 §9.5: monitor connections for a closure signal and respond).
+	IgnoreClientClose bool
+	// NoHTTPSVariable leaves HTTPS and the SSL_* variables out of the environ of a request
+	// over TLS (PEP 3333: if SSL is in use, the server should provide the Apache SSL
+	// environment variables, such as HTTPS=on and SSL_PROTOCOL).
+	NoHTTPSVariable bool
 }
 
 // Any reports whether any deviation is set.

@@ -34,7 +34,8 @@
 //   - request-target: any byte outside %x21-7E gives 400. origin-form; absolute-form with
 //     the http or https scheme, a non-empty host and no userinfo (§3.2.2 MUST accept; other
 //     schemes get 400); authority-form only (and always) for CONNECT; asterisk-form only for
-//     OPTIONS. A CONNECT request closes the connection after its response (no tunnel).
+//     OPTIONS. A CONNECT request closes the connection after its response (no tunnel); a 2xx
+//     answer to it carries neither Content-Length nor Transfer-Encoding (RFC 9110 §8.6).
 //   - Whitespace between the start-line and the first field line: 400 (§2.2 allows reject or
 //     ignore). The same for a whitespace-preceded first line of a trailer section.
 //   - obs-fold is replaced (§5.2 allows reject or replace): the trimmed continuation lines are
@@ -81,7 +82,8 @@
 //   - Response: HTTP/1.1 status line always; Date and Server on every response. The
 //     application's Content-Length is honoured (never more bytes than declared; fewer: the
 //     connection closes after them). Without it: Content-Length: 0 when the application
-//     produced nothing, chunked for HTTP/1.1, close-delimited for HTTP/1.0. No body (and no
+//     produced nothing, chunked for HTTP/1.1, for HTTP/1.0 the length of a one-element
+//     list and otherwise close-delimited. No body (and no
 //     framing header unless the application gave Content-Length) for HEAD, 1xx, 204, 304; no
 //     Content-Length for 1xx and 204. A 1xx final status closes the connection; a 101 is
 //     refused in start_response (a 500), since the Upgrade header it needs is hop-by-hop,

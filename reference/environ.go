@@ -154,6 +154,9 @@ func (e *environ) echo() map[string]probes.EnvValue {
 type connInfo struct {
 	serverName, serverPort string
 	remoteAddr, remotePort string
+	// sslProtocol and sslCipher are mod_ssl's SSL_PROTOCOL and SSL_CIPHER of a TLS
+	// connection; sslProtocol is "" on plain TCP.
+	sslProtocol, sslCipher string
 }
 
 // splitTarget returns the path and query of the request-target and, for absolute-form, its
@@ -273,7 +276,7 @@ func buildEnviron(r *Request, ci connInfo, dev *Deviations, multithread bool) *e
 			continue
 		}
 		key := "HTTP_" + cgiName(f.Name)
-		if absolute && key == "HTTP_HOST" {
+		if absolute && key == "HTTP_HOST" && !dev.AbsoluteFormKeepsHost {
 			// RFC 9112 §3.2.2: "When an origin server receives a request with an
 			// absolute-form of request-target, the origin server MUST ignore the received
 			// Host header field (if any) and instead use the host information of the
@@ -291,7 +294,7 @@ func buildEnviron(r *Request, ci connInfo, dev *Deviations, multithread bool) *e
 		seen[key] = true
 		e.set(key, pyStr(v))
 	}
-	if absolute {
+	if absolute && !dev.AbsoluteFormKeepsHost {
 		e.set("HTTP_HOST", pyStr(authority))
 	}
 	if _, ok := e.m["HTTP_ACCEPT"]; !ok && dev.AddDefaultHeaders {
@@ -303,12 +306,20 @@ func buildEnviron(r *Request, ci connInfo, dev *Deviations, multithread bool) *e
 	} else {
 		e.set("wsgi.version", pyObj("tuple", "(1, 0)"))
 	}
-	// The reference listens on plain TCP only.
-	if dev.WrongURLScheme {
-		e.set("wsgi.url_scheme", pyStr("https"))
-	} else {
-		e.set("wsgi.url_scheme", pyStr("http"))
+	scheme, wrong := "http", "https"
+	if ci.sslProtocol != "" {
+		scheme, wrong = "https", "http"
+		// PEP 3333: "as many of the Apache SSL environment variables as are applicable".
+		if !dev.NoHTTPSVariable {
+			e.set("HTTPS", pyStr("on"))
+			e.set("SSL_PROTOCOL", pyStr(ci.sslProtocol))
+			e.set("SSL_CIPHER", pyStr(ci.sslCipher))
+		}
 	}
+	if dev.WrongURLScheme {
+		scheme = wrong
+	}
+	e.set("wsgi.url_scheme", pyStr(scheme))
 	e.set("wsgi.input", pyObj("ReferenceInput", "<ReferenceInput object>"))
 	e.set("wsgi.errors", pyObj("ReferenceErrors", "<ReferenceErrors object>"))
 	flag := func(b bool) pyValue {

@@ -35,11 +35,12 @@ func (h *headerList) add(name, value string) { h.f = append(h.f, Field{name, val
 type appIter struct {
 	next  func() ([]byte, error) // io.EOF at the end
 	close func()                 // nil when the iterable has no close()
+	n     int                    // len() of the iterable, 0 when it has none (a generator)
 }
 
 func listIter(parts ...[]byte) *appIter {
 	i := 0
-	return &appIter{next: func() ([]byte, error) {
+	return &appIter{n: len(parts), next: func() ([]byte, error) {
 		if i >= len(parts) {
 			return nil, io.EOF
 		}
@@ -265,6 +266,7 @@ func (x *exchange) run(app appFunc) {
 		if !x.statusSet && !x.noStartResponse() {
 			return
 		}
+		x.countSingleBlock(it, data)
 		x.sendBody(data)
 	}
 	if x.writeErr != nil {
@@ -340,7 +342,7 @@ func (x *exchange) sendHeaders(final bool) {
 		if strings.EqualFold(f.Name, "Content-Length") {
 			// RFC 9110 §8.6: "A server MUST NOT send a Content-Length header field in any
 			// response with a status code of 1xx (Informational) or 204 (No Content)".
-			if (code/100 == 1 || code == 204) && !dev.BodyOn204 {
+			if (code/100 == 1 || code == 204) && !dev.BodyOn204 || x.tunnel() {
 				continue
 			}
 			if n, err := strconv.ParseInt(trimOWSString(f.Value), 10, 64); err == nil && appCL < 0 {
@@ -360,6 +362,7 @@ func (x *exchange) sendHeaders(final bool) {
 	}
 	is11 := x.req.Major == 1 && x.req.Minor >= 1
 	switch {
+	case x.tunnelClose():
 	case appCL >= 0 && dev.ContentLengthWithChunked && is11 && !x.noBody:
 		// The application's Content-Length kept beside a chunked body.
 		x.frame, x.declared = rfChunked, appCL

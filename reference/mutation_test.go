@@ -366,13 +366,14 @@ func runRow(t *testing.T, m mutation, checks []*spec.Check, overlap bool) []*spe
 			return nil
 		}
 	}
-	r, err := reference.Start(reference.Options{Deviations: d, ReadTimeout: 5 * time.Second})
+	r, err := reference.Start(reference.Options{Deviations: d, ReadTimeout: 5 * time.Second, TLS: tlsRows[m.dev]})
 	if err != nil {
 		t.Errorf("row %s: %v", m, err)
 		return nil
 	}
 	defer r.Close()
 	target := spec.NewTarget(r.Addr)
+	target.TLS = tlsRows[m.dev]
 	ctx := context.Background()
 	workers := rowWorkers
 	if !overlap {

@@ -211,7 +211,7 @@ func (p *parser) stepRequestLine() step {
 			// RFC 9110 §15.5.15: 414 when the target is longer than the server will interpret;
 			// decided as soon as the unterminated line is too long.
 			if p.pending() > p.lim.MaxRequestLine {
-				return p.fail(414, p.pos, "rfc9112/3 request-line too long", "request-line longer than the limit")
+				return p.fail(p.tooLongStatus(), p.pos, "rfc9112/3 request-line too long", "request-line longer than the limit")
 			}
 			return stepMore
 		}
@@ -226,7 +226,7 @@ func (p *parser) stepRequestLine() step {
 			continue
 		}
 		if len(line) > p.lim.MaxRequestLine {
-			return p.fail(414, p.pos, "rfc9112/3 request-line too long", "request-line longer than the limit")
+			return p.fail(p.tooLongStatus(), p.pos, "rfc9112/3 request-line too long", "request-line longer than the limit")
 		}
 		p.req.Start = p.base + p.pos
 		if e := p.requestLine(line, p.pos); e != nil {
@@ -246,6 +246,9 @@ func (p *parser) requestLine(line []byte, at int) *ParseError {
 	crKept := p.dev.BareCRInRequestLine
 	if i := bytes.IndexByte(line, '\r'); i >= 0 && !crKept {
 		return p.perr(400, at+i, "rfc9112/2.2 bare CR", "bare CR in the request-line")
+	}
+	if p.dev.RequestLineNaiveSplit {
+		return p.naiveRequestLine(line)
 	}
 	// RFC 9112 §3: "A request-line begins with a method token, followed by a single space
 	// (SP), the request-target, and another single space (SP), and ends with the protocol

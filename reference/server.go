@@ -32,6 +32,9 @@ type Options struct {
 	// StateDir holds the token files of the close scenarios (PROTOCOL.md). Empty: a
 	// temporary directory created on first use and removed by Close.
 	StateDir string
+	// TLS makes Start serve HTTPS with a self-signed certificate it generates; the environ
+	// then says so as mod_ssl does (HTTPS, SSL_PROTOCOL, SSL_CIPHER).
+	TLS bool
 }
 
 // ErrServerClosed is returned by Serve after Close.
@@ -241,6 +244,11 @@ func Start(opt Options) (*Running, error) {
 	if err != nil {
 		return nil, err
 	}
+	if opt.TLS {
+		if l, err = tlsListener(l); err != nil {
+			return nil, err
+		}
+	}
 	s := New(opt)
 	if _, err := s.StateDir(); err != nil {
 		l.Close()
@@ -328,12 +336,13 @@ func (c *conn) fill() error {
 	}
 	now := time.Now()
 	if !p.midRequest() {
-		c.nc.SetReadDeadline(now.Add(c.s.opt.IdleTimeout))
+		c.nc.SetReadDeadline(now.Add(c.idleTimeout()))
 	} else {
 		if c.reqStart.IsZero() {
 			c.reqStart = now
 		}
 		c.nc.SetReadDeadline(c.reqStart.Add(c.s.opt.ReadTimeout))
+		c.pauseEndsHead(now)
 	}
 	for {
 		n, err := c.nc.Read(p.buf[len(p.buf):cap(p.buf)])
@@ -342,6 +351,9 @@ func (c *conn) fill() error {
 			return nil
 		}
 		if err != nil {
+			if c.headEndedByPause(err) {
+				return nil
+			}
 			return err
 		}
 	}
@@ -377,10 +389,16 @@ func (c *conn) readFailure(err error) *ParseError {
 
 func (c *conn) serve() {
 	defer c.closeGracefully()
+	if !c.handshake() {
+		return
+	}
 	for {
 		c.reqStart = time.Time{}
 		st, err := c.next()
 		if err != nil {
+			if c.idleEnd(err) {
+				return
+			}
 			if e := c.readFailure(err); e != nil {
 				c.writeError(e)
 			}

@@ -273,7 +273,7 @@ func resultDetail(r *Report, res Result) string {
 		if len(e.Request) > 0 {
 			fmt.Fprintf(&b, "  request (%d bytes):\n", len(e.Request))
 			b.WriteString(prefixLines(VisibleBytes(e.Request), "  > "))
-			fmt.Fprintf(&b, "  replay: %s\n", ShellReplay(e.Request, r.Target.Addr))
+			fmt.Fprintf(&b, "  replay: %s\n", r.Target.Replay(e.Request))
 		}
 		if len(e.Response) > 0 {
 			fmt.Fprintf(&b, "  response (%d bytes):\n", len(e.Response))

@@ -50,6 +50,8 @@ type Target struct {
 	// WorkerModel is how the server was configured to run the app, when conform started
 	// a known server: "sync workers (2 processes)", "4 threads", ...
 	WorkerModel string `json:"worker_model,omitempty"`
+	// TLS: conform spoke HTTPS to the target (--tls).
+	TLS bool `json:"tls,omitempty"`
 }
 
 // Environment records where the run happened.
@@ -186,7 +188,7 @@ func (r *Report) SetRepro() {
 			continue
 		}
 		if req := res.Request(); len(req) > 0 && r.Target.Addr != "" {
-			res.Repro = ShellReplay(req, r.Target.Addr)
+			res.Repro = r.Target.Replay(req)
 		}
 	}
 }

@@ -101,3 +101,26 @@ func readReproManifest(dir string) []string {
 	}
 	return out
 }
+
+// TLSSend is TCPSend for a target served over TLS: openssl s_client, without verifying
+// the certificate (s_client only reports a failed verification), for 5 s as TCPSend.
+func TLSSend(addr string) string {
+	return "timeout 5 openssl s_client -quiet -connect " + shellQuote(addr)
+}
+
+// SendCommand is the command that sends its standard input to the target and prints the
+// answer: TCPSend, or TLSSend for a TLS target.
+func (t Target) SendCommand() string {
+	if t.TLS {
+		return TLSSend(t.Addr)
+	}
+	return TCPSend(t.Addr)
+}
+
+// Replay is ShellReplay for the target: through openssl s_client when it serves TLS.
+func (t Target) Replay(req []byte) string {
+	if t.TLS {
+		return strings.TrimSuffix(ShellReplay(req, t.Addr), TCPSend(t.Addr)) + TLSSend(t.Addr)
+	}
+	return ShellReplay(req, t.Addr)
+}

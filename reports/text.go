@@ -253,7 +253,7 @@ func reproLine(r *Report, res Result, dir string) string {
 		return clean(res.Repro, false)
 	}
 	if dir != "" && r.Target.Addr != "" {
-		return clean(TCPSend(r.Target.Addr)+" < "+shellQuote(filepath.Join(dir, ReproFileName(res.ID))), false)
+		return clean(r.Target.SendCommand()+" < "+shellQuote(filepath.Join(dir, ReproFileName(res.ID))), false)
 	}
 	return fmt.Sprintf("%d-byte request: its one-liner is \"repro\" in the JSON report; --repro DIR writes it to a file", len(res.Request()))
 }

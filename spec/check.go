@@ -230,14 +230,21 @@ type Check struct {
 	// HTTP11 marks a requirement that binds HTTP/1.1 implementations only (the chunked
 	// coding, 100-continue): a server that answers as HTTP/1.0, which RFC 9110 §2.5 lets it
 	// do, is reported as observed, not as breaking it.
-	HTTP11  bool
+	HTTP11 bool
+	// Long marks a check that spends a second or more waiting on an idle connection (a
+	// server's own time-out, a pause it must sit out): Run starts it first, so its wait
+	// overlaps the other checks instead of ending the run.
+	Long bool
+	// OverTLS marks a check that has something to judge only on a target reached over TLS
+	// (Target.TLS, --tls); on plain TCP its verdict is not applicable.
+	OverTLS bool
 	Observe func(ctx context.Context, t *Target) (*Observation, error)
 	Judge   func(o *Observation) Verdict
 }
 
 // CatalogVersion changes whenever a check is added, removed or changes meaning; a check ID
 // never changes meaning within the catalog's life.
-const CatalogVersion = "2026.12.1"
+const CatalogVersion = "2026.12.2"
 
 // Areas in report order.
 var Areas = []string{"environ", "input", "start-response", "response", "fields", "framing", "connection", "concurrency"}

@@ -123,17 +123,23 @@ func init() {
 
 	register(&Check{
 		ID:    "pep3333/environ/url-scheme",
-		Title: "wsgi.url_scheme is \"http\" on a plain connection",
+		Title: "wsgi.url_scheme is \"http\" on a plain connection, \"https\" over TLS",
 		Ref:   pepEnviron, Level: Must, Area: "environ",
 		Quote:   "A string representing the \"scheme\" portion of the URL at which the application is being invoked.",
 		Observe: exchange(func(t *Target) []byte { return t.get("/") }),
-		Judge: onEcho(func(e *probes.Echo) Verdict {
-			s, ok := str(e, "wsgi.url_scheme")
-			if !ok || s != "http" {
-				return violates("the request came over plain TCP but %s", describe(e, "wsgi.url_scheme")).with("wsgi.url_scheme")
+		Judge: func(o *Observation) Verdict {
+			scheme, over := "http", "plain TCP"
+			if v := overTLS(o, 0); v != "" {
+				scheme, over = "https", v
 			}
-			return conforms("wsgi.url_scheme == 'http'")
-		}),
+			return onEcho(func(e *probes.Echo) Verdict {
+				s, ok := str(e, "wsgi.url_scheme")
+				if !ok || s != scheme {
+					return violates("the request came over %s but %s", over, describe(e, "wsgi.url_scheme")).with("wsgi.url_scheme")
+				}
+				return conforms("wsgi.url_scheme == '%s'", scheme)
+			})(o)
+		},
 	})
 
 	register(&Check{

@@ -133,6 +133,7 @@ func init() {
 		ID:    "rfc9110/10.1.1/expect-100-http10",
 		Title: "an HTTP/1.0 request with Expect: 100-continue is served as if the field were absent: no 100 (Continue)",
 		Ref:   Ref{"RFC 9110", "10.1.1"}, Level: Must, Area: "response",
+		Long:  true,
 		Quote: quoteExpectHTTP10,
 		Observe: one(func(t *Target) wire.Script {
 			head := t.request("POST "+probes.Prefix+"echo HTTP/1.0", "Expect: 100-continue", "Content-Length: 7")

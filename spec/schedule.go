@@ -52,7 +52,9 @@ type schedule struct {
 	opt    RunOptions
 	checks []*Check
 	index  map[string]int
-	jobs   int
+	// order is the order in which checks are considered for a start (startOrder).
+	order []int
+	jobs  int
 	// free counts the requests (RunOptions.Requests) that no connection holds.
 	free int
 
@@ -86,6 +88,7 @@ func newSchedule(ctx context.Context, t *Target, checks []*Check, opt RunOptions
 		s.free = min(opt.Requests, s.jobs)
 	}
 	s.wake = sync.NewCond(&s.mu)
+	s.order = startOrder(checks, s.jobs)
 	for i, c := range checks {
 		s.index[c.ID] = i
 	}
@@ -115,6 +118,19 @@ func (s *schedule) run() []*Result {
 	return s.results
 }
 
+// startOrder is the catalog's order with the Long checks first, when several checks run
+// at once; one at a time, it is the catalog's order.
+func startOrder(checks []*Check, jobs int) []int {
+	order := make([]int, len(checks))
+	for i := range order {
+		order[i] = i
+	}
+	if jobs > 1 {
+		sort.SliceStable(order, func(a, b int) bool { return checks[order[a]].Long && !checks[order[b]].Long })
+	}
+	return order
+}
+
 // needsTarget reports whether check i must run with nothing beside it.
 func (s *schedule) needsTarget(i int) bool { return s.checks[i].NeedsTarget() || s.again[i] }
 
@@ -127,7 +143,8 @@ func (s *schedule) next() (next int, ok bool) {
 		return 0, false
 	}
 	first := -1
-	for i, c := range s.checks {
+	for _, i := range s.order {
+		c := s.checks[i]
 		if s.state[i] != pending || !s.prerequisitesDone(c) {
 			continue
 		}

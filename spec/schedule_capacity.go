@@ -126,7 +126,7 @@ func keptAlive(ctx context.Context, t *Target, most int) (int, error) {
 		}
 	}()
 	for i := 0; i < most; i++ {
-		c, err := wire.Dial(ctx, t.Addr, 0)
+		c, err := t.dial(ctx)
 		if err != nil {
 			return 0, err
 		}

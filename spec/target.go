@@ -34,6 +34,8 @@ type Target struct {
 	// exchange's timeouts get a few round trips of slack, so a remote target is not timed
 	// out on network latency alone.
 	RTT time.Duration
+	// TLS: the target serves HTTPS; every connection is made over TLS (wire.DialTLS).
+	TLS bool
 	seq atomic.Uint64
 }
 
@@ -134,7 +136,17 @@ func (t *Target) Do(ctx context.Context, s wire.Script) (*wire.Exchange, error) 
 			}
 		}
 	}
+	s.TLS = t.TLS
 	return wire.Do(ctx, t.Addr, s)
+}
+
+// dial opens a connection to the target, over TLS when it serves TLS, for a check that
+// drives the connection itself.
+func (t *Target) dial(ctx context.Context) (net.Conn, error) {
+	if t.TLS {
+		return wire.DialTLS(ctx, t.Addr, 0)
+	}
+	return wire.Dial(ctx, t.Addr, 0)
 }
 
 // rttSlack is how many round trips every timeout is lengthened by.

@@ -9,6 +9,7 @@ package wire
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"io"
@@ -45,6 +46,9 @@ type Script struct {
 	// HalfClose shuts down the write side after the last step, so a server reading a body
 	// until EOF sees one.
 	HalfClose bool
+	// TLS runs the exchange over TLS (DialTLS): the same bytes, inside TLS records. (Beside
+	// HalfClose, it takes no room in the struct.)
+	TLS bool
 	// Responses is how many final responses to wait for; 0 reads until the server closes
 	// the connection or goes idle.
 	Responses int
@@ -113,6 +117,17 @@ type Exchange struct {
 	GarbageAt int
 	// Unsent counts steps not written because the connection failed first.
 	Unsent int
+	// TLSVersion is the TLS version negotiated (tls.VersionTLS13...), 0 on plain TCP: two
+	// bytes that fit the struct's padding, as the fuzzer allocates an Exchange per case.
+	TLSVersion uint16
+}
+
+// TLS names the TLS version the exchange ran over ("TLS 1.3"), or "" for plain TCP.
+func (e *Exchange) TLS() string {
+	if e.TLSVersion == 0 {
+		return ""
+	}
+	return tls.VersionName(e.TLSVersion)
 }
 
 // Read is one chunk of bytes as it arrived from the socket.
@@ -232,16 +247,61 @@ func Dial(ctx context.Context, addr string, timeout time.Duration) (net.Conn, er
 	return c, nil
 }
 
+// ErrHandshake marks a target that accepts connections but completes no TLS handshake:
+// often a plain-HTTP server dialled as a TLS one.
+var ErrHandshake = errors.New("TLS handshake failed")
+
+// DialTLS connects to addr and completes a TLS handshake, the connect and the handshake
+// together bounded by timeout. The server's certificate is not verified: servers under
+// test present self-signed ones, and the exchange is about HTTP, not about trust.
+func DialTLS(ctx context.Context, addr string, timeout time.Duration) (*tls.Conn, error) {
+	if timeout <= 0 {
+		timeout = DefaultDialTimeout
+	}
+	start := time.Now()
+	raw, err := Dial(ctx, addr, timeout)
+	if err != nil {
+		return nil, err
+	}
+	cfg := &tls.Config{InsecureSkipVerify: true, MinVersion: tls.VersionTLS12}
+	if host, _, err := net.SplitHostPort(addr); err == nil && net.ParseIP(host) == nil {
+		cfg.ServerName = host // SNI, for a server that picks its certificate by name
+	}
+	c := tls.Client(raw, cfg)
+	hctx, cancel := context.WithDeadline(ctx, start.Add(timeout))
+	defer cancel()
+	if err := c.HandshakeContext(hctx); err != nil {
+		raw.Close()
+		return nil, fmt.Errorf("%w with %s: %v", ErrHandshake, addr, err)
+	}
+	return c, nil
+}
+
 // Do runs a script against addr. An error means no connection could be made; everything
 // that happens after connecting is an observation, recorded in the Exchange.
 func Do(ctx context.Context, addr string, s Script) (*Exchange, error) {
 	s = s.withDefaults()
+	if s.TLS {
+		return doTLS(ctx, addr, s)
+	}
 	conn, err := Dial(ctx, addr, s.DialTimeout)
 	if err != nil {
 		return nil, err
 	}
 	defer conn.Close()
 	return run(ctx, conn, addr, s), nil
+}
+
+// doTLS is Do over TLS; apart from Do, so the plain path stays what it was.
+func doTLS(ctx context.Context, addr string, s Script) (*Exchange, error) {
+	conn, err := DialTLS(ctx, addr, s.DialTimeout)
+	if err != nil {
+		return nil, err
+	}
+	defer conn.Close()
+	x := run(ctx, conn, addr, s)
+	x.TLSVersion = conn.ConnectionState().Version
+	return x, nil
 }
 
 func (s Script) withDefaults() Script {
@@ -346,6 +406,12 @@ func (w *writer) run(ctx context.Context) {
 	if w.script.HalfClose {
 		if tc, ok := w.conn.(interface{ CloseWrite() error }); ok {
 			_ = tc.CloseWrite()
+		}
+		// tls.Conn.CloseWrite sends close_notify only; the FIN follows, as on plain TCP.
+		if tc, ok := w.conn.(*tls.Conn); ok {
+			if raw, ok := tc.NetConn().(interface{ CloseWrite() error }); ok {
+				_ = raw.CloseWrite()
+			}
 		}
 	}
 }

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"net"
 	"os"
 	"path/filepath"
@@ -11,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/conform-wsgi/conform/probes"
 	"github.com/conform-wsgi/conform/reference"
 	"github.com/conform-wsgi/conform/reports"
 )
@@ -157,7 +159,7 @@ func TestListAndProbe(t *testing.T) {
 	dir := t.TempDir()
 	code, stdout, _ = run(t, "probe", "--write", dir)
 	b, err := os.ReadFile(filepath.Join(dir, "probe.py"))
-	if code != exitOK || err != nil || !bytes.Contains(b, []byte("PROTOCOL_VERSION = 2")) {
+	if code != exitOK || err != nil || !bytes.Contains(b, []byte(fmt.Sprintf("PROTOCOL_VERSION = %d\n", probes.Version))) {
 		t.Fatalf("probe --write: exit %d, %v, output %q", code, err, stdout)
 	}
 }

@@ -46,6 +46,7 @@ type runOptions struct {
 	trials       int
 	serverPort   int
 	jobs         int
+	tls          bool
 
 	baseline *baseline.File // parsed --baseline, set by validate
 }
@@ -67,6 +68,7 @@ func (o *runOptions) bind(c *cobra.Command) {
 	if c.Name() != "run" {
 		f.IntVar(&o.serverPort, "server-port", 0, "the port the server listens on when --target reaches it through a mapped port (a container's published port): SERVER_PORT must name it, and the Host header does")
 	}
+	f.BoolVar(&o.tls, "tls", false, "speak HTTPS: every connection is made over TLS, without verifying the server's certificate (servers under test use self-signed ones); with --server, conform starts the server with a self-signed certificate it generates")
 	f.BoolVarP(&o.verbose, "verbose", "v", false, "also list info results, and print each check as it finishes")
 	f.BoolVarP(&o.quiet, "quiet", "q", false, "print only the final verdict line")
 	f.BoolVar(&o.noColor, "no-color", false, "disable ANSI colours")
@@ -182,6 +184,7 @@ func collectCatalog(ctx context.Context, o *runOptions, stderr io.Writer) (*repo
 	t := spec.NewTarget(o.target)
 	t.Scale = o.scale
 	t.ServerPort = o.serverPort
+	t.TLS = o.tls
 	pctx, cancel := context.WithTimeout(ctx, t.ScaleDuration(15*time.Second))
 	echo, err := spec.Preflight(pctx, t)
 	cancel()
@@ -189,9 +192,15 @@ func collectCatalog(ctx context.Context, o *runOptions, stderr io.Writer) (*repo
 		if errors.Is(err, wire.ErrUnreachable) {
 			return nil, fmt.Errorf("%v (is the server running?)", err)
 		}
+		if errors.Is(err, wire.ErrHandshake) {
+			return nil, fmt.Errorf("%v (does it serve TLS? without --tls conform speaks plain HTTP)", err)
+		}
+		if errors.Is(err, spec.ErrNotProbe) && !o.tls {
+			return nil, fmt.Errorf("%v (if it serves HTTPS, give --tls)", err)
+		}
 		return nil, err
 	}
-	info := reports.Target{Addr: o.target, Python: echo.Python, ProbeVersion: echo.Version}
+	info := reports.Target{Addr: o.target, Python: echo.Python, ProbeVersion: echo.Version, TLS: o.tls}
 	return runAndReport(ctx, t, checks, info, o, nil, stderr), nil
 }
 

@@ -70,7 +70,7 @@ func collectOnServer(ctx context.Context, o *runOptions, name string, argv []str
 
 	workers := ""
 	if argv != nil {
-		in, err = harness.StartCommand(startCtx, argv, harness.Options{})
+		in, err = harness.StartCommand(startCtx, argv, harness.Options{TLS: o.tls})
 	} else {
 		s, lerr := harness.Lookup(name)
 		if lerr != nil {
@@ -80,7 +80,7 @@ func collectOnServer(ctx context.Context, o *runOptions, name string, argv []str
 			return nil, fmt.Errorf("server %s is not installed: %w", name, ierr)
 		}
 		workers = s.Description
-		in, err = harness.Start(startCtx, s, harness.Options{})
+		in, err = harness.Start(startCtx, s, harness.Options{TLS: o.tls})
 	}
 	if err != nil {
 		return nil, err
@@ -95,11 +95,12 @@ func collectOnServer(ctx context.Context, o *runOptions, name string, argv []str
 	}
 	t := spec.NewTarget(in.Addr)
 	t.Scale = o.scale
+	t.TLS = in.TLS
 	echo, err := spec.Preflight(ctx, t)
 	if err != nil {
 		return nil, fmt.Errorf("%s started but %w\nserver log:\n%s", in.Server, err, tail(in.Log(), 20))
 	}
-	info := reports.Target{Addr: in.Addr, Server: in.Server, ServerVersion: in.Version, Command: in.Command, Python: echo.Python, ProbeVersion: echo.Version, WorkerModel: workers}
+	info := reports.Target{Addr: in.Addr, Server: in.Server, ServerVersion: in.Version, Command: in.Command, Python: echo.Python, ProbeVersion: echo.Version, WorkerModel: workers, TLS: in.TLS}
 	rep := runAndReport(ctx, t, checks, info, o, reviver(in, o.quiet, stderr), stderr)
 	rep.Target.Log = string(in.Log())
 	return rep, nil
@@ -133,7 +134,8 @@ func newRunCommand(stdout, stderr io.Writer) *cobra.Command {
 		Short: "Start any server command hosting the probe, run the catalog, stop it",
 		Long: `Start COMMAND (your own server, say), wait until it answers, run the catalog, and stop
 it by process group. Placeholders in COMMAND and ARGS: {host}, {port}, {probe_dir} (holds
-probe.py), {state_dir}. Example:
+probe.py), {state_dir}; with --tls also {cert_file} and {key_file}, a self-signed certificate
+and its key that conform generates. Example:
 
   conform run -- /usr/bin/python3 -m gunicorn --chdir {probe_dir} -b {host}:{port} probe:app`,
 		RunE: func(cmd *cobra.Command, args []string) error {

@@ -35,6 +35,8 @@ type Server struct {
 	files   []string                     // files that must exist (binaries, plugins, Apache modules)
 	version func(context.Context) string // non-Python version lookup (uwsgi, mod_wsgi, wsgiref)
 	build   func(*launch) error          // fills in the command line of one launch
+	// tls is how the server serves TLS (Options.TLS): servesTLS(build), or noTLS(why).
+	tls tlsVariant
 
 	// workerDeath matches the log line the server's master writes when a worker dies
 	// abnormally (deaths.go); nil for servers without a master that respawns workers.
@@ -49,6 +51,9 @@ type launch struct {
 	stateDir string // CONFORM_PROBE_STATE
 	tmpDir   string // TMPDIR
 	workDir  string // private scratch directory (config files, sockets, pid files)
+	// certFile and keyFile are the self-signed certificate and its key, PEM, when the
+	// server is started with Options.TLS.
+	certFile, keyFile string
 
 	argv []string // set by build
 	env  []string // extra environment set by build

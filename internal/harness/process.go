@@ -18,8 +18,23 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/conform-wsgi/conform/internal/tlscert"
 	"github.com/conform-wsgi/conform/probes"
+	"github.com/conform-wsgi/conform/wire"
 )
+
+// writeCert generates the self-signed certificate of a TLS instance into root/tls.
+func writeCert(root, host string) (certFile, keyFile string, err error) {
+	p, err := tlscert.Generate(host)
+	if err != nil {
+		return "", "", err
+	}
+	dir := filepath.Join(root, "tls")
+	if err := os.Mkdir(dir, 0o755); err != nil {
+		return "", "", fmt.Errorf("create certificate directory: %w", err)
+	}
+	return p.Write(dir)
+}
 
 // Options control how a server is started.
 type Options struct {
@@ -32,6 +47,12 @@ type Options struct {
 	// ProbeSource replaces the embedded probe.py (nil: probes.Source). Tests use it for a
 	// probe that misbehaves on purpose.
 	ProbeSource []byte
+
+	// TLS starts the server serving HTTPS with a self-signed certificate generated for
+	// Host (in the instance's private directory). Start fails, naming why, for a server
+	// that cannot serve TLS; a StartCommand command finds the files as {cert_file} and
+	// {key_file}.
+	TLS bool
 }
 
 const (
@@ -66,20 +87,23 @@ type Instance struct {
 	Command  []string // command line of the current process
 	ProbeDir string   // holds probe.py; removed by Stop
 	StateDir string   // CONFORM_PROBE_STATE; removed by Stop
+	TLS      bool     // serves HTTPS (Options.TLS)
 
-	opt     Options
-	host    string
-	port    int
-	rootDir string                // temporary directory holding ProbeDir, StateDir and config files
-	tmpDir  string                // the server's TMPDIR, inside rootDir
-	build   func(l *launch) error // fills in the command line for a launch
-	log     *ringBuffer           // server output (bounded)
-	deaths  *deathCounter         // worker-death lines seen in the output (deaths.go)
-	opMu    sync.Mutex            // serializes Stop and Restart
-	mu      sync.Mutex            // guards proc and stopped
-	proc    *process              // current process
-	stopped bool                  // Stop was called: the instance is finished
-	stopErr error                 // result of the final Stop
+	opt      Options
+	host     string
+	port     int
+	rootDir  string // temporary directory holding ProbeDir, StateDir and config files
+	certFile string // Options.TLS: the certificate and key, in rootDir
+	keyFile  string
+	tmpDir   string                // the server's TMPDIR, inside rootDir
+	build    func(l *launch) error // fills in the command line for a launch
+	log      *ringBuffer           // server output (bounded)
+	deaths   *deathCounter         // worker-death lines seen in the output (deaths.go)
+	opMu     sync.Mutex            // serializes Stop and Restart
+	mu       sync.Mutex            // guards proc and stopped
+	proc     *process              // current process
+	stopped  bool                  // Stop was called: the instance is finished
+	stopErr  error                 // result of the final Stop
 }
 
 // process is one started server process and its process group.
@@ -108,11 +132,46 @@ func Start(ctx context.Context, s Server, opt Options) (*Instance, error) {
 			return nil, err
 		}
 	}
+	build := s.build
+	if opt.TLS {
+		// A server that cannot serve TLS says so before anything is started.
+		if err := s.CanServeTLS(); err != nil {
+			return nil, err
+		}
+		build = s.tls.build
+	}
 	version, err := s.Installed()
 	if err != nil {
 		return nil, err
 	}
-	return start(ctx, s.Name, version, s.build, s.workerDeath, opt)
+	return start(ctx, s.Name, version, build, s.workerDeath, opt)
+}
+
+// ErrNoTLS is wrapped by Start's error for a server that cannot serve TLS.
+var ErrNoTLS = errors.New("cannot serve TLS")
+
+// tlsVariant is a server's TLS configuration: the build of a launch serving TLS with
+// launch.certFile and launch.keyFile, or why the server cannot.
+type tlsVariant struct {
+	build  func(*launch) error
+	cannot string
+}
+
+// servesTLS is the tls field of a server that can serve TLS, built by build.
+func servesTLS(build func(*launch) error) tlsVariant { return tlsVariant{build: build} }
+
+// noTLS is the tls field of a server that cannot serve TLS, saying why.
+func noTLS(why string) tlsVariant { return tlsVariant{cannot: why} }
+
+// CanServeTLS reports whether Start with Options.TLS can start the server, and why not.
+func (s Server) CanServeTLS() error {
+	switch {
+	case s.tls.build != nil:
+		return nil
+	case s.tls.cannot != "":
+		return fmt.Errorf("%s %w: %s", s.Name, ErrNoTLS, s.tls.cannot)
+	}
+	return fmt.Errorf("%s %w", s.Name, ErrNoTLS)
 }
 
 // StartCommand starts an arbitrary server command hosting the probe. The placeholders
@@ -137,6 +196,8 @@ func substitute(argv []string, l *launch) []string {
 		"{port}", strconv.Itoa(l.port),
 		"{probe_dir}", l.probeDir,
 		"{state_dir}", l.stateDir,
+		"{cert_file}", l.certFile,
+		"{key_file}", l.keyFile,
 	)
 	out := make([]string, len(argv))
 	for i, a := range argv {
@@ -177,11 +238,20 @@ func start(ctx context.Context, name, version string, build func(*launch) error,
 	if err := os.Chmod(tmpDir, 0o1777); err != nil {
 		return nil, fmt.Errorf("%s: create temporary directory: %w", name, err)
 	}
+	var certFile, keyFile string
+	if opt.TLS {
+		if certFile, keyFile, err = writeCert(root, opt.Host); err != nil {
+			return nil, fmt.Errorf("%s: %w", name, err)
+		}
+	}
 	in = &Instance{
 		Server:   name,
 		Version:  version,
 		ProbeDir: probeDir,
 		StateDir: stateDir,
+		TLS:      opt.TLS,
+		certFile: certFile,
+		keyFile:  keyFile,
 		opt:      opt,
 		host:     opt.Host,
 		rootDir:  root,
@@ -256,6 +326,8 @@ func (in *Instance) launch(ctx context.Context, port int) error {
 		stateDir: in.StateDir,
 		tmpDir:   in.tmpDir,
 		workDir:  in.rootDir,
+		certFile: in.certFile,
+		keyFile:  in.keyFile,
 	}
 	if err := in.build(l); err != nil {
 		return &StartError{Server: in.Server, Reason: "prepare command: " + err.Error(), Err: err}
@@ -287,7 +359,7 @@ func (in *Instance) launch(ctx context.Context, port int) error {
 	timeout := in.opt.StartTimeout
 	wctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
-	werr := waitReady(wctx, addr, p.done)
+	werr := waitReady(wctx, addr, in.TLS, p.done)
 	if werr == nil {
 		return nil
 	}
@@ -433,7 +505,7 @@ func (p *process) closeLog() {
 
 // waitReady polls addr with a raw HTTP/1.0 request until any status line comes back, the
 // process exits or ctx ends.
-func waitReady(ctx context.Context, addr string, exited <-chan struct{}) error {
+func waitReady(ctx context.Context, addr string, useTLS bool, exited <-chan struct{}) error {
 	const req = "GET /__conform__/echo HTTP/1.0\r\nHost: 127.0.0.1\r\nX-Conform-Id: harness-ready\r\n\r\n"
 	delay := 20 * time.Millisecond
 	for {
@@ -445,7 +517,7 @@ func waitReady(ctx context.Context, addr string, exited <-chan struct{}) error {
 		if err := ctx.Err(); err != nil {
 			return err
 		}
-		if ok := tryHTTP(ctx, addr, req); ok {
+		if ok := tryHTTP(ctx, addr, useTLS, req); ok {
 			// The answer could come from another process that owns the port while
 			// ours failed to bind it; make sure ours is still running.
 			select {
@@ -468,9 +540,15 @@ func waitReady(ctx context.Context, addr string, exited <-chan struct{}) error {
 	}
 }
 
-func tryHTTP(ctx context.Context, addr, req string) bool {
-	d := net.Dialer{Timeout: time.Second}
-	conn, err := d.DialContext(ctx, "tcp", addr)
+func tryHTTP(ctx context.Context, addr string, useTLS bool, req string) bool {
+	var conn net.Conn
+	var err error
+	if useTLS {
+		conn, err = wire.DialTLS(ctx, addr, time.Second)
+	} else {
+		d := net.Dialer{Timeout: time.Second}
+		conn, err = d.DialContext(ctx, "tcp", addr)
+	}
 	if err != nil {
 		return false
 	}

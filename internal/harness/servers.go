@@ -74,6 +74,79 @@ async def main():
 asyncio.run(main())
 `
 
+// The TLS variants of the runners: the same server, serving TLS with the certificate and
+// key given as argv[3] and argv[4] (pythonRunnerTLS), each through the server's own API.
+
+const runnerWerkzeugTLS = `import os, sys
+sys.path.insert(0, os.getcwd())
+from werkzeug.serving import run_simple
+from probe import app
+run_simple(sys.argv[1], int(sys.argv[2]), app, threaded=True, ssl_context=(sys.argv[3], sys.argv[4]))
+`
+
+const runnerCherootTLS = `import os, sys
+sys.path.insert(0, os.getcwd())
+from cheroot import wsgi
+from cheroot.ssl.builtin import BuiltinSSLAdapter
+from probe import app
+server = wsgi.Server((sys.argv[1], int(sys.argv[2])), app)
+server.ssl_adapter = BuiltinSSLAdapter(sys.argv[3], sys.argv[4])
+print("conform: cheroot %s listening (TLS) on %s:%s" % (server.version, sys.argv[1], sys.argv[2]), file=sys.stderr)
+try:
+    server.start()
+except KeyboardInterrupt:
+    server.stop()
+`
+
+const runnerGeventTLS = `from gevent import monkey
+monkey.patch_all()
+import os, sys
+sys.path.insert(0, os.getcwd())
+from gevent.pywsgi import WSGIServer
+from probe import app
+print("conform: gevent.pywsgi listening (TLS) on %s:%s" % (sys.argv[1], sys.argv[2]), file=sys.stderr)
+WSGIServer((sys.argv[1], int(sys.argv[2])), app, certfile=sys.argv[3], keyfile=sys.argv[4]).serve_forever()
+`
+
+const runnerEventletTLS = `import eventlet
+eventlet.monkey_patch()
+import os, sys
+sys.path.insert(0, os.getcwd())
+import eventlet.wsgi
+from probe import app
+sock = eventlet.wrap_ssl(eventlet.listen((sys.argv[1], int(sys.argv[2]))), certfile=sys.argv[3], keyfile=sys.argv[4], server_side=True)
+eventlet.wsgi.server(sock, app)
+`
+
+const runnerTornadoTLS = `import asyncio, logging, os, sys
+sys.path.insert(0, os.getcwd())
+logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
+import tornado.httpserver, tornado.wsgi
+from probe import app
+async def main():
+    server = tornado.httpserver.HTTPServer(tornado.wsgi.WSGIContainer(app), ssl_options={"certfile": sys.argv[3], "keyfile": sys.argv[4]})
+    server.listen(int(sys.argv[2]), address=sys.argv[1])
+    logging.info("conform: tornado WSGIContainer listening (TLS) on %s:%s", sys.argv[1], sys.argv[2])
+    await asyncio.Event().wait()
+asyncio.run(main())
+`
+
+// pythonRunnerTLS builds `python3 -c <script> HOST PORT CERT KEY`.
+func pythonRunnerTLS(script string) tlsVariant {
+	return servesTLS(func(l *launch) error {
+		l.argv = []string{Python, "-c", script, l.host, strconv.Itoa(l.port), l.certFile, l.keyFile}
+		return nil
+	})
+}
+
+// gunicornTLS is gunicorn's build with --certfile and --keyfile: every worker class
+// wraps its sockets with the same ssl context.
+func gunicornTLS(workerClass string, extra ...string) tlsVariant {
+	return servesTLS(func(l *launch) error {
+		return gunicorn(workerClass, append(append([]string(nil), extra...), "--certfile", l.certFile, "--keyfile", l.keyFile)...)(l)
+	})
+}
+
 func hostPort(l *launch) string { return net.JoinHostPort(l.host, strconv.Itoa(l.port)) }
 
 // pythonRunner builds `python3 -c <script> HOST PORT`.
@@ -97,6 +170,21 @@ func gunicorn(workerClass string, extra ...string) func(*launch) error {
 	}
 }
 
+// uwsgiArgv is the uWSGI command line with its HTTP listener given as socket (the option,
+// --http-socket or --https-socket) and value.
+func uwsgiArgv(l *launch, socket, value string) error {
+	l.argv = []string{uwsgiBinary, "--strict",
+		"--plugin", "python3",
+		socket, value,
+		"--chdir", l.probeDir,
+		"--wsgi-file", filepath.Join(l.probeDir, "probe.py"),
+		"--callable", "app",
+		"--need-app",
+		"--master", "--processes", "2", "--threads", "2",
+		"--die-on-term"}
+	return nil
+}
+
 const (
 	uwsgiBinary      = "/usr/bin/uwsgi"
 	uwsgiPlugin      = "/usr/lib/uwsgi/plugins/python3_plugin.so"
@@ -118,6 +206,7 @@ func knownServers() []Server {
 				l.argv = []string{Python, filepath.Join(l.probeDir, "probe.py"), "--host", l.host, "--port", strconv.Itoa(l.port)}
 				return nil
 			},
+			tls: noTLS("wsgiref.simple_server serves plain HTTP only"),
 		},
 		{
 			Name:        "gunicorn-sync",
@@ -125,6 +214,7 @@ func knownServers() []Server {
 			Package:     "python3-gunicorn",
 			Module:      "gunicorn",
 			build:       gunicorn("sync"),
+			tls:         gunicornTLS("sync"),
 			workerDeath: gunicornDeath,
 		},
 		{
@@ -133,6 +223,7 @@ func knownServers() []Server {
 			Package:     "python3-gunicorn",
 			Module:      "gunicorn",
 			build:       gunicorn("gthread", "--threads", "4"),
+			tls:         gunicornTLS("gthread", "--threads", "4"),
 			workerDeath: gunicornDeath,
 		},
 		{
@@ -142,6 +233,7 @@ func knownServers() []Server {
 			Module:      "gunicorn",
 			imports:     []string{"gevent", "gunicorn.workers.ggevent"},
 			build:       gunicorn("gevent"),
+			tls:         gunicornTLS("gevent"),
 			workerDeath: gunicornDeath,
 		},
 		{
@@ -151,6 +243,7 @@ func knownServers() []Server {
 			Module:      "gunicorn",
 			imports:     []string{"eventlet", "gunicorn.workers.geventlet"},
 			build:       gunicorn("eventlet"),
+			tls:         gunicornTLS("eventlet"),
 			workerDeath: gunicornDeath,
 		},
 		{
@@ -162,6 +255,7 @@ func knownServers() []Server {
 				l.argv = []string{Python, "-m", "waitress", "--host=" + l.host, "--port=" + strconv.Itoa(l.port), "probe:app"}
 				return nil
 			},
+			tls: noTLS("waitress serves plain HTTP only (its documentation: put a TLS-terminating proxy in front)"),
 		},
 		{
 			Name:        "uwsgi",
@@ -169,18 +263,10 @@ func knownServers() []Server {
 			Package:     "uwsgi-core uwsgi-plugin-python3",
 			files:       []string{uwsgiBinary, uwsgiPlugin},
 			version:     uwsgiVersion,
-			build: func(l *launch) error {
-				l.argv = []string{uwsgiBinary, "--strict",
-					"--plugin", "python3",
-					"--http-socket", hostPort(l),
-					"--chdir", l.probeDir,
-					"--wsgi-file", filepath.Join(l.probeDir, "probe.py"),
-					"--callable", "app",
-					"--need-app",
-					"--master", "--processes", "2", "--threads", "2",
-					"--die-on-term"}
-				return nil
-			},
+			build:       func(l *launch) error { return uwsgiArgv(l, "--http-socket", hostPort(l)) },
+			tls: servesTLS(func(l *launch) error {
+				return uwsgiArgv(l, "--https-socket", hostPort(l)+","+l.certFile+","+l.keyFile)
+			}),
 			workerDeath: uwsgiDeath,
 		},
 		{
@@ -189,6 +275,7 @@ func knownServers() []Server {
 			Package:     "python3-werkzeug",
 			Module:      "werkzeug",
 			build:       pythonRunner(runnerWerkzeug),
+			tls:         pythonRunnerTLS(runnerWerkzeugTLS),
 		},
 		{
 			Name:        "cheroot",
@@ -196,6 +283,7 @@ func knownServers() []Server {
 			Package:     "python3-cheroot",
 			Module:      "cheroot",
 			build:       pythonRunner(runnerCheroot),
+			tls:         pythonRunnerTLS(runnerCherootTLS),
 		},
 		{
 			Name:        "gevent",
@@ -203,6 +291,7 @@ func knownServers() []Server {
 			Package:     "python3-gevent",
 			Module:      "gevent",
 			build:       pythonRunner(runnerGevent),
+			tls:         pythonRunnerTLS(runnerGeventTLS),
 		},
 		{
 			Name:        "eventlet",
@@ -210,6 +299,7 @@ func knownServers() []Server {
 			Package:     "python3-eventlet",
 			Module:      "eventlet",
 			build:       pythonRunner(runnerEventlet),
+			tls:         pythonRunnerTLS(runnerEventletTLS),
 		},
 		{
 			Name:        "twisted",
@@ -223,6 +313,15 @@ func knownServers() []Server {
 				l.env = append(l.env, "PYTHONPATH="+l.probeDir)
 				return nil
 			},
+			// The ssl: endpoint (twisted.internet.endpoints) wraps pyOpenSSL, which Debian's
+			// python3-openssl provides.
+			tls: servesTLS(func(l *launch) error {
+				l.argv = []string{Python, "-m", "twisted", "web",
+					"--listen", fmt.Sprintf("ssl:%d:interface=%s:privateKey=%s:certKey=%s", l.port, l.host, l.keyFile, l.certFile),
+					"--wsgi", "probe.app"}
+				l.env = append(l.env, "PYTHONPATH="+l.probeDir)
+				return nil
+			}),
 		},
 		{
 			Name:        "mod_wsgi",
@@ -234,6 +333,7 @@ func knownServers() []Server {
 				filepath.Join(apacheModules, "mod_authz_core.so")},
 			version:     modWSGIVersion,
 			build:       buildModWSGI,
+			tls:         servesTLS(buildModWSGITLS),
 			workerDeath: apacheDeath,
 		},
 		{
@@ -242,6 +342,7 @@ func knownServers() []Server {
 			Package:     "python3-paste",
 			Module:      "paste",
 			build:       pythonRunner(runnerPaste),
+			tls:         noTLS("paste.httpserver's TLS imports OpenSSL.tsafe, which pyOpenSSL no longer has, and then refuses an ssl_context (paste/httpserver.py:335-345: \"pyOpenSSL not installed\")"),
 		},
 		{
 			Name:        "tornado",
@@ -249,6 +350,7 @@ func knownServers() []Server {
 			Package:     "python3-tornado",
 			Module:      "tornado",
 			build:       pythonRunner(runnerTornado),
+			tls:         pythonRunnerTLS(runnerTornadoTLS),
 		},
 	}
 }
@@ -328,10 +430,29 @@ WSGIScriptAlias / {{probe}}/probe.py
 </Directory>
 `
 
+// apacheSSLConfig makes the main server serve TLS (buildModWSGITLS). SSLOptions
+// +StdEnvVars is what an operator wanting the SSL_* variables sets (mod_ssl exports only
+// HTTPS without it); with it, the environ shows what mod_wsgi passes on of them.
+const apacheSSLConfig = `
+LoadModule socache_shmcb_module {{modules}}/mod_socache_shmcb.so
+LoadModule ssl_module {{modules}}/mod_ssl.so
+SSLSessionCache shmcb:{{dir}}/run/ssl_scache(512000)
+SSLEngine on
+SSLCertificateFile {{cert}}
+SSLCertificateKeyFile {{key}}
+SSLOptions +StdEnvVars
+`
+
+// buildModWSGITLS is buildModWSGI serving TLS through mod_ssl.
+func buildModWSGITLS(l *launch) error { return writeApacheConfig(l, apacheSSLConfig) }
+
 // buildModWSGI writes a private Apache configuration into the work directory and runs
 // apache2 in the foreground on it. As root, Apache's children run as www-data, so the
 // probe and state directories are made readable and writable for it.
-func buildModWSGI(l *launch) error {
+func buildModWSGI(l *launch) error { return writeApacheConfig(l, "") }
+
+// writeApacheConfig is buildModWSGI with extra configuration appended.
+func writeApacheConfig(l *launch, extra string) error {
 	dir := filepath.Join(l.workDir, "apache")
 	if err := os.MkdirAll(filepath.Join(dir, "run"), 0o755); err != nil {
 		return err
@@ -359,7 +480,9 @@ func buildModWSGI(l *launch) error {
 		"{{user}}", userLine,
 		"{{modules}}", apacheModules,
 		"{{probe}}", l.probeDir,
-	).Replace(apacheConfig)
+		"{{cert}}", l.certFile,
+		"{{key}}", l.keyFile,
+	).Replace(apacheConfig + extra)
 	path := filepath.Join(dir, apacheConfigName)
 	if err := os.WriteFile(path, []byte(conf), 0o644); err != nil {
 		return err
