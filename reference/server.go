@@ -22,7 +22,8 @@ type Options struct {
 	// ReadTimeout bounds the time to receive one request (header section, and the body);
 	// IdleTimeout the wait for the next request on a persistent connection; WriteTimeout each
 	// write to the socket (so a slow reader cannot hold a connection forever, while a long
-	// streamed response still works). Defaults: 10s, 30s, 10s.
+	// streamed response still works). Defaults: 10s, 5.5s, 10s: the idle time-out outlasts
+	// every wait of a check (5s at most) and ends within rfc9112/9.5/graceful-timeout's watch.
 	ReadTimeout, IdleTimeout, WriteTimeout time.Duration
 	// Log receives one line per rejected request, application error and wsgi.errors write.
 	// nil discards.
@@ -69,7 +70,7 @@ func New(opt Options) *Server {
 		opt.ReadTimeout = 10 * time.Second
 	}
 	if opt.IdleTimeout <= 0 {
-		opt.IdleTimeout = 30 * time.Second
+		opt.IdleTimeout = 5500 * time.Millisecond
 	}
 	if opt.WriteTimeout <= 0 {
 		opt.WriteTimeout = 10 * time.Second

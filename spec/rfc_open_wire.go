@@ -51,7 +51,7 @@ const owConnectTarget = "conform.test:443"
 // owIdleBound is how long an idle keep-alive connection is watched for the server's time
 // out; owFINBound how long a server has to close its side after the client's FIN.
 const (
-	owIdleBound = 6 * time.Second
+	owIdleBound = 6500 * time.Millisecond
 	owFINBound  = 2 * time.Second
 )
 
