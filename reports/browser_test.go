@@ -164,6 +164,9 @@ func TestBrowser(t *testing.T) {
 	dir := t.TempDir()
 	r := sampleReport("gunicorn", "23.0.0", 0)
 	m := matrixSample()
+	for _, r := range m.Reports {
+		r.SetRepro() // repro lines, for their Copy buttons
+	}
 	reportPath := filepath.Join(dir, "report.html")
 	matrixPath := filepath.Join(dir, "matrix.html")
 	if err := WriteFileAtomic(reportPath, func(w io.Writer) error { return WriteHTML(w, r) }); err != nil {
@@ -186,7 +189,7 @@ func TestBrowser(t *testing.T) {
 
 	var matrixAnchor string
 	for _, row := range m.grid().Rows {
-		if c := row.Cells[0]; c.Status == "fail" && strings.Contains(c.Message, "<img") {
+		if c := row.Cells[0]; c.Status == "fail" && strings.Contains(c.Tip, "<img") {
 			matrixAnchor = c.Anchor
 		}
 	}
@@ -289,16 +292,23 @@ func TestBrowser(t *testing.T) {
 		t.Error("the environ section is not hidden when filtering on framing")
 	}
 
-	// The matrix: a cell's link opens that server's evidence for that check.
+	// The matrix: a cell's link opens the entry for that check that names that server.
 	mdom := out["matrix#anchor"]
 	if !strings.Contains(mdom, `data-ready="1"`) {
 		t.Fatalf("the matrix script did not run to the end")
 	}
-	if !strings.Contains(mdom, `<details class="evi st-fail" id="`+matrixAnchor+`" open="">`) {
-		t.Errorf("#%s did not open the evidence", matrixAnchor)
+	if at := strings.Index(mdom, `<span id="`+matrixAnchor+`">`); at < 0 {
+		t.Errorf("no server named #%s in the DOM", matrixAnchor)
+	} else if open := mdom[strings.LastIndex(mdom[:at], "<details"):at]; !strings.HasPrefix(open, `<details class="evi st-fail" open="">`) {
+		t.Errorf("#%s did not open its evidence entry: %.200s", matrixAnchor, open)
 	}
-	if !strings.Contains(mdom, `<details class="srv" id="s-1" open="">`) {
-		t.Errorf("#%s did not open the server's evidence section", matrixAnchor)
+	// The script gives each repro and replay line its Copy button.
+	lines := strings.Count(mdom, `<div class="repro">repro`) - strings.Count(mdom, `<div class="repro">repro:`)
+	if n := strings.Count(mdom, `data-copy="repro-`); n == 0 || n != lines {
+		t.Errorf("%d Copy buttons for %d repro lines", n, lines)
+	}
+	if n := strings.Count(out["report.png"], `data-copy="replay-`); n == 0 || n != strings.Count(out["report.png"], `<div class="replay">`) {
+		t.Errorf("%d Copy buttons for %d replay lines", n, strings.Count(out["report.png"], `<div class="replay">`))
 	}
 	g := m.grid()
 	mdom = out["matrix.png"]

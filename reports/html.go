@@ -9,6 +9,8 @@ import (
 	"sort"
 	"strings"
 	"time"
+
+	"github.com/conform-wsgi/conform/spec"
 )
 
 // The HTML reports are single self-contained files: inline CSS and JS, no fonts, images
@@ -53,7 +55,6 @@ type htmlCheck struct {
 	Status   string
 	Message  string
 	Duration string
-	Search   string // lower-cased text the search box matches
 	Evidence []htmlEvidence
 	Trials   string // "fail, pass" when measured more than once
 	Baseline string // the status the baseline lists for it
@@ -63,17 +64,33 @@ type htmlCheck struct {
 }
 
 type htmlEvidence struct {
-	Anchor   string
-	Label    string
-	End      string
-	Timings  []string
-	Environ  []keyValue
-	Request  []segment
-	ReqLen   int
-	Response []segment
-	RespLen  int
-	Replay   string
+	Anchor    string
+	Label     string
+	End       string
+	Timings   []string
+	Environ   []keyValue
+	Request   []segment
+	ReqLen    int
+	ReqShown  int // how many bytes of the request the page shows, when not all
+	Response  []segment
+	RespLen   int
+	RespShown int // and of the response
+	Replay    string
+	// ReplayNote says why a request has no replay line.
+	ReplayNote string
 }
+
+// A report shows every connection of every check, passes included; a few checks send or
+// receive tens of kilobytes, and the probe's answers are kilobytes of JSON each: the page
+// shows each request's and response's head and the start of its body (more of a
+// problem's), and the JSON report has every byte.
+const (
+	htmlPassBody    = 64   // body bytes shown of a check that passed
+	htmlPassMax     = 1024 // and bytes in all
+	htmlProblemBody = 768  // of any other check
+	htmlProblemMax  = 2048
+	htmlReplayMax   = matrixReproMax
+)
 
 // htmlCapability is one line of the capability summary, linked to its check.
 type htmlCapability struct {
@@ -96,7 +113,8 @@ type htmlChange struct {
 
 type keyValue struct{ Key, Value string }
 
-func newHTMLCheck(res Result, anchor, addr string) htmlCheck {
+func newHTMLCheck(res Result, anchor string, target Target) htmlCheck {
+	addr := target.Addr
 	c := htmlCheck{
 		Anchor:   anchor,
 		ID:       clean(res.ID, false),
@@ -110,19 +128,29 @@ func newHTMLCheck(res Result, anchor, addr string) htmlCheck {
 		Message:  clean(res.Message, true),
 		Duration: humanDuration(time.Duration(res.Duration)),
 	}
-	c.Search = strings.ToLower(strings.Join([]string{c.ID, c.Title, c.Message, c.Spec, c.Level, c.Status}, " "))
 	c.Trials = clean(strings.Join(res.Trials, ", "), false)
 	c.Baseline = clean(res.Baseline, false)
 	c.Repro = clean(res.Repro, false)
+	body, limit := htmlProblemBody, htmlProblemMax
+	if res.Status == string(spec.Pass) {
+		body, limit = htmlPassBody, htmlPassMax
+	}
 	for i, e := range res.Evidence {
+		req, resp := e.Request[:headAnd(e.Request, body, limit)], e.Response[:headAnd(e.Response, body, limit)]
 		he := htmlEvidence{
 			Anchor:   fmt.Sprintf("%s~conn%d", anchor, i+1), // '~' + letters: no check anchor looks like this
 			Label:    clean(e.Label, false),
 			End:      clean(e.End, true),
-			Request:  visibleSegments(e.Request),
+			Request:  visibleSegments(req),
 			ReqLen:   len(e.Request),
-			Response: visibleSegments(e.Response),
+			Response: visibleSegments(resp),
 			RespLen:  len(e.Response),
+		}
+		if len(req) < len(e.Request) {
+			he.ReqShown = len(req)
+		}
+		if len(resp) < len(e.Response) {
+			he.RespShown = len(resp)
 		}
 		for _, t := range e.Timings {
 			he.Timings = append(he.Timings, clean(t, true))
@@ -135,8 +163,12 @@ func newHTMLCheck(res Result, anchor, addr string) htmlCheck {
 		for _, k := range keys {
 			he.Environ = append(he.Environ, keyValue{clean(k, false), clean(e.Environ[k], true)})
 		}
-		if len(e.Request) > 0 && addr != "" {
-			he.Replay = ShellReplay(e.Request, addr)
+		switch {
+		case len(e.Request) == 0 || addr == "":
+		case len(e.Request) > htmlReplayMax:
+			he.ReplayNote = "no one-liner for a request this long: the JSON report has its bytes, and --repro DIR writes a problem's to a file"
+		default:
+			he.Replay = target.Replay(e.Request)
 		}
 		c.Evidence = append(c.Evidence, he)
 	}
@@ -210,6 +242,8 @@ type reportPage struct {
 	Areas                      []htmlArea
 	Log                        []segment
 	LogLines                   int
+	LogTail                    []segment // the end of a long log, after LogSkipped bytes left out
+	LogSkipped                 int
 	Data                       reportData
 }
 
@@ -283,7 +317,7 @@ func newReportPage(r *Report) reportPage {
 			if _, ok := anchorOf[res.ID]; !ok {
 				anchorOf[res.ID] = anchor
 			}
-			hc := newHTMLCheck(res, anchor, r.Target.Addr)
+			hc := newHTMLCheck(res, anchor, r.Target)
 			hc.Regression = r.Baseline != nil && isRegression(r.Baseline, res.ID)
 			a.Checks = append(a.Checks, hc)
 			p.Data.Results = append(p.Data.Results, resultBrief{res.ID, res.Area, res.Level, res.Status})
@@ -311,19 +345,49 @@ func newReportPage(r *Report) reportPage {
 		}
 		p.Baseline = hb
 	}
-	if r.Target.Log != "" {
-		p.Log = visibleSegments([]byte(r.Target.Log))
-		p.LogLines = strings.Count(strings.TrimRight(r.Target.Log, "\n"), "\n") + 1
+	if log := r.Target.Log; log != "" {
+		p.LogLines = strings.Count(strings.TrimRight(log, "\n"), "\n") + 1
+		head, tail, skipped := logExcerpt(log)
+		p.Log, p.LogSkipped = visibleSegments([]byte(head)), skipped
+		if skipped > 0 {
+			p.LogTail = visibleSegments([]byte(tail))
+		}
 	}
 	return p
+}
+
+// A server that logs every request in JSON (twisted) writes hundreds of kilobytes in one
+// run: the page shows the start of a long log, where a server that did not come up says
+// why, and its end, where the last check's trouble is; the JSON report has all of it.
+const (
+	htmlLogHead = 8 << 10
+	htmlLogTail = 24 << 10
+)
+
+// logExcerpt is log cut, at line ends, to its first htmlLogHead and last htmlLogTail
+// bytes, and how many bytes lie between.
+func logExcerpt(log string) (head, tail string, skipped int) {
+	if len(log) <= htmlLogHead+htmlLogTail {
+		return log, "", 0
+	}
+	head = log[:htmlLogHead]
+	if i := strings.LastIndexByte(head, '\n'); i > 0 {
+		head = head[:i+1]
+	}
+	tail = log[len(log)-htmlLogTail:]
+	if i := strings.IndexByte(tail, '\n'); i >= 0 && i < len(tail)-1 {
+		tail = tail[i+1:]
+	}
+	return head, tail, len(log) - len(head) - len(tail)
 }
 
 // WriteHTML writes r as one self-contained HTML page: a header with the target, server,
 // date, duration and totals (the totals are filter chips), filters by status and area and
 // a search box, a section per area with a compact row per check, and the evidence of
-// each check collapsed under it with the raw bytes made visible and a shell one-liner to
-// replay each request. The URL fragment holds the filter state (#status=fail,warn&area=
-// framing&q=chunk), so a filtered view can be linked.
+// each check collapsed under it: the raw bytes made visible (each message's head and the
+// start of its body; the JSON report has every byte) and a shell one-liner to replay each
+// request. The URL fragment holds the filter state (#status=fail,warn&area=framing&q=
+// chunk), so a filtered view can be linked.
 func WriteHTML(w io.Writer, r *Report) error {
 	bw := bufio.NewWriter(w)
 	if err := htmlTemplates.ExecuteTemplate(bw, "report.tmpl", newReportPage(r)); err != nil {

@@ -3,11 +3,13 @@ package reports
 import (
 	"bytes"
 	"encoding/json"
+	"fmt"
 	"html"
 	"reflect"
 	"regexp"
 	"strings"
 	"testing"
+	"unicode/utf8"
 )
 
 const wantCSP = `<meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'; script-src 'unsafe-inline';`
@@ -19,7 +21,7 @@ var (
 	hrefRE    = regexp.MustCompile(`\shref="#([^"]*)"`)
 	dataRE    = regexp.MustCompile(`(?s)<script type="application/json" id="conform-data">(.*?)</script>`)
 	rawPreRE  = regexp.MustCompile(`(?s)<pre class="raw"[^>]*>(.*?)</pre>`)
-	spanTagRE = regexp.MustCompile(`</?span[^>]*>`)
+	spanTagRE = regexp.MustCompile(`</?(?:span|i)\b[^>]*>`)
 )
 
 // checkSelfContained fails the test when the page can fetch anything: the CSP must be
@@ -122,11 +124,11 @@ func TestWriteHTML(t *testing.T) {
 	}
 	for _, want := range []string{
 		"the server answered 400 with &lt;img src=x onerror=alert(1)&gt; | and a pipe\nsecond line \\x1b[2J\\u{202e}evil",
-		"&lt;/pre&gt;&lt;script&gt;alert(1)&lt;/script&gt;<span class=\"e\">\\x00\\xff\\x1b</span>[31mred",
+		"&lt;/pre&gt;&lt;script&gt;alert(1)&lt;/script&gt;<i>\\x00\\xff\\x1b</i>[31mred",
 		"<td>str &#39;&lt;/td&gt;&lt;script&gt;alert(3)&lt;/script&gt;&#39;</td>",
-		"&lt;/pre&gt;&lt;script&gt;alert(2)&lt;/script&gt;<span class=\"e\">\\x1b</span>]0;owned<span class=\"e\">\\x07\\n</span>",
+		"&lt;/pre&gt;&lt;script&gt;alert(2)&lt;/script&gt;<i>\\x1b</i>]0;owned<i>\\x07\\n</i>",
 		html.EscapeString(ShellReplay([]byte("GET /a HTTP/1.1\r\nHost: x\r\nX-Quote: it's 100%\r\n\r\n"), "127.0.0.1:8000")),
-		`<span class="e">\r\n</span>` + "\nHost: 127.0.0.1:8000",
+		`<i>\r\n</i>` + "\nHost: 127.0.0.1:8000",
 	} {
 		if !strings.Contains(page, want) {
 			t.Errorf("page lacks %q", want)
@@ -262,9 +264,11 @@ func TestWriteMatrixHTML(t *testing.T) {
 		}
 	}
 	for _, want := range []string{
-		`<th class="srv" scope="row"><a href="#s-1">gunicorn 23.0.0</a><small>127.0.0.1:8000</small></th>`,
-		`<th class="srv" scope="row"><a href="#s-3">wsgiref</a><small>127.0.0.1:8000</small></th>`,
-		`title="FAIL: the server answered 400 with &lt;img src=x onerror=alert(1)&gt; | and a pipe` + "\n" + `second line \x1b[2J\u{202e}evil">F</a>`,
+		`<tr id="s-1"><th class="srv" scope="row">gunicorn 23.0.0<small>127.0.0.1:8000</small></th>`,
+		`<tr id="s-3"><th class="srv" scope="row">wsgiref<small>127.0.0.1:8000</small></th>`,
+		// A tooltip is the start of the message; its entry has all of it.
+		`title="FAIL: the server answered 400 with &lt;img src=x onerror=alert(1)&gt; | and…">F</a>`,
+		`<div class="msg">the server answered 400 with &lt;img src=x onerror=alert(1)&gt; | and a pipe` + "\n" + `second line \x1b[2J\u{202e}evil</div>`,
 		"&lt;/pre&gt;&lt;script&gt;alert(1)&lt;/script&gt;",
 		"Where servers disagree",
 		// Grid columns are narrow: the server's name without its version, written upwards.
@@ -286,9 +290,19 @@ func TestWriteMatrixHTML(t *testing.T) {
 		if s.Totals != m.Reports[i].Totals {
 			t.Errorf("server %d totals %+v, want %+v", i, s.Totals, m.Reports[i].Totals)
 		}
+		// The status of every check that did not pass; the grid has the passes.
+		want := map[string]string{}
+		for _, res := range m.Reports[i].Results {
+			if res.Status != "pass" {
+				want[res.ID] = res.Status
+			}
+		}
+		if !reflect.DeepEqual(s.Status, want) {
+			t.Errorf("server %d statuses %v, want %v", i, s.Status, want)
+		}
 	}
-	// A cell per server and check; a problem's cell links to its entry in the evidence,
-	// which lists every result that did not pass and nothing else.
+	// A cell per server and check; a problem's cell links to its server's name in an entry
+	// of the evidence, which names every result that did not pass and nothing else.
 	if cells, want := strings.Count(page, `<td class="cell st-`), len(g.Rows)*3; cells != want {
 		t.Errorf("%d cells, want %d", cells, want)
 	}
@@ -296,8 +310,14 @@ func TestWriteMatrixHTML(t *testing.T) {
 	for _, r := range m.Reports {
 		notPass += len(r.Results) - r.Totals.Pass
 	}
-	if n := strings.Count(page, `<details class="evi st-`); n != notPass {
-		t.Errorf("%d evidence entries, want %d (the results that did not pass)", n, notPass)
+	if n := len(regexp.MustCompile(`<td class="cell st-[^"]*"><a href="#e`).FindAllString(page, -1)); n != notPass {
+		t.Errorf("%d cells link to the evidence, want %d (the results that did not pass)", n, notPass)
+	}
+	if n := strings.Count(page, `<span id="e`); n != notPass {
+		t.Errorf("%d servers named in the evidence, want %d (the results that did not pass)", n, notPass)
+	}
+	if n := strings.Count(page, `<details class="evi st-`); n == 0 || n > notPass {
+		t.Errorf("%d evidence entries for %d results that did not pass", n, notPass)
 	}
 	if n := strings.Count(page, `<details class="evi st-pass"`); n != 0 {
 		t.Errorf("%d evidence entries for passes", n)
@@ -363,29 +383,80 @@ func TestSplitRow(t *testing.T) {
 	}
 }
 
-func TestMatrixEntry(t *testing.T) {
+func TestMatrixEntries(t *testing.T) {
 	long := "HTTP/1.1 200 OK\r\nContent-Length: 2000\r\n\r\n" + strings.Repeat("x", 2000)
-	res := Result{ID: "a/b", Status: "fail", Message: "m", Repro: "printf 'GET / HTTP/1.1\\r\\n\\r\\n' | nc h 1",
-		Evidence: []Evidence{{Request: []byte("GET / HTTP/1.1\r\n\r\n"), Response: []byte(long), End: "closed"}, {Response: []byte("second")}}}
-	e := newMatrixEntry(res, "e-1-a.b")
-	if !e.Bytes || e.RespLen != len(long) || e.Shown() != matrixRespBytes || e.Conns != 2 || e.Repro == "" || e.End != "closed" {
-		t.Errorf("a failure: %+v", e)
+	mk := func(i int, status, msg, resp string) matrixProblem {
+		addr := fmt.Sprintf("127.0.0.1:%d", 8000+i)
+		req := []byte(fmt.Sprintf("GET / HTTP/1.1\r\nHost: %s\r\nX-Conform-Id: c%d\r\n\r\n", addr, 10+i))
+		res := Result{ID: "a/b", Status: status, Message: msg, Repro: ShellReplay(req, addr),
+			Evidence: []Evidence{{Request: req, Response: []byte(resp), End: "closed"}}}
+		srv := matrixServer{Short: fmt.Sprintf("s%d", i), Report: &Report{Target: Target{Addr: addr}}}
+		return matrixProblem{Server: srv, Result: res, Anchor: fmt.Sprintf("e-%d-a.b", i)}
 	}
+	ps := []matrixProblem{
+		mk(1, "fail", "m", long),
+		mk(2, "fail", "m", long), // the same bytes and request as s1's, at its own address
+		mk(3, "fail", "m", "HTTP/1.1 400 Bad Request\r\n\r\n"),
+		mk(4, "warn", "m", long),     // another status: another entry
+		mk(5, "fail", "other", long), // another message: another entry
+		mk(6, "info", "m", long),     // an observation keeps its message, not its bytes
+	}
+	ps[2].Result.Repro = ShellReplay([]byte("POST / HTTP/1.1\r\n\r\n"), "127.0.0.1:8003")
+	ps[4].Result.Repro = strings.Repeat("x", matrixReproMax+1)
+	es := matrixEntries(ps)
+	if len(es) != 4 {
+		t.Fatalf("%d entries, want 4: %+v", len(es), es)
+	}
+	e := es[0]
+	var names []string
+	for _, w := range e.Servers {
+		names = append(names, w.Name+"#"+w.Anchor)
+	}
+	if got := strings.Join(names, " "); got != "s1#e-1-a.b s2#e-2-a.b s3#e-3-a.b" {
+		t.Errorf("the first entry stands for %s", got)
+	}
+	if e.Message != "m" || e.Status != "fail" || e.Repro != ps[0].Result.Repro || e.ReproBy != "s1" || !reflect.DeepEqual(e.SameRepro, []string{"s2"}) || !e.Cut {
+		t.Errorf("the first entry: %+v", e)
+	}
+	s1, s2, s3 := e.Servers[0], e.Servers[1], e.Servers[2]
 	var shown strings.Builder
-	for _, s := range e.Response {
+	for _, s := range s1.Response {
 		shown.WriteString(s.Text)
 	}
-	if want := VisibleBytes([]byte(long[:matrixRespBytes])); shown.String() != want {
-		t.Errorf("shown %q, want the first %d bytes", shown.String(), matrixRespBytes)
+	// The header section and the start of the body.
+	n := strings.Index(long, "\r\n\r\n") + 4 + matrixBodyBytes
+	if want := VisibleBytes([]byte(long[:n])); shown.String() != want || !s1.Bytes || s1.RespLen != len(long) || s1.Shown != n || s1.End != "closed" || s1.Repro != "" {
+		t.Errorf("s1 shows %q (%+v), want the first %d bytes", shown.String(), s1, n)
 	}
-	// An observation keeps its message, not its bytes.
-	res.Status = "info"
-	if e := newMatrixEntry(res, "x"); e.Bytes || e.Response != nil || e.Conns != 2 || e.Message != "m" {
-		t.Errorf("info: %+v", e)
+	if s2.SameAs != "s1" || s2.Response != nil || s2.Repro != "" || !s2.Bytes {
+		t.Errorf("s2, whose bytes are s1's: %+v", s2)
 	}
-	res.Repro = strings.Repeat("x", matrixReproMax+1)
-	if e := newMatrixEntry(res, "x"); e.Repro != "" || !strings.Contains(e.ReproNote, "JSON report") {
-		t.Errorf("a long repro line: %+v", e)
+	if s3.SameAs != "" || s3.Response == nil || s3.Repro != ps[2].Result.Repro {
+		t.Errorf("s3, with a request and bytes of its own: %+v", s3)
+	}
+	if w := es[1].Servers[0]; es[1].Status != "warn" || es[1].ReproBy != "" || w.Name != "s4" || w.Response == nil {
+		t.Errorf("the warning: %+v", es[1])
+	}
+	if w := es[2].Servers[0]; es[2].Message != "other" || es[2].Repro != "" || !strings.Contains(w.ReproNote, `one-liner is "repro" in the JSON report`) {
+		t.Errorf("a long repro line: %+v", es[2])
+	}
+	if w := es[3].Servers[0]; es[3].Status != "info" || w.Bytes || w.Response != nil || w.Conns != 1 {
+		t.Errorf("info: %+v", es[3])
+	}
+}
+
+func TestTooltip(t *testing.T) {
+	short := "the server answered 400"
+	if got := tooltip(short); got != short {
+		t.Errorf("tooltip(%q) = %q", short, got)
+	}
+	long := strings.Repeat("word ", 40)
+	got := tooltip(long)
+	if !strings.HasSuffix(got, "…") || !strings.HasPrefix(long, strings.TrimSuffix(got, "…")) || len([]rune(got)) > matrixTipRunes+1 {
+		t.Errorf("tooltip of %d runes = %q", len(long), got)
+	}
+	if got := tooltip(strings.Repeat("é", 200)); !utf8.ValidString(got) || len([]rune(got)) != matrixTipRunes+1 {
+		t.Errorf("tooltip cuts a rune: %q", got)
 	}
 }
 
@@ -433,5 +504,69 @@ func TestMatrixGrid(t *testing.T) {
 	}
 	if c := g.Rows[2].Cells[0]; c.Status != "" || c.Anchor != "" {
 		t.Errorf("a check a server did not run: %+v", c)
+	}
+}
+
+// A report shows the head and the start of the body of each request and response, more
+// of a problem's, and says how much: the JSON report has the rest.
+func TestHTMLEvidenceStart(t *testing.T) {
+	head := "HTTP/1.1 200 OK\r\nContent-Length: 5000\r\n\r\n"
+	resp := head + strings.Repeat("b", 5000)
+	req := "POST / HTTP/1.1\r\nContent-Length: 5000\r\n\r\n" + strings.Repeat("q", 5000)
+	res := Result{ID: "a/b", Status: "pass", Evidence: []Evidence{{Request: []byte(req), Response: []byte(resp)}, {Request: []byte("GET / HTTP/1.1\r\n\r\n"), Response: []byte("HTTP/1.1 204 No Content\r\n\r\n")}}}
+	for _, tc := range []struct {
+		status    string
+		body, max int
+	}{{"pass", htmlPassBody, htmlPassMax}, {"fail", htmlProblemBody, htmlProblemMax}} {
+		res.Status = tc.status
+		c := newHTMLCheck(res, "c-a.b", Target{Addr: "127.0.0.1:8000"})
+		e := c.Evidence[0]
+		if want := min(len(head)+tc.body, tc.max); e.RespShown != want || e.RespLen != len(resp) || segsText(e.Response) != VisibleBytes([]byte(resp[:want])) {
+			t.Errorf("%s: shows %d of %d response bytes, want %d", tc.status, e.RespShown, e.RespLen, want)
+		}
+		if e.ReqShown == 0 || e.ReqShown >= len(req) || e.Replay != "" || !strings.Contains(e.ReplayNote, "JSON report") {
+			t.Errorf("%s: a %d-byte request: %d shown, replay %q, note %q", tc.status, len(req), e.ReqShown, e.Replay, e.ReplayNote)
+		}
+		if s := c.Evidence[1]; s.ReqShown != 0 || s.RespShown != 0 || s.Replay == "" {
+			t.Errorf("%s: a short exchange is cut: %+v", tc.status, s)
+		}
+	}
+	r := &Report{Target: Target{Addr: "127.0.0.1:8000"}, Results: []Result{res}}
+	r.Tally()
+	page := renderHTML(t, r)
+	if want := fmt.Sprintf("the first %d of %d bytes (the JSON report has every byte)", len(head)+htmlProblemBody, len(resp)); !strings.Contains(page, want) {
+		t.Errorf("the page lacks %q", want)
+	}
+}
+
+func segsText(segs []segment) string {
+	var b strings.Builder
+	for _, s := range segs {
+		b.WriteString(s.Text)
+	}
+	return b.String()
+}
+
+// A long server log shows its start and its end, cut at lines, and how much is left out.
+func TestLogExcerpt(t *testing.T) {
+	if h, tail, n := logExcerpt("short\nlog\n"); h != "short\nlog\n" || tail != "" || n != 0 {
+		t.Errorf("a short log: %q %q %d", h, tail, n)
+	}
+	var b strings.Builder
+	for i := 0; b.Len() < 3*(htmlLogHead+htmlLogTail); i++ {
+		fmt.Fprintf(&b, "line %d of the server's log\n", i)
+	}
+	log := b.String()
+	h, tail, n := logExcerpt(log)
+	if !strings.HasPrefix(log, h) || !strings.HasSuffix(log, tail) || len(h)+n+len(tail) != len(log) {
+		t.Fatalf("head %d + %d left out + tail %d != %d", len(h), n, len(tail), len(log))
+	}
+	if len(h) > htmlLogHead || len(tail) > htmlLogTail || len(h) < htmlLogHead-100 || len(tail) < htmlLogTail-100 || !strings.HasSuffix(h, "\n") || !strings.HasPrefix(tail, "line ") {
+		t.Errorf("head %d bytes, tail %d bytes, not cut at lines: %q … %q", len(h), len(tail), h[len(h)-20:], tail[:20])
+	}
+	r := &Report{Target: Target{Log: log}}
+	page := renderHTML(t, r)
+	if want := fmt.Sprintf("… %d bytes left out here", n); !strings.Contains(page, want) || strings.Count(page, `<pre class="raw"`) != 2 {
+		t.Errorf("the page lacks %q or the log's two parts", want)
 	}
 }

@@ -2,9 +2,11 @@ package reports
 
 import (
 	"bufio"
+	"bytes"
 	"encoding/json"
 	"fmt"
 	"io"
+	"regexp"
 	"slices"
 	"sort"
 	"strings"
@@ -28,14 +30,13 @@ type matrixServer struct {
 	Totals  []statusCount
 	Verdict string
 	Passed  bool
-	Checks  []matrixEntry // this server's results that did not pass, in row order
 	Caps    []matrixCapCell
 }
 
 type matrixCell struct {
-	Status  string
-	Message string
-	Anchor  string // of this server's entry for this check in the evidence section; "" when it passed or did not run
+	Status string
+	Tip    string // the start of the message, for the tooltip; the evidence has all of it
+	Anchor string // of this server's name in the entry for this check in the evidence section; "" when it passed or did not run
 }
 
 type matrixRow struct {
@@ -45,10 +46,10 @@ type matrixRow struct {
 	Level    string
 	Spec     string
 	SpecURL  string
-	Search   string
 	Cells    []matrixCell
 	Disagree bool
 	Groups   []matrixGroup // for the "where servers disagree" table
+	Evidence []matrixEntry // the servers that did not pass, those that said the same in one entry
 }
 
 // matrixGroup is the servers that reached one status on a check; Others counts them
@@ -171,8 +172,8 @@ func (m *Matrix) grid() matrixGrid {
 			ID: clean(id, false), Title: clean(f.Title, true), Area: areaLabel(clean(f.Area, false)),
 			Level: clean(f.Level, false), Spec: clean(f.Spec, false), SpecURL: linkURL(f.SpecURL),
 		}
-		row.Search = strings.ToLower(row.ID + " " + row.Title + " " + row.Spec)
 		seen := map[string]bool{}
+		var problems []matrixProblem
 		for i := range reports {
 			res, ok := byServer[i][id]
 			if !ok {
@@ -180,14 +181,17 @@ func (m *Matrix) grid() matrixGrid {
 				continue
 			}
 			st := clean(res.Status, false)
-			cell := matrixCell{Status: st, Message: clean(res.Message, true)}
+			cell := matrixCell{Status: st, Tip: tooltip(clean(res.Message, true))}
 			if res.Status != string(spec.Pass) {
-				cell.Anchor = ids.make(fmt.Sprintf("e-%d-", i+1), id)
-				g.Servers[i].Checks = append(g.Servers[i].Checks, newMatrixEntry(res, cell.Anchor))
+				// Short: it is written three times (cell, entry, disagreement table) for
+				// each of some 1,300 problems.
+				cell.Anchor = ids.make(fmt.Sprintf("e%d-", i+1), fmt.Sprint(len(g.Rows)+1))
+				problems = append(problems, matrixProblem{Server: g.Servers[i], Result: res, Anchor: cell.Anchor})
 			}
 			row.Cells = append(row.Cells, cell)
 			seen[st] = true
 		}
+		row.Evidence = matrixEntries(problems)
 		row.Disagree = len(seen) > 1
 		if row.Disagree {
 			row.Groups = splitRow(row, g.Servers)
@@ -215,6 +219,7 @@ type matrixPage struct {
 	Data      matrixData
 	CapNames  [][]string // each capability's name, split where a header may wrap
 	RespBytes int
+	BodyBytes int
 }
 
 // matrixData is the machine-readable summary embedded in the matrix page.
@@ -225,10 +230,12 @@ type matrixData struct {
 }
 
 type matrixServerData struct {
-	Name   string            `json:"name"`
-	Target string            `json:"target"`
-	Passed bool              `json:"passed"`
-	Totals Totals            `json:"totals"`
+	Name   string `json:"name"`
+	Target string `json:"target"`
+	Passed bool   `json:"passed"`
+	Totals Totals `json:"totals"`
+	// Status is the status of every check the server ran and did not pass: the grid
+	// has the passes, and the JSON report every result.
 	Status map[string]string `json:"status"`
 }
 
@@ -260,69 +267,172 @@ func wrapPoints(s string) []string {
 	}
 }
 
-// matrixEntry is one server's result that did not pass, in the matrix's evidence
-// section. Every byte of fifteen servers' evidence is megabytes, which a browser takes
-// seconds to open: the page shows the message, the repro line and the start of the
-// first response, and points to the JSON report for the rest.
+// matrixEntry is, for one check, the servers that did not pass it with the same status
+// and message, in the matrix's evidence section. Every byte of fifteen servers' evidence
+// is megabytes, which a browser takes seconds to open, and servers of one family often
+// fail alike: an entry names every server it stands for (each server's cell links to its
+// name there) and shows the message once, one repro line for the servers sent the same
+// request, and the start of each server's first response; the JSON report has the rest.
 type matrixEntry struct {
-	Anchor, ID, Title, Status, Message, Trials string
+	Status, Message, Trials string
 
-	Repro     string
-	ReproNote string // why Repro is not shown
+	Servers []matrixWho
 
-	Response []segment // the start of the first response, for a problem
+	Repro     string // one server's one-liner, shown once
+	ReproBy   string // whose it is, when the entry stands for more than one server
+	SameRepro []string
+	shape     string // Repro without its server's address: what every server in SameRepro was sent
+
+	Cut bool // whether any response is shown in part
+}
+
+// matrixWho is one server in a matrixEntry.
+type matrixWho struct {
+	Name   string
+	Anchor string // the id the server's cell links to
+
+	Repro     string // its own one-liner, when its request differs from the entry's
+	ReproNote string // why no repro line is shown
+
+	Bytes    bool      // whether the page shows its first response
+	Response []segment // the start of it
+	Shown    int       // how many bytes of it the page shows
 	RespLen  int       // of the whole first response
 	End      string    // how the first connection ended
 	Conns    int       // connections the check made
-	Bytes    bool      // whether the page shows any of them
+	SameAs   string    // the server in this entry whose shown bytes are the same
+}
+
+// matrixProblem is one server's result that did not pass, with its cell's anchor.
+type matrixProblem struct {
+	Server matrixServer
+	Result Result
+	Anchor string
 }
 
 const (
-	// matrixRespBytes is how much of a problem's first response the matrix shows: the
-	// status line, the header section and the start of the body.
+	// matrixRespBytes is the most of a problem's first response the matrix shows: the
+	// status line, the header section and the first matrixBodyBytes of the body.
 	matrixRespBytes = 384
+	matrixBodyBytes = 96
 	// matrixReproMax is the longest repro line the matrix shows.
 	matrixReproMax = 2048
+	// matrixTipRunes is the longest message a grid cell's tooltip shows.
+	matrixTipRunes = 64
 )
 
-func newMatrixEntry(res Result, anchor string) matrixEntry {
-	e := matrixEntry{
-		Anchor: anchor, ID: clean(res.ID, false), Title: clean(res.Title, true),
-		Status: clean(res.Status, false), Message: clean(res.Message, true),
-		Trials: clean(strings.Join(res.Trials, ", "), false),
-		Repro:  clean(res.Repro, false), Conns: len(res.Evidence),
+// matrixEntries groups one check's problems, in column order, by status, message and
+// trials.
+func matrixEntries(ps []matrixProblem) []matrixEntry {
+	var out []matrixEntry
+	at := map[string]int{}
+	for _, p := range ps {
+		res := p.Result
+		key := res.Status + "\x00" + res.Message + "\x00" + strings.Join(res.Trials, ",")
+		k, ok := at[key]
+		if !ok {
+			k = len(out)
+			at[key] = k
+			out = append(out, matrixEntry{
+				Status: clean(res.Status, false), Message: clean(res.Message, true),
+				Trials: clean(strings.Join(res.Trials, ", "), false),
+			})
+		}
+		out[k].add(p)
 	}
-	if len(e.Repro) > matrixReproMax {
-		e.ReproNote = fmt.Sprintf("the %d-byte request's one-liner is \"repro\" in the JSON report", len(res.Request()))
-		e.Repro = ""
+	for i := range out {
+		if e := &out[i]; len(e.Servers) == 1 {
+			e.ReproBy = ""
+		}
 	}
-	if !NeedsRepro(res.Status) || len(res.Evidence) == 0 {
-		return e
-	}
-	first := res.Evidence[0]
-	e.Bytes = true
-	e.End = clean(first.End, true)
-	e.RespLen = len(first.Response)
-	e.Response = visibleSegments(capBytes(first.Response, matrixRespBytes))
-	return e
+	return out
 }
 
-// Shown is how many bytes of the first response the page shows.
-func (e matrixEntry) Shown() int { return min(e.RespLen, matrixRespBytes) }
-
-func capBytes(b []byte, n int) []byte {
-	if len(b) > n {
-		return b[:n]
+func (e *matrixEntry) add(p matrixProblem) {
+	res, addr := p.Result, p.Server.Report.Target.Addr
+	w := matrixWho{Name: p.Server.Short, Anchor: p.Anchor, Conns: len(res.Evidence)}
+	switch repro := clean(res.Repro, false); {
+	case repro == "":
+	case len(repro) > matrixReproMax:
+		w.ReproNote = fmt.Sprintf("the %d-byte request's one-liner is \"repro\" in the JSON report", len(res.Request()))
+	case e.Repro == "":
+		e.Repro, e.ReproBy, e.shape = repro, w.Name, reproShape(res.Repro, addr)
+	case reproShape(res.Repro, addr) == e.shape:
+		e.SameRepro = append(e.SameRepro, w.Name)
+	default:
+		w.Repro = repro
 	}
-	return b
+	if NeedsRepro(res.Status) && len(res.Evidence) > 0 {
+		first := res.Evidence[0]
+		shown := first.Response[:headAnd(first.Response, matrixBodyBytes, matrixRespBytes)]
+		w.Bytes, w.End, w.RespLen, w.Shown = true, clean(first.End, true), len(first.Response), len(shown)
+		for _, o := range e.Servers {
+			if len(shown) > 0 && o.Bytes && o.SameAs == "" && sameSegments(o.Response, shown) {
+				w.SameAs = o.Name
+				break
+			}
+		}
+		if w.SameAs == "" {
+			w.Response = visibleSegments(shown)
+		}
+		e.Cut = e.Cut || len(shown) < w.RespLen || w.Conns > 1
+	}
+	e.Servers = append(e.Servers, w)
+}
+
+// sameSegments reports whether segs are b made visible.
+func sameSegments(segs []segment, b []byte) bool {
+	var s strings.Builder
+	for _, g := range segs {
+		s.WriteString(g.Text)
+	}
+	return s.String() == VisibleBytes(b)
+}
+
+// conformIDRE is the correlation header every request carries, its value counting the
+// requests of one run, written as ShellReplay writes it.
+var conformIDRE = regexp.MustCompile(`X-Conform-Id: [A-Za-z0-9._-]*`)
+
+// reproShape is a one-liner with its target's address and the run's correlation id taken
+// out: what is left is the request, the same for every server a check sent it to.
+func reproShape(repro, addr string) string {
+	s := strings.TrimSuffix(strings.TrimSuffix(repro, TCPSend(addr)), TLSSend(addr))
+	if addr != "" {
+		s = strings.ReplaceAll(s, addr, "\x00")
+	}
+	return conformIDRE.ReplaceAllString(s, "X-Conform-Id: \x00")
+}
+
+// headAnd is how much of a message a page shows: the start line, the header section and
+// the first body bytes of the body, max bytes at most.
+func headAnd(msg []byte, body, max int) int {
+	n := len(msg)
+	if i := bytes.Index(msg, []byte("\r\n\r\n")); i >= 0 {
+		n = min(n, i+4+body)
+	}
+	return min(n, max)
+}
+
+// tooltip is the start of a message, cut at a word, for a grid cell's title: fifteen
+// servers' full messages would weigh more than the grid.
+func tooltip(msg string) string {
+	r := []rune(msg)
+	if len(r) <= matrixTipRunes {
+		return msg
+	}
+	cut := string(r[:matrixTipRunes])
+	if i := strings.LastIndexAny(cut, " \n"); i > matrixTipRunes/2 {
+		cut = cut[:i]
+	}
+	return strings.TrimRight(cut, " ,;:") + "…"
 }
 
 // WriteMatrixHTML writes the comparison as one self-contained HTML page: totals and
 // capabilities per server at the top, a "Where servers disagree" table, then every check
 // (grouped by area) down and the servers across, one coloured cell per verdict. A cell's
-// tooltip is the message; a problem's cell links to that server's evidence for that
-// check, further down the same page: its repro line and the first bytes of its exchanges
-// (WriteMatrixJSON keeps every byte).
+// tooltip is the start of the message; a problem's cell links to that server's evidence
+// for that check, further down the same page: the message, a repro line and the first
+// bytes of its response (WriteMatrixJSON keeps every byte).
 func WriteMatrixHTML(w io.Writer, m *Matrix) error {
 	g := m.grid()
 	p := matrixPage{
@@ -331,6 +441,7 @@ func WriteMatrixHTML(w io.Writer, m *Matrix) error {
 		Statuses:  Statuses,
 		Count:     len(g.Rows),
 		RespBytes: matrixRespBytes,
+		BodyBytes: matrixBodyBytes,
 		Data:      matrixData{Servers: []matrixServerData{}, Checks: len(g.Rows), Disagree: []string{}},
 	}
 	var latest time.Time
@@ -343,7 +454,9 @@ func WriteMatrixHTML(w io.Writer, m *Matrix) error {
 		}
 		d := matrixServerData{Name: s.Name, Target: s.Report.Target.Addr, Passed: s.Passed, Totals: s.Report.Totals, Status: map[string]string{}}
 		for _, res := range s.Report.Results {
-			d.Status[res.ID] = res.Status
+			if res.Status != string(spec.Pass) {
+				d.Status[res.ID] = res.Status
+			}
 		}
 		p.Data.Servers = append(p.Data.Servers, d)
 	}
