@@ -235,6 +235,11 @@ type Check struct {
 	// server's own time-out, a pause it must sit out): Run starts it first, so its wait
 	// overlaps the other checks instead of ending the run.
 	Long bool
+	// Watches marks a check whose one exchange, once answered, only watches an idle
+	// connection (for the server's own time-out): a check that needs the target alone may
+	// run beside it, since an idle keep-alive connection holds no worker of the servers
+	// conform knows.
+	Watches bool
 	// OverTLS marks a check that has something to judge only on a target reached over TLS
 	// (Target.TLS, --tls); on plain TCP its verdict is not applicable.
 	OverTLS bool

@@ -373,7 +373,7 @@ func init() {
 		ID:    "rfc9112/9.5/graceful-timeout",
 		Title: "an idle keep-alive connection the server times out ends with a FIN, not a reset",
 		Ref:   Ref{"RFC 9112", "9.5"}, Level: Should, Area: "connection",
-		Long:  true,
+		Long: true, Watches: true,
 		Quote: "A client or server that wishes to time out SHOULD issue a graceful close on the connection.",
 		// Watched for owIdleBound: a server with a longer keep-alive time-out is not applicable.
 		Observe: one(func(t *Target) wire.Script {

@@ -65,7 +65,9 @@ type schedule struct {
 	// beside marks a check that had another in flight at some moment of its run.
 	beside []bool
 	// again marks a check to run once more, alone.
-	again    []bool
+	again []bool
+	// watching marks a running check whose requests were all answered.
+	watching []bool
 	running  map[int]bool
 	alone    bool
 	deaths   []death
@@ -76,12 +78,13 @@ type schedule struct {
 func newSchedule(ctx context.Context, t *Target, checks []*Check, opt RunOptions) *schedule {
 	s := &schedule{
 		ctx: withMeasurements(ctx, &measurements{}), t: t, opt: opt, checks: checks, jobs: max(opt.Jobs, 1),
-		index:   map[string]int{},
-		state:   make([]checkState, len(checks)),
-		results: make([]*Result, len(checks)),
-		beside:  make([]bool, len(checks)),
-		again:   make([]bool, len(checks)),
-		running: map[int]bool{},
+		index:    map[string]int{},
+		state:    make([]checkState, len(checks)),
+		results:  make([]*Result, len(checks)),
+		beside:   make([]bool, len(checks)),
+		again:    make([]bool, len(checks)),
+		watching: make([]bool, len(checks)),
+		running:  map[int]bool{},
 	}
 	s.free = s.jobs
 	if opt.Requests > 0 {
@@ -162,7 +165,18 @@ func (s *schedule) next() (next int, ok bool) {
 			first = i
 		}
 	}
-	return first, first >= 0 && len(s.running) == 0
+	return first, first >= 0 && s.onlyWatchers()
+}
+
+// onlyWatchers says nothing is in flight but Watches checks that got their answer: a check
+// that needs the target alone may start beside them.
+func (s *schedule) onlyWatchers() bool {
+	for j := range s.running {
+		if !s.checks[j].Watches || !s.watching[j] {
+			return false
+		}
+	}
+	return true
 }
 
 func (s *schedule) prerequisitesDone(c *Check) bool {
@@ -207,7 +221,7 @@ func (s *schedule) launch(i int) {
 	var cl *claim
 	if !alone && s.jobs > 1 {
 		s.free--
-		cl = &claim{s: s, held: true}
+		cl = &claim{s: s, i: i, held: true}
 		ctx = withClaim(ctx, cl)
 	}
 	go s.work(ctx, i, cl)
@@ -222,7 +236,10 @@ func (s *schedule) work(ctx context.Context, i int, cl *claim) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	delete(s.running, i)
-	s.alone = false
+	s.watching[i] = false
+	if s.needsTarget(i) {
+		s.alone = false // a watcher beside it ending leaves it alone
+	}
 	switch {
 	case why != nil:
 		s.state[i] = settling
@@ -351,6 +368,7 @@ func statusAndMessage(r *Result) string {
 // the check ends: nothing else may reach a target that may be stuck on it.
 type claim struct {
 	s    *schedule
+	i    int // the check's index
 	mu   sync.Mutex
 	held bool
 }
@@ -374,6 +392,7 @@ func (c *claim) take(ctx context.Context) (done func(answered bool), err error) 
 	mine := c.held
 	c.held = false
 	c.mu.Unlock()
+	c.s.setWatching(c.i, false)
 	if !mine {
 		if err := c.s.takeRequest(ctx); err != nil {
 			return nil, err
@@ -388,6 +407,9 @@ func (c *claim) take(ctx context.Context) (done func(answered bool), err error) 
 			c.mu.Unlock()
 			if !keep {
 				c.s.giveRequest()
+			}
+			if answered {
+				c.s.setWatching(c.i, true)
 			}
 		})
 	}, nil
@@ -420,6 +442,14 @@ func (s *schedule) takeRequest(ctx context.Context) error {
 	}
 	s.free--
 	return nil
+}
+
+// setWatching records whether check i's requests are all answered.
+func (s *schedule) setWatching(i int, w bool) {
+	s.mu.Lock()
+	s.watching[i] = w
+	s.wake.Broadcast()
+	s.mu.Unlock()
 }
 
 func (s *schedule) giveRequest() {

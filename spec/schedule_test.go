@@ -675,3 +675,79 @@ func TestCapacityLooksAgainAtOneAtATime(t *testing.T) {
 		t.Errorf("%+v (%s), want 2 at once", c, c)
 	}
 }
+
+// TestExclusiveChecksRunBesideAnAnsweredWatcher: a Watches check, once its exchange is
+// answered, only watches its idle connection, and the checks that need the target alone run
+// beside it then, never before its answer, never beside anything else.
+func TestExclusiveChecksRunBesideAnAnsweredWatcher(t *testing.T) {
+	srv := startCountingServer(t, 100*time.Millisecond)
+	var mu sync.Mutex
+	var answeredAt, watcherEnd time.Time
+	type span struct{ from, to time.Time }
+	var exclusive, shared []span
+	watcher := fakeCheck("conform/test/watcher", "connection")
+	watcher.Long, watcher.Watches = true, true
+	watcher.Observe = func(ctx context.Context, t *Target) (*Observation, error) {
+		s := wire.Script{Steps: []wire.Step{{Data: t.get("/")}}, Responses: 1, Linger: 800 * time.Millisecond, IdleTimeout: time.Second}
+		s.Answered = func() {
+			mu.Lock()
+			answeredAt = time.Now()
+			mu.Unlock()
+		}
+		x, err := t.Do(ctx, s)
+		mu.Lock()
+		watcherEnd = time.Now()
+		mu.Unlock()
+		if err != nil {
+			return nil, err
+		}
+		return &Observation{Conns: []*Conn{{Label: "request", Exchange: x}}}, nil
+	}
+	watcher.Judge = func(o *Observation) Verdict { return conforms("watched") }
+	timed := func(c *Check, into *[]span) *Check {
+		c.Observe = func(ctx context.Context, t *Target) (*Observation, error) {
+			from := time.Now()
+			time.Sleep(30 * time.Millisecond)
+			mu.Lock()
+			*into = append(*into, span{from, time.Now()})
+			mu.Unlock()
+			return obs(), nil
+		}
+		return c
+	}
+	checks := []*Check{watcher}
+	for i := 0; i < 4; i++ {
+		checks = append(checks, timed(fakeCheck("conform/test/shared-"+strconv.Itoa(i), "framing"), &shared))
+		c := timed(fakeCheck("conform/test/timing-"+strconv.Itoa(i), "response"), &exclusive)
+		c.Timing = true
+		checks = append(checks, c)
+	}
+	for _, r := range Run(context.Background(), NewTarget(srv.addr), checks, RunOptions{Jobs: 4, Requests: 4}) {
+		if r.Status != Pass {
+			t.Errorf("%s: %s %q", r.Check.ID, r.Status, r.Message)
+		}
+	}
+	overlaps := func(a, b span) bool { return a.from.Before(b.to) && b.from.Before(a.to) }
+	beside := 0
+	for i, e := range exclusive {
+		if e.from.Before(answeredAt) {
+			t.Errorf("exclusive check %d started before the watcher's answer", i)
+		}
+		if e.from.Before(watcherEnd) {
+			beside++
+		}
+		for _, o := range shared {
+			if overlaps(e, o) {
+				t.Errorf("exclusive check %d ran beside a shared check", i)
+			}
+		}
+		for j, o := range exclusive {
+			if j != i && overlaps(e, o) {
+				t.Errorf("exclusive checks %d and %d overlapped", i, j)
+			}
+		}
+	}
+	if beside == 0 {
+		t.Errorf("no exclusive check ran while the watcher watched (answered %v, ended %v)", answeredAt, watcherEnd)
+	}
+}
