@@ -118,6 +118,8 @@ type Summary struct {
 	// it down again when sent alone: no finding is written for those.
 	UnreproducedCrashes int
 	Interrupted         bool
+	// Causes group the findings (with a directory, every one written there) by cause.
+	Causes *Causes
 }
 
 // Rate is the cases per second of the session.
@@ -141,6 +143,7 @@ func (s *Summary) WriteText(w io.Writer) {
 	if s.Interrupted {
 		fmt.Fprintln(w, "  interrupted: findings so far are written; --resume continues")
 	}
+	s.Causes.writeText(w)
 	fmt.Fprintf(w, "  new findings: %d%s  (duplicates %d, not reproduced %d, restarts %d)\n", len(s.Findings), classCounts(s.ByClass), s.Duplicates, s.Flaky, s.Restarts)
 	if line := minimizationCounts(s.Findings); line != "" {
 		fmt.Fprintf(w, "  minimization: %s\n", line)
@@ -412,6 +415,10 @@ func Run(ctx context.Context, opt Options) (*Summary, error) {
 		sum.WorkerDeaths = n - deathsBefore
 	}
 	if err := s.store.saveState(sessionState{Seed: s.opt.Seed, NextCase: sum.NextCase, Target: s.opt.Label, UpdatedAt: time.Now()}); err != nil {
+		return sum, err
+	}
+	sum.Causes = s.causesOf(sum)
+	if err := WriteCauses(s.opt.Dir, sum.Causes); err != nil {
 		return sum, err
 	}
 	sum.Wall = time.Since(s.begin)
@@ -1552,6 +1559,7 @@ func (s *session) saveState(force bool) {
 		if err := s.store.saveState(sessionState{Seed: s.opt.Seed, NextCase: s.resumeAt(), Target: s.opt.Label, UpdatedAt: time.Now()}); err != nil {
 			s.fatal(err)
 		}
+		s.saveCauses()
 	}
 }
 

@@ -258,7 +258,7 @@ func (s *store) load() (*sessionState, []*Finding, error) {
 	sort.Strings(names)
 	var out []*Finding
 	for _, n := range names {
-		if filepath.Base(n) == stateFile || strings.HasPrefix(filepath.Base(n), ".") {
+		if filepath.Base(n) == stateFile || filepath.Base(n) == causesFile || strings.HasPrefix(filepath.Base(n), ".") {
 			continue
 		}
 		f, err := ReadFinding(n)

@@ -10,6 +10,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/conform-wsgi/conform/internal/htmlpage"
 	"github.com/conform-wsgi/conform/spec"
 )
 
@@ -22,8 +23,9 @@ import (
 //go:embed templates/*.tmpl
 var templateFS embed.FS
 
-var htmlTemplates = template.Must(template.New("reports").Funcs(template.FuncMap{
-	"upper":  strings.ToUpper,
+// The page's head, CSS, evidence block and script are internal/htmlpage's, shared with
+// the fuzzer's findings page.
+var htmlTemplates = template.Must(htmlpage.New("reports", template.FuncMap{
 	"letter": statusLetter,
 	"add":    func(a, b int) int { return a + b },
 }).ParseFS(templateFS, "templates/*.tmpl"))
@@ -63,22 +65,7 @@ type htmlCheck struct {
 	Regression bool
 }
 
-type htmlEvidence struct {
-	Anchor    string
-	Label     string
-	End       string
-	Timings   []string
-	Environ   []keyValue
-	Request   []segment
-	ReqLen    int
-	ReqShown  int // how many bytes of the request the page shows, when not all
-	Response  []segment
-	RespLen   int
-	RespShown int // and of the response
-	Replay    string
-	// ReplayNote says why a request has no replay line.
-	ReplayNote string
-}
+type htmlEvidence = htmlpage.Evidence
 
 // A report shows every connection of every check, passes included; a few checks send or
 // receive tens of kilobytes, and the probe's answers are kilobytes of JSON each: the page
@@ -111,7 +98,7 @@ type htmlChange struct {
 	ID, Was, Now, Reason, Anchor string
 }
 
-type keyValue struct{ Key, Value string }
+type keyValue = htmlpage.KeyValue
 
 func newHTMLCheck(res Result, anchor string, target Target) htmlCheck {
 	addr := target.Addr
@@ -161,7 +148,7 @@ func newHTMLCheck(res Result, anchor string, target Target) htmlCheck {
 		}
 		sort.Strings(keys)
 		for _, k := range keys {
-			he.Environ = append(he.Environ, keyValue{clean(k, false), clean(e.Environ[k], true)})
+			he.Environ = append(he.Environ, keyValue{Key: clean(k, false), Value: clean(e.Environ[k], true)})
 		}
 		switch {
 		case len(e.Request) == 0 || addr == "":

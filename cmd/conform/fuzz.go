@@ -13,6 +13,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/conform-wsgi/conform/fuzz"
+	"github.com/conform-wsgi/conform/fuzz/findingshtml"
 	"github.com/conform-wsgi/conform/internal/harness"
 	"github.com/conform-wsgi/conform/internal/safetext"
 	"github.com/conform-wsgi/conform/reports"
@@ -37,8 +38,8 @@ type fuzzOptions struct {
 }
 
 // newFuzzCommand is 'conform fuzz': a differential traffic fuzzing session against a server
-// hosting the probe. Exit status: 0 when the session found nothing new, 1 when it did, 2 when
-// it could not run.
+// hosting the probe. Exit status: 0 when the session found nothing new (or only a choice the
+// RFC permits), 1 when it did, 2 when it could not run.
 func newFuzzCommand(stdout, stderr io.Writer) *cobra.Command {
 	o := &fuzzOptions{}
 	c := &cobra.Command{
@@ -49,6 +50,10 @@ pipelined GET of the probe's echo, and compares what the server's application sa
 reference parser sees in the same bytes. Disagreements are classified (framing, crash, 5xx, hang,
 leniency, strictness, semantic), deduplicated, minimized and written to --dir as <id>.http (the
 exact bytes) and <id>.json. 'conform replay DIR/<id>.http --target ...' shows one again.
+The summary, DIR/causes.json and --html group the findings into causes (what the target did
+and the fewest generator features that make it do so), worst first, each with its count,
+shortest example and replay command; a choice RFC 9112 leaves to the server (not taking a
+bare LF for a line terminator) is shown as an observed choice, not a finding.
 
 --duration is the wall time of the whole session: new cases wait while the findings still to
 be minimized need the time left, and a finding not minimized in time says so (in the summary
@@ -164,8 +169,11 @@ func runFuzz(cmd *cobra.Command, o *fuzzOptions, stdout, stderr io.Writer) error
 	if err != nil {
 		return err
 	}
-	if len(sum.Findings) > 0 {
-		return exitError{exitFail}
+	// A target's choice the RFC permits (rejecting a bare LF) is shown, but is no finding.
+	for _, f := range sum.Findings {
+		if f.PermittedChoice() == "" {
+			return exitError{exitFail}
+		}
 	}
 	return nil
 }
@@ -173,7 +181,7 @@ func runFuzz(cmd *cobra.Command, o *fuzzOptions, stdout, stderr io.Writer) error
 // writeFindingsHTML writes the session's findings (with --dir, every finding in it,
 // earlier sessions' too) as a self-contained HTML page.
 func writeFindingsHTML(o *fuzzOptions, sum *fuzz.Summary) error {
-	r := reports.FindingsReport{Summary: sum, Findings: sum.Findings, Dir: o.dir, Addr: o.target}
+	r := findingshtml.Report{Summary: sum, Findings: sum.Findings, Dir: o.dir, Addr: o.target}
 	if o.dir != "" {
 		all, err := fuzz.LoadFindings(o.dir)
 		if err != nil {
@@ -181,7 +189,7 @@ func writeFindingsHTML(o *fuzzOptions, sum *fuzz.Summary) error {
 		}
 		r.Findings = all
 	}
-	if err := reports.WriteFileAtomic(o.html, func(w io.Writer) error { return reports.WriteFindingsHTML(w, r) }); err != nil {
+	if err := reports.WriteFileAtomic(o.html, func(w io.Writer) error { return findingshtml.Write(w, r) }); err != nil {
 		return fmt.Errorf("HTML report: %w", err)
 	}
 	return nil

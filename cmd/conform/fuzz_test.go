@@ -124,6 +124,18 @@ func TestFuzzDeviatedReferenceAndReplay(t *testing.T) {
 	if id := strings.TrimSuffix(filepath.Base(files[0]), ".http"); !strings.Contains(string(html), "conform replay "+filepath.Join(dir, id+".http")+" --target "+ref.Addr) {
 		t.Errorf("HTML report lacks the replay command of %s", id)
 	}
+	// The causes come first in the summary, in DIR/causes.json and in the page, each with
+	// the replay command of its example.
+	cs, err := fuzz.ReadCauses(dir)
+	if err != nil || len(cs.Causes) == 0 || cs.Findings != len(all) {
+		t.Fatalf("causes.json: %+v (%v), %d findings written", cs, err, len(all))
+	}
+	if i, j := strings.Index(stdout, "  causes: "), strings.Index(stdout, "  new findings: "); i < 0 || i > j || !strings.Contains(stdout, cs.Causes[0].Replay) {
+		t.Errorf("the summary does not list the causes first, with %q:\n%s", cs.Causes[0].Replay, stdout)
+	}
+	if n := strings.Count(string(html), `<details class="cause`); n != len(cs.Causes) {
+		t.Errorf("HTML report shows %d causes, causes.json %d", n, len(cs.Causes))
+	}
 	code, stdout, _ = runSub(t, replayCmd, files[0], "--target", ref.Addr)
 	if code != exitFail || !strings.Contains(stdout, "REFERENCE") || strings.Contains(stdout, "verdict: the target agrees") {
 		t.Errorf("replay: exit %d\n%s", code, stdout)
@@ -136,6 +148,20 @@ func TestFuzzDeviatedReferenceAndReplay(t *testing.T) {
 	defer good.Close()
 	if code, stdout, _ = runSub(t, replayCmd, files[0], "--target", good.Addr); code != exitOK {
 		t.Errorf("replay against the reference: exit %d\n%s", code, stdout)
+	}
+}
+
+// A server that does not take a bare LF for a line terminator makes a choice RFC 9112 §2.2
+// leaves to it: its rejections are shown as an observed choice, and they are no finding.
+func TestFuzzBareLFChoiceIsNoFinding(t *testing.T) {
+	ref, err := reference.Start(reference.Options{Deviations: reference.Deviations{CRLFLineEndsOnly: true}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ref.Close()
+	code, stdout, stderr := runSub(t, fuzzCmd, "--target", ref.Addr, "--cases", "3000", "--seed", "1", "--no-catalog", "--dir", t.TempDir())
+	if code != exitOK || !strings.Contains(stdout, "observed choice (not a finding") || !strings.Contains(stdout, "bare LF") {
+		t.Errorf("exit %d, want 0 with the bare LF as an observed choice\nstdout:\n%s\nstderr:\n%s", code, stdout, stderr)
 	}
 }
 

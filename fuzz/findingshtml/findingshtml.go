@@ -1,19 +1,40 @@
-package reports
+// Package findingshtml renders a fuzzing session's findings as one self-contained HTML
+// page. It lives apart from reports so that the conformance reports (and baseline) do not
+// pull in the fuzzer; the page's head, CSS and evidence block are internal/htmlpage's.
+package findingshtml
 
 import (
 	"bufio"
+	"embed"
 	"fmt"
+	"html/template"
 	"io"
 	"sort"
 	"strings"
 	"time"
 
 	"github.com/conform-wsgi/conform/fuzz"
+	"github.com/conform-wsgi/conform/internal/htmlpage"
+	"github.com/conform-wsgi/conform/internal/safetext"
+	"github.com/conform-wsgi/conform/reports"
 )
 
-// FindingsReport is what the HTML report of a fuzzing session shows: the session's summary
+//go:embed templates/*.tmpl
+var templateFS embed.FS
+
+var htmlTemplates = template.Must(htmlpage.New("findings", nil).ParseFS(templateFS, "templates/*.tmpl"))
+
+// clean makes text from the target safe to show (html/template then escapes it).
+func clean(s string, keepSpace bool) string {
+	if keepSpace {
+		return safetext.Block(s)
+	}
+	return safetext.Line(s)
+}
+
+// Report is what the HTML report of a fuzzing session shows: the session's summary
 // (nil when the report is made from a directory alone) and its findings.
-type FindingsReport struct {
+type Report struct {
 	Summary  *fuzz.Summary
 	Findings []*fuzz.Finding
 	// Dir is where the findings' files are, for the replay commands ("" when not written).
@@ -29,6 +50,17 @@ type findingsPage struct {
 	Summary   string
 	Counts    []classCount
 	Findings  []htmlFinding
+	// Causes group the findings, worst first; Choices are records of a choice the RFC
+	// leaves to the target, which are no findings.
+	Causes, Choices []htmlCause
+	NFindings       int
+}
+
+// htmlCause is one cause with its findings, collapsed beneath it.
+type htmlCause struct {
+	Anchor, Class, Tone, Label, Example, ExampleAnchor, Replay, Choice string
+	Count                                                              int
+	Findings                                                           []htmlFinding
 }
 
 type classCount struct {
@@ -42,7 +74,7 @@ type htmlFinding struct {
 	Seed                                                                         uint64
 	Reference, Target                                                            []string
 	Command                                                                      string
-	Evidence                                                                     []htmlEvidence
+	Evidence                                                                     []htmlpage.Evidence
 	Quote                                                                        string // "evbody" reads it; findings quote no spec sentence
 }
 
@@ -60,10 +92,10 @@ func classTone(c fuzz.Class) string {
 	return "info"
 }
 
-// WriteFindingsHTML writes a self-contained HTML page of a session's findings, the worst
+// Write writes a self-contained HTML page of a session's findings, the worst
 // class first. Like the conformance report it loads nothing and runs no script from
 // elsewhere; everything from the target goes through html/template.
-func WriteFindingsHTML(w io.Writer, r FindingsReport) error {
+func Write(w io.Writer, r Report) error {
 	p := findingsPage{Title: "conform fuzz findings", Generated: time.Now().UTC().Format(time.RFC3339)}
 	if s := r.Summary; s != nil {
 		p.Target = clean(s.Target, true)
@@ -94,6 +126,26 @@ func WriteFindingsHTML(w io.Writer, r FindingsReport) error {
 	}
 	for _, c := range fuzz.Classes() {
 		p.Counts = append(p.Counts, classCount{string(c), classTone(c), n[c]})
+	}
+	byID := map[string]htmlFinding{}
+	for _, h := range p.Findings {
+		byID[h.ID] = h
+	}
+	cs := fuzz.GroupCauses(fs, r.Dir)
+	p.NFindings = cs.Findings
+	conv := func(c fuzz.Cause, i int, prefix string) htmlCause {
+		h := htmlCause{Anchor: fmt.Sprintf("%s-%d", prefix, i+1), Class: string(c.Class), Tone: classTone(c.Class), Label: clean(c.Label, true),
+			Example: clean(c.Example, false), ExampleAnchor: "f-" + clean(c.Example, false), Replay: clean(c.Replay, false), Choice: clean(c.Choice, true), Count: c.Count}
+		for _, id := range c.Findings {
+			h.Findings = append(h.Findings, byID[clean(id, false)])
+		}
+		return h
+	}
+	for i, c := range cs.Causes {
+		p.Causes = append(p.Causes, conv(c, i, "cause"))
+	}
+	for i, c := range cs.Choices {
+		p.Choices = append(p.Choices, conv(c, i, "choice"))
 	}
 	bw := bufio.NewWriter(w)
 	if err := htmlTemplates.ExecuteTemplate(bw, "findings.tmpl", p); err != nil {
@@ -154,13 +206,13 @@ func newHTMLFinding(f *fuzz.Finding, dir, addr string) htmlFinding {
 		}
 		h.Target = append(h.Target, clean("then the connection: "+string(o.End), true))
 	}
-	ev := htmlEvidence{Anchor: h.Anchor + "~conn1", Label: "Case", End: clean(writesNote(f.Writes), true),
-		Request: visibleSegments(f.Bytes), ReqLen: len(f.Bytes)}
+	ev := htmlpage.Evidence{Anchor: h.Anchor + "~conn1", Label: "Case", End: clean(writesNote(f.Writes), true),
+		Request: safetext.Segments(f.Bytes), ReqLen: len(f.Bytes)}
 	if f.Observed != nil {
-		ev.Response, ev.RespLen = visibleSegments(f.Observed.Raw), len(f.Observed.Raw)
+		ev.Response, ev.RespLen = safetext.Segments(f.Observed.Raw), len(f.Observed.Raw)
 	}
 	if addr != "" && len(f.Writes) == 0 {
-		ev.Replay = ShellReplay(f.Bytes, addr) // a fragmented case needs conform replay
+		ev.Replay = reports.ShellReplay(f.Bytes, addr) // a fragmented case needs conform replay
 	}
 	h.Evidence = append(h.Evidence, ev)
 	return h

@@ -1,0 +1,358 @@
+package fuzz
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"slices"
+	"sort"
+	"strings"
+
+	"github.com/conform-wsgi/conform/internal/safetext"
+	"github.com/conform-wsgi/conform/reference"
+)
+
+// A session against a real server writes tens to hundreds of findings, and behind them a
+// handful of causes. A cause is what the target did (the class and the kind of the verdict)
+// and the smallest set of generator features that makes it do so (ablation's), normalised
+// as the signature's parts are: two findings with the same minimal features and behaviour
+// are one cause, whatever status or rule came with them, and two with different minimal
+// features are two (unless one set holds the other: then the smaller is the cause). Findings that are not ablated (leniency, crashes, injected headers,
+// garbage responses) are told apart by their core, which already names the cause: the
+// reference's rule a lenient target let through, the log line of a worker death.
+
+// Cause is one cause and the findings behind it.
+type Cause struct {
+	Key   string `json:"key"`
+	Class Class  `json:"class"`
+	// Kind is what the target did ("accepted", "rejected", "waits", "closed", "body", ...);
+	// Detail completes it where the kind alone does not say it: the reference's rule for a
+	// leniency, the field of an injected header, a worker death's log line.
+	Kind   string `json:"kind"`
+	Detail string `json:"detail,omitempty"`
+	// Features are the normalised minimal features ("plain get" when none is needed).
+	Features []string `json:"features"`
+	Label    string   `json:"label"`
+	Count    int      `json:"count"`
+	// Example is the finding with the shortest bytes, a minimized one when there is one.
+	Example      string   `json:"example"`
+	ExampleBytes []byte   `json:"example_bytes"`
+	Replay       string   `json:"replay"`
+	Findings     []string `json:"findings"`
+	// Choice, when set, says the target made a choice the RFC leaves to it: shown, but not
+	// a finding.
+	Choice string `json:"choice,omitempty"`
+}
+
+// Causes is what DIR/causes.json holds: the causes, worst first, and the observed choices.
+type Causes struct {
+	Target string `json:"target,omitempty"`
+	// Findings counts the findings behind the causes (the choices' records not included).
+	Findings int     `json:"findings"`
+	Causes   []Cause `json:"causes"`
+	Choices  []Cause `json:"choices"`
+}
+
+const causesFile = "causes.json"
+
+// causeRank orders causes by how much a maintainer needs to know: a desync can smuggle
+// requests past a proxy, a crash or hang takes the service down, a 5xx is an unhandled
+// error; a leniency or strictness is a disagreement about the grammar.
+func causeRank(c Class) int {
+	for i, x := range []Class{Framing, Crash, Hang, Status5xx, Leniency, Strictness, Semantic} {
+		if x == c {
+			return i
+		}
+	}
+	return 7
+}
+
+// PermittedChoice says why the finding shows only a choice the RFC leaves to the target, so
+// it is no finding ("" when it is one). RFC 9112 §2.2 lets a recipient recognise a bare LF
+// as a line terminator or not ("a recipient MAY recognize a single LF"); the reference
+// does, so a target that does not rejects what the reference serves: a bare LF ending a
+// line, an empty line of a bare LF before a request-line, a bare LF inside a value. When
+// the reference, making the other choice (Deviations.CRLFLineEndsOnly, which breaks no
+// requirement), rejects the same request the target rejected, after serving the same ones
+// before it, the target did what a conforming server may do.
+func (f *Finding) PermittedChoice() string {
+	if f.Class != Strictness && !(f.Class == Framing && f.Kind == "rejected-in-pipeline") || !bytes.Contains(f.Bytes, []byte("\n")) {
+		return ""
+	}
+	served := 0
+	if f.Observed != nil {
+		for _, a := range f.Observed.Answers {
+			if a.Echo == nil {
+				break
+			}
+			served++
+		}
+	}
+	in := reference.InterpretWith(f.Bytes, reference.Limits{}, reference.Deviations{})
+	other := reference.InterpretWith(f.Bytes, reference.Limits{}, reference.Deviations{CRLFLineEndsOnly: true})
+	if other.Error == nil || len(other.Requests) != served || served >= len(in.Requests) {
+		return ""
+	}
+	return "does not take a bare LF for a line terminator, so it rejects what the reference serves (RFC 9112 §2.2: a recipient MAY recognize a single LF; the reference does, and rejects these bytes too when it does not)"
+}
+
+// causeOf is the cause a finding belongs to (without its count and example).
+func causeOf(f *Finding) Cause {
+	c := Cause{Class: f.Class, Kind: f.Kind}
+	v := Verdict{Class: f.Class, Kind: f.Kind, Rule: f.Rule}
+	if coreIsSignature(v) {
+		c.Detail = f.Rule
+	} else {
+		// The signature's parts are the normalised minimal features (with the families a
+		// 5xx or a desync in rejected bytes is told apart by); a record without them is
+		// normalised here the same way.
+		if _, rest, ok := strings.Cut(f.Signature, " | "); ok {
+			c.Features = strings.Split(rest, " + ")
+		} else {
+			c.Features = signatureParts(f.Base, f.Features, f.Class == Status5xx)
+		}
+		if len(c.Features) == 0 {
+			c.Features = []string{"plain " + strings.TrimPrefix(f.Base, "neutral:")}
+		}
+		if f.Class == Semantic && f.Kind == "not-echo" {
+			c.Detail = f.Rule // the answer the application never gave is the behaviour
+		}
+	}
+	c.Key = string(c.Class) + "/" + c.Kind
+	if c.Detail != "" {
+		c.Key += "/" + c.Detail
+	}
+	if len(c.Features) > 0 {
+		c.Key += " | " + strings.Join(c.Features, " + ")
+	}
+	c.Label = c.Kind
+	if c.Detail != "" {
+		c.Label += " " + c.Detail
+	}
+	if len(c.Features) > 0 {
+		c.Label += " with " + strings.Join(c.Features, " + ")
+	}
+	return c
+}
+
+// GroupCauses groups findings into causes, worst first, and sets apart the findings that
+// only show a choice the RFC permits. dir is where the findings are, for the replay
+// commands ("" when they were not written).
+func GroupCauses(findings []*Finding, dir string) *Causes {
+	out := &Causes{Causes: []Cause{}, Choices: []Cause{}}
+	protos := map[string]Cause{}
+	var order []string
+	var keyOf []string
+	var valid []*Finding
+	for _, f := range findings {
+		if f == nil || f.ID == "" {
+			continue
+		}
+		if out.Target == "" {
+			out.Target = f.Target
+		}
+		c := causeOf(f)
+		if choice := f.PermittedChoice(); choice != "" {
+			// One choice, however many requests showed it.
+			c = Cause{Key: "choice/bare-lf", Class: Strictness, Kind: "rejected", Label: "does not take a bare LF for a line terminator", Choice: choice}
+		}
+		if _, ok := protos[c.Key]; !ok {
+			protos[c.Key] = c
+			order = append(order, c.Key)
+		}
+		valid = append(valid, f)
+		keyOf = append(keyOf, c.Key)
+	}
+	// Ablation drops one feature at a time, so a finding found first with more features
+	// than its cause needs keeps them (the session then counts the later, smaller case as a
+	// duplicate, or finds it as a finding of its own); its behaviour is the smaller one's.
+	root := map[string]string{}
+	for _, k := range order {
+		head, _, _ := strings.Cut(k, " | ")
+		best := k
+		for _, k2 := range order {
+			head2, _, _ := strings.Cut(k2, " | ")
+			b, c2 := protos[best], protos[k2]
+			if k2 == k || head2 != head || !strictSubset(c2.Features, protos[k].Features) {
+				continue
+			}
+			if best == k || len(c2.Features) < len(b.Features) || len(c2.Features) == len(b.Features) && k2 < best {
+				best = k2
+			}
+		}
+		root[k] = best
+	}
+	byKey := map[string]*Cause{}
+	examples := map[string]*Finding{}
+	order = order[:0]
+	for i, f := range valid {
+		k := root[keyOf[i]]
+		p := byKey[k]
+		if p == nil {
+			c := protos[k]
+			p = &c
+			byKey[k] = p
+			order = append(order, k)
+		}
+		p.Count++
+		p.Findings = append(p.Findings, f.ID)
+		if e := examples[k]; e == nil || betterExample(f, e) {
+			examples[k] = f
+		}
+	}
+	for _, k := range order {
+		c := byKey[k]
+		e := examples[k]
+		sort.Strings(c.Findings)
+		c.Example, c.ExampleBytes, c.Replay = e.ID, e.Bytes, replayCommand(e, dir)
+		if c.Choice != "" {
+			out.Choices = append(out.Choices, *c)
+		} else {
+			out.Causes = append(out.Causes, *c)
+			out.Findings += c.Count
+		}
+	}
+	less := func(cs []Cause) func(i, j int) bool {
+		return func(i, j int) bool {
+			a, b := cs[i], cs[j]
+			if causeRank(a.Class) != causeRank(b.Class) {
+				return causeRank(a.Class) < causeRank(b.Class)
+			}
+			if a.Count != b.Count {
+				return a.Count > b.Count
+			}
+			return a.Key < b.Key
+		}
+	}
+	sort.SliceStable(out.Causes, less(out.Causes))
+	sort.SliceStable(out.Choices, less(out.Choices))
+	return out
+}
+
+// strictSubset says every part of a is in b, and b has more.
+func strictSubset(a, b []string) bool {
+	if len(a) >= len(b) {
+		return false
+	}
+	for _, x := range a {
+		if !slices.Contains(b, x) {
+			return false
+		}
+	}
+	return true
+}
+
+// betterExample prefers a minimized finding, then the shorter bytes, then the lower ID.
+func betterExample(f, than *Finding) bool {
+	if f.Minimized != than.Minimized {
+		return f.Minimized
+	}
+	if len(f.Bytes) != len(than.Bytes) {
+		return len(f.Bytes) < len(than.Bytes)
+	}
+	return f.ID < than.ID
+}
+
+// replayCommand is the conform replay command line for a finding's record.
+func replayCommand(f *Finding, dir string) string {
+	path := f.ID + ".json"
+	if dir != "" {
+		path = filepath.Join(dir, path)
+	}
+	target := "--target HOST:PORT"
+	switch {
+	case f.Server != "":
+		target = "--server " + shellWord(f.Server)
+	case f.Target != "":
+		target = "--target " + shellWord(f.Target)
+	}
+	return "conform replay " + shellWord(path) + " " + target
+}
+
+// shellWord quotes a word for a POSIX shell when it holds anything but safe characters: the
+// directory and the target come from the command line and the findings' records.
+func shellWord(s string) string {
+	if s != "" && s[0] != '-' && strings.Trim(s, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_./:@") == "" {
+		return s
+	}
+	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
+}
+
+// WriteCauses writes DIR/causes.json atomically.
+func WriteCauses(dir string, cs *Causes) error {
+	if dir == "" {
+		return nil
+	}
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return fmt.Errorf("findings directory: %w", err)
+	}
+	js, err := json.MarshalIndent(cs, "", "  ")
+	if err != nil {
+		return fmt.Errorf("causes: %w", err)
+	}
+	if err := writeFileAtomic(filepath.Join(dir, causesFile), func(w io.Writer) error {
+		_, err := w.Write(append(js, '\n'))
+		return err
+	}); err != nil {
+		return fmt.Errorf("write causes: %w", err)
+	}
+	return nil
+}
+
+// ReadCauses reads DIR/causes.json.
+func ReadCauses(dir string) (*Causes, error) {
+	b, err := os.ReadFile(filepath.Join(dir, causesFile))
+	if err != nil {
+		return nil, fmt.Errorf("read causes: %w", err)
+	}
+	var cs Causes
+	if err := json.Unmarshal(b, &cs); err != nil {
+		return nil, fmt.Errorf("%s: %w", filepath.Join(dir, causesFile), err)
+	}
+	return &cs, nil
+}
+
+// writeText is the causes part of the summary: one line per cause, worst first, with
+// its count and the example to replay; then the choices the RFC leaves to the target.
+func (cs *Causes) writeText(w io.Writer) {
+	if cs == nil || len(cs.Causes)+len(cs.Choices) == 0 {
+		return
+	}
+	fmt.Fprintf(w, "  causes: %d behind %d finding(s), worst first (with --dir, every finding in it)\n", len(cs.Causes), cs.Findings)
+	for _, c := range cs.Causes {
+		fmt.Fprintf(w, "  %4d  %-10s %s\n        e.g. %s: %s\n", c.Count, c.Class, safetext.Line(clip(c.Label, 200)), safetext.Line(c.Example), safetext.Line(c.Replay))
+	}
+	for _, c := range cs.Choices {
+		fmt.Fprintf(w, "  observed choice (not a finding, %d record(s)): %s, e.g. %s\n", c.Count, safetext.Line(c.Choice), safetext.Line(c.Example))
+	}
+}
+
+// causesOf groups every finding the session knows: with a directory, all written there
+// (earlier sessions' too, on --resume); otherwise this session's.
+func (s *session) causesOf(sum *Summary) *Causes {
+	all := sum.Findings
+	if s.opt.Dir != "" {
+		if found, err := LoadFindings(s.opt.Dir); err == nil {
+			all = found
+		}
+	}
+	return GroupCauses(all, s.opt.Dir)
+}
+
+// saveCauses keeps DIR/causes.json current while the session runs (with the session state,
+// every few seconds): a session that is killed leaves its causes too.
+func (s *session) saveCauses() {
+	if s.opt.Dir == "" {
+		return
+	}
+	found, err := LoadFindings(s.opt.Dir)
+	if err != nil {
+		return // a finding being rewritten; the next save, or the last, has it
+	}
+	if err := WriteCauses(s.opt.Dir, GroupCauses(found, s.opt.Dir)); err != nil {
+		s.fatal(err)
+	}
+}

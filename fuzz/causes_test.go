@@ -1,0 +1,169 @@
+package fuzz
+
+import (
+	"context"
+	"encoding/json"
+	"path/filepath"
+	"reflect"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/conform-wsgi/conform/reference"
+)
+
+func TestGroupCauses(t *testing.T) {
+	fs := []*Finding{
+		// One cause: the same kind and minimal features, whatever status came back or the
+		// spelling's case (a record without the normalised parts in its signature).
+		{ID: "strictness-a", Class: Strictness, Kind: "rejected", Rule: "400", Signature: "strictness/rejected/400 | expect:100-continue", Features: []string{"expect:100-continue"}, Base: "neutral:get", Bytes: []byte("0123456789")},
+		{ID: "strictness-b", Class: Strictness, Kind: "rejected", Rule: "417", Signature: "strictness/rejected/417", Features: []string{"expect:100-Continue"}, Base: "neutral:length", Bytes: []byte("01234"), Minimized: true},
+		// Another: other minimal features, the same status.
+		{ID: "strictness-c", Class: Strictness, Kind: "rejected", Rule: "400", Signature: "strictness/rejected/400 | ws:nbsp", Features: []string{"ws:nbsp"}, Base: "neutral:get", Bytes: []byte("0")},
+		// Another again: the same features, but the target did something else with them.
+		{ID: "strictness-d", Class: Strictness, Kind: "closed", Rule: "closed", Signature: "strictness/closed/closed | ws:nbsp", Features: []string{"ws:nbsp"}, Bytes: []byte("0")},
+		// Leniency is not ablated: the reference's rule names what the target let through.
+		{ID: "leniency-e", Class: Leniency, Kind: "accepted", Rule: "rfc9110/8.6", Signature: "leniency/accepted/rfc9110/8.6", Features: []string{"cl:plus"}, Bytes: []byte("0")},
+		{ID: "leniency-f", Class: Leniency, Kind: "accepted", Rule: "rfc9110/8.6", Signature: "leniency/accepted/rfc9110/8.6", Features: []string{"cl:underscore", "eol:cr@field"}, Bytes: []byte("00")},
+		{ID: "framing-g", Class: Framing, Kind: "body", Signature: "framing/body/ | te:comma", Features: []string{"te:comma"}, Bytes: []byte("0"), Server: "waitress"},
+		// The same body, found first with a feature more than it needs: the cause is the smaller set.
+		{ID: "framing-k", Class: Framing, Kind: "body", Signature: "framing/body/ | cl-dup + te:comma", Features: []string{"te:comma", "cl-dup"}, Bytes: []byte("00")},
+		// Not a superset: a cause of its own.
+		{ID: "framing-l", Class: Framing, Kind: "body", Signature: "framing/body/ | cl:plus", Features: []string{"cl:plus"}, Bytes: []byte("00")},
+		{ID: "hang-h", Class: Hang, Kind: "no-response", Signature: "hang/no-response/ | plain get", Base: "neutral:get", Bytes: []byte("0")},
+		// A bare LF rejected: RFC 9112 §2.2 leaves it to the target.
+		{ID: "strictness-i", Class: Strictness, Kind: "rejected", Rule: "400", Signature: "strictness/rejected/400 | eol:lf", Features: []string{"eol:lf@all"}, Bytes: []byte("GET / HTTP/1.1\nHost: x\n\nGET /__conform__/echo HTTP/1.1\r\nHost: x\r\n\r\n")},
+		// Not when the target rejected what even a reader of CRLF alone serves.
+		{ID: "strictness-j", Class: Strictness, Kind: "rejected", Rule: "400", Signature: "strictness/rejected/400 | plain get", Bytes: []byte("GET / HTTP/1.1\r\nHost: x\r\n\r\n")},
+	}
+	cs := GroupCauses(fs, "out dir")
+	var got []string
+	for _, c := range cs.Causes {
+		got = append(got, c.Key+" = "+strings.Join(c.Findings, ","))
+	}
+	want := []string{
+		"framing/body | te:comma = framing-g,framing-k",
+		"framing/body | cl:plus = framing-l",
+		"hang/no-response | plain get = hang-h",
+		"leniency/accepted/rfc9110/8.6 = leniency-e,leniency-f",
+		"strictness/rejected | expect:100-continue = strictness-a,strictness-b",
+		"strictness/closed | ws:nbsp = strictness-d",
+		"strictness/rejected | plain get = strictness-j",
+		"strictness/rejected | ws:nbsp = strictness-c",
+	}
+	if !slices.Equal(got, want) {
+		t.Errorf("causes, worst first:\n  %s\nwant\n  %s", strings.Join(got, "\n  "), strings.Join(want, "\n  "))
+	}
+	if cs.Findings != 11 || len(cs.Choices) != 1 || cs.Choices[0].Example != "strictness-i" || !strings.Contains(cs.Choices[0].Choice, "§2.2") {
+		t.Errorf("%d findings, choices %+v; want 11 and the bare LF as a choice", cs.Findings, cs.Choices)
+	}
+	for _, c := range cs.Causes {
+		switch c.Example {
+		case "strictness-a", "leniency-f":
+			t.Errorf("%s: example %s, not the minimized or shorter one", c.Key, c.Example)
+		}
+	}
+	if c := cs.Causes[0]; c.Replay != "conform replay 'out dir/framing-g.json' --server waitress" {
+		t.Errorf("replay command %q", c.Replay)
+	}
+}
+
+// A session against a reference that frames by Content-Length groups its findings into
+// causes, writes them to DIR/causes.json, and the grouping keeps apart what ablation keeps
+// apart and together what differs only in what the generator meant.
+func TestSessionCauses(t *testing.T) {
+	ref, err := reference.Start(reference.Options{Deviations: reference.Deviations{PreferContentLength: true}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ref.Close()
+	dir := t.TempDir()
+	sum, err := Run(context.Background(), Options{Addr: ref.Addr, Seed: 1, Cases: 3000, Duration: 20 * time.Second, Dir: dir, NoCatalog: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(sum.Findings) < 2 || sum.Causes == nil {
+		t.Fatalf("%d findings, causes %v", len(sum.Findings), sum.Causes)
+	}
+	var out strings.Builder
+	sum.WriteText(&out)
+	t.Logf("%s", out.String())
+	if i, j := strings.Index(out.String(), "causes: "), strings.Index(out.String(), "new findings: "); i < 0 || i > j {
+		t.Error("the summary does not list the causes before the counts")
+	}
+	read, err := ReadCauses(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	js, _ := json.Marshal(sum.Causes)
+	var again Causes
+	if err := json.Unmarshal(js, &again); err != nil || !reflect.DeepEqual(*read, again) {
+		t.Errorf("causes.json does not round-trip:\n%+v\n%+v (%v)", *read, again, err)
+	}
+	// causes.json is not taken for a finding.
+	if found, _ := LoadFindings(dir); len(found) != len(sum.Findings) {
+		t.Errorf("%d findings loaded, %d written", len(found), len(sum.Findings))
+	}
+	n := 0
+	for _, c := range read.Causes {
+		n += c.Count
+		if c.Class != Framing && c.Class != Leniency && c.Class != Strictness && c.Class != Semantic {
+			t.Errorf("cause %s: no such class against this reference", c.Key)
+		}
+	}
+	if n+len(read.Choices) > len(sum.Findings) || n != read.Findings {
+		t.Errorf("causes count %d findings (choices %d), the session wrote %d", n, len(read.Choices), len(sum.Findings))
+	}
+
+	// A real finding again with another status (what the generator meant does not matter),
+	// and again with one more minimal feature (a cause of its own).
+	var f *Finding
+	for _, g := range sum.Findings {
+		if !coreIsSignature(Verdict{Class: g.Class, Kind: g.Kind}) && g.PermittedChoice() == "" {
+			f = g
+			break
+		}
+	}
+	if f == nil {
+		t.Fatal("no ablated finding")
+	}
+	same, other := *f, *f
+	core := Verdict{Class: f.Class, Kind: f.Kind, Rule: f.Rule}.Core()
+	same.ID, same.Rule, same.Signature = f.ID+"-same", "999", strings.Replace(f.Signature, core, core+"999", 1)
+	other.ID = f.ID + "-other"
+	other.Features = append(slices.Clone(f.Features), "host:missing")
+	other.Signature = ""
+	cs := GroupCauses([]*Finding{f, &same, &other}, dir)
+	if len(cs.Causes) != 2 || cs.Causes[0].Count+cs.Causes[1].Count != 3 || !slices.Contains(cs.Causes[0].Findings, same.ID) && !slices.Contains(cs.Causes[1].Findings, same.ID) {
+		t.Fatalf("causes %+v", cs.Causes)
+	}
+	for _, c := range cs.Causes {
+		if slices.Contains(c.Findings, f.ID) != slices.Contains(c.Findings, same.ID) || slices.Contains(c.Findings, f.ID) == slices.Contains(c.Findings, other.ID) {
+			t.Errorf("cause %s holds %v", c.Key, c.Findings)
+		}
+	}
+	if want := "conform replay " + filepath.Join(dir, cs.Causes[0].Example+".json") + " --target " + ref.Addr; cs.Causes[0].Replay != want {
+		t.Errorf("replay %q, want %q", cs.Causes[0].Replay, want)
+	}
+}
+
+// A target that only makes the choice RFC 9112 §2.2 leaves it (a bare LF is no line
+// terminator to it) has no cause: what it rejects is shown as an observed choice.
+func TestBareLFStrictnessIsAChoice(t *testing.T) {
+	ref, err := reference.Start(reference.Options{Deviations: reference.Deviations{CRLFLineEndsOnly: true}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ref.Close()
+	sum, err := Run(context.Background(), Options{Addr: ref.Addr, Seed: 1, Cases: 3000, Duration: 20 * time.Second, NoCatalog: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if sum.Causes == nil || len(sum.Causes.Choices) != 1 || sum.Causes.Choices[0].Count != len(sum.Findings) {
+		t.Fatalf("no observed choice in %d findings", len(sum.Findings))
+	}
+	for _, c := range sum.Causes.Causes {
+		t.Errorf("cause %s (%d findings, e.g. %s)", c.Key, c.Count, c.Example)
+	}
+}
