@@ -2,8 +2,9 @@ package conform_test
 
 // Real servers over TLS: each known server that can serve TLS is started with a self-signed
 // certificate (harness.Options{TLS: true}) and the checks TLS changes run against it over
-// TLS (spec.Target.TLS): the one that only applies over TLS, wsgi.url_scheme, and a few
-// plain exchanges that prove requests, bodies, keep-alive and half-close work through TLS.
+// TLS (spec.Target.TLS): those that only apply over TLS (the environ's HTTPS, RFC 9112
+// §9.7-9.8's reuse and closure alerts), wsgi.url_scheme, and a few plain exchanges that
+// prove requests, bodies, keep-alive and half-close work through TLS.
 // Their verdicts are compared with testdata/verdicts-tls/<server>.txt, in the format of
 // testdata/verdicts. Gated as servers_test.go is (CONFORM_SERVERS, or a label filter naming
 // the servers or one of them):
@@ -39,6 +40,10 @@ var TLSChecks = []string{
 	"pep3333/input/read-content-length",
 	"rfc9112/9.3/persistent-by-default",
 	"rfc9112/6.3/incomplete-body-half-close",
+	"rfc9112/9.7/tls-persistent",
+	"rfc9112/9.8/close-notify",
+	"rfc9112/9.8/incomplete-close-tolerated",
+	"rfc9112/9.8/close-after-alert",
 }
 
 func tlsChecks() []*spec.Check {

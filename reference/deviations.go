@@ -646,6 +646,26 @@ type Deviations struct {
 	// over TLS (PEP 3333: if SSL is in use, the server should provide the Apache SSL
 	// environment variables, such as HTTPS=on and SSL_PROTOCOL).
 	NoHTTPSVariable bool
+	// TLSNoReuse reads no new request from a TLS connection it keeps open after a response,
+	// pipelined ones aside (RFC 9112 §9.7: a TLS connection is otherwise treated like a
+	// normal one, reuse included).
+	TLSNoReuse bool
+	// BareTLSClose drops a TLS connection's TCP connection with no close_notify alert (RFC
+	// 9112 §9.8: servers MUST attempt to initiate an exchange of closure alerts).
+	BareTLSClose bool
+	// IncompleteCloseStall serves no new connection for 2 s after a client's bare TCP close
+	// of a TLS connection (RFC 9112 §9.8: servers SHOULD be prepared to receive an
+	// incomplete close).
+	IncompleteCloseStall bool
+	// BytesAfterCloseNotify writes bytes on a TLS connection's TCP connection after its
+	// close_notify alert (RFC 9112 §9.8 lets a server close after the alert, nothing more).
+	BytesAfterCloseNotify bool
+	// UnknownExpectation400 answers 400 to an Expect member other than 100-continue: neither
+	// the 417 RFC 9110 §10.1.1 allows nor serving the request.
+	UnknownExpectation400 bool
+	// CTLReplaced turns a control character other than HTAB, CR, LF and NUL in a field value
+	// into '?': neither the refusal nor the retention RFC 9110 §5.5 allows.
+	CTLReplaced bool
 }
 
 // Any reports whether any deviation is set.

@@ -86,6 +86,9 @@ func (p *parser) decideFraming(at int) *ParseError {
 	if r.ExpectContinue && p.dev.RejectExpect {
 		return p.perr(417, at, "deviation RejectExpect", "100-continue expectation refused")
 	}
+	if p.dev.UnknownExpectation400 && unknownExpectation(expect) {
+		return p.perr(400, at, "deviation UnknownExpectation400", "unknown expectation refused with 400")
+	}
 
 	if p.dev.TransferEncodingExactChunked && lowerASCII(bytes.Join(te, []byte(", "))) != "chunked" {
 		te = nil

@@ -602,6 +602,8 @@ func (p *parser) checkValue(v []byte, at int) *ParseError {
 			}
 		case c == '\r':
 			// Only reachable under Deviations.AcceptBareCR: fieldLine rejects bare CRs first.
+		case p.dev.CTLReplaced:
+			v[i] = '?' // app_permissions.go: neither refused nor retained
 		default:
 			return p.perr(400, at+i, "rfc9110/5.5 CTL in field value", "control character in a field value")
 		}

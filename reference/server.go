@@ -397,6 +397,7 @@ func (c *conn) serve() {
 		c.reqStart = time.Time{}
 		st, err := c.next()
 		if err != nil {
+			c.noteIncompleteClose(err)
 			if c.idleEnd(err) {
 				return
 			}
@@ -433,7 +434,7 @@ func (c *conn) serve() {
 				return
 			}
 		}
-		if !c.handle(deferred) {
+		if !c.handle(deferred) || c.tlsNoReuse() {
 			return
 		}
 		if c.leaveUnreadBody(bodyAt) {
@@ -614,8 +615,12 @@ func statusText(code int) string {
 func (c *conn) closeGracefully() {
 	c.releaseHeld()
 	c.bw.Flush()
+	if c.bareTLSClose() {
+		return
+	}
 	if tc, ok := c.nc.(interface{ CloseWrite() error }); ok {
 		if tc.CloseWrite() == nil {
+			c.afterCloseNotify()
 			c.nc.SetReadDeadline(time.Now().Add(500 * time.Millisecond))
 			io.CopyN(io.Discard, c.nc, 1<<20)
 		}

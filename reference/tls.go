@@ -23,7 +23,7 @@ func tlsListener(l net.Listener) (net.Listener, error) {
 		l.Close()
 		return nil, fmt.Errorf("reference: %w", err)
 	}
-	return tls.NewListener(l, cfg), nil
+	return tls.NewListener(eofListener{l}, cfg), nil // eofListener: app_tls_closure.go
 }
 
 // handshake completes the TLS handshake of a TLS connection, within the read timeout, and
@@ -34,6 +34,7 @@ func (c *conn) handshake() bool {
 	if !ok {
 		return true
 	}
+	c.awaitStall() // Deviations.IncompleteCloseStall
 	ctx, cancel := context.WithTimeout(context.Background(), c.s.opt.ReadTimeout)
 	defer cancel()
 	if err := tc.HandshakeContext(ctx); err != nil {

@@ -249,7 +249,7 @@ type Check struct {
 
 // CatalogVersion changes whenever a check is added, removed or changes meaning; a check ID
 // never changes meaning within the catalog's life.
-const CatalogVersion = "2026.12.2"
+const CatalogVersion = "2026.12.3"
 
 // Areas in report order.
 var Areas = []string{"environ", "input", "start-response", "response", "fields", "framing", "connection", "concurrency"}

@@ -119,6 +119,7 @@ func TestTimingChecksAreMarked(t *testing.T) {
 		"pep3333/start-response/close-called-on-disconnect": true,
 		"conform/concurrency/slow-headers-isolated":         true,
 		"conform/concurrency/slow-body-isolated":            true,
+		"rfc9112/9.8/incomplete-close-tolerated":            true,
 	}
 	for _, c := range All() {
 		if c.Area == "concurrency" {

@@ -49,6 +49,13 @@ type Script struct {
 	// TLS runs the exchange over TLS (DialTLS): the same bytes, inside TLS records. (Beside
 	// HalfClose, it takes no room in the struct.)
 	TLS bool
+	// BareClose, over TLS, ends the exchange with a TCP close and no close_notify alert: the
+	// incomplete close RFC 9112 §9.8 says a server should be prepared to receive.
+	BareClose bool
+	// AwaitFIN, over TLS, keeps reading the TCP connection this long after the server's
+	// close_notify, without sending the client's own, to see whether the server closes at
+	// once (Exchange.AfterNotify, AfterNotifyAt).
+	AwaitFIN time.Duration
 	// Responses is how many final responses to wait for; 0 reads until the server closes
 	// the connection or goes idle.
 	Responses int
@@ -120,7 +127,28 @@ type Exchange struct {
 	// TLSVersion is the TLS version negotiated (tls.VersionTLS13...), 0 on plain TCP: two
 	// bytes that fit the struct's padding, as the fuzzer allocates an Exchange per case.
 	TLSVersion uint16
+	// CloseNotify, over TLS, says the server's close was announced by a close_notify alert
+	// (RFC 9112 §9.8); false for a bare TCP close, or when the server did not close.
+	// crypto/tls reports io.EOF for both at a record boundary: the raw socket's own EOF, read
+	// only when no alert ended the stream first, tells them apart.
+	CloseNotify bool
+	// AfterNotify is what followed the server's close_notify on the TCP connection when
+	// Script.AwaitFIN asked, AfterNotifyAt after the exchange began.
+	AfterNotify   AfterNotify
+	AfterNotifyAt time.Duration
 }
+
+// AfterNotify says what a server did after its close_notify alert while the client sent
+// none of its own (RFC 9112 §9.8: servers MAY close without waiting for it).
+type AfterNotify uint8
+
+const (
+	AfterNotifyUnseen AfterNotify = iota // not asked (Script.AwaitFIN), or no close_notify
+	AfterNotifyFIN                       // the server closed the TCP connection
+	AfterNotifyReset                     // the server reset it
+	AfterNotifyOpen                      // still open when AwaitFIN ran out
+	AfterNotifyBytes                     // more bytes came after the alert (those not read with it)
+)
 
 // TLS names the TLS version the exchange ran over ("TLS 1.3"), or "" for plain TCP.
 func (e *Exchange) TLS() string {
@@ -267,7 +295,7 @@ func DialTLS(ctx context.Context, addr string, timeout time.Duration) (*tls.Conn
 	if host, _, err := net.SplitHostPort(addr); err == nil && net.ParseIP(host) == nil {
 		cfg.ServerName = host // SNI, for a server that picks its certificate by name
 	}
-	c := tls.Client(raw, cfg)
+	c := tls.Client(&eofConn{Conn: raw}, cfg)
 	hctx, cancel := context.WithDeadline(ctx, start.Add(timeout))
 	defer cancel()
 	if err := c.HandshakeContext(hctx); err != nil {
@@ -298,10 +326,68 @@ func doTLS(ctx context.Context, addr string, s Script) (*Exchange, error) {
 	if err != nil {
 		return nil, err
 	}
-	defer conn.Close()
+	if s.BareClose {
+		defer conn.NetConn().Close()
+	} else {
+		defer conn.Close()
+	}
 	x := run(ctx, conn, addr, s)
 	x.TLSVersion = conn.ConnectionState().Version
+	if rc, ok := conn.NetConn().(*eofConn); ok {
+		x.CloseNotify = x.End == EndClosed && !rc.eof.Load()
+		if x.CloseNotify && s.AwaitFIN > 0 {
+			awaitFIN(ctx, rc, s.AwaitFIN, x)
+		}
+	}
 	return x, nil
+}
+
+// awaitFIN reads the TCP connection under a TLS one whose server sent close_notify, for up
+// to d, to see what the server does next without the client's alert.
+func awaitFIN(ctx context.Context, rc *eofConn, d time.Duration, x *Exchange) {
+	start := time.Now().Add(-x.EndAt)
+	dl := time.Now().Add(d)
+	if c, ok := ctx.Deadline(); ok && c.Before(dl) {
+		dl = c
+	}
+	_ = rc.SetReadDeadline(dl)
+	var b [256]byte
+	n, err := rc.Read(b[:])
+	x.AfterNotifyAt = time.Since(start)
+	switch {
+	case n > 0:
+		x.AfterNotify = AfterNotifyBytes
+	case errors.Is(err, io.EOF):
+		x.AfterNotify = AfterNotifyFIN
+	case isReset(err):
+		x.AfterNotify = AfterNotifyReset
+	default:
+		x.AfterNotify = AfterNotifyOpen
+	}
+	_ = rc.SetReadDeadline(time.Time{})
+}
+
+// eofConn is the TCP connection under a TLS one, noting whether a read met its end: a TLS
+// stream that ends at its peer's close_notify is never read that far.
+type eofConn struct {
+	net.Conn
+	eof atomic.Bool
+}
+
+func (c *eofConn) Read(p []byte) (int, error) {
+	n, err := c.Conn.Read(p)
+	if errors.Is(err, io.EOF) {
+		c.eof.Store(true)
+	}
+	return n, err
+}
+
+// CloseWrite passes a half-close through to the TCP connection (Script.HalfClose).
+func (c *eofConn) CloseWrite() error {
+	if cw, ok := c.Conn.(interface{ CloseWrite() error }); ok {
+		return cw.CloseWrite()
+	}
+	return nil
 }
 
 func (s Script) withDefaults() Script {
