@@ -132,30 +132,10 @@ func init() {
 		Title: "bytes passed to write() are on their way to the client before the application writes more",
 		Ref:   pepWriteCall, Level: Must, Area: "start-response", Timing: true,
 		Quote: "In other words, before write() returns, it must guarantee that the passed-in bytestring was either completely sent to the client, or that it is buffered for transmission while the application proceeds onward.",
-		Observe: func(ctx context.Context, t *Target) (*Observation, error) {
-			// As streaming-unbuffered: block 3 is written two delays after block 1; a server
-			// whose buffer is transmitted while the app proceeds delivers them at least one
-			// delay apart, one that holds write()'s bytes until the app returns at once.
-			delay := (t.dur(200*time.Millisecond) + 4*t.RTT).Milliseconds()
-			o, err := exchange(scenario(fmt.Sprintf("write-stream?chunks=3&delay_ms=%d&size=16", delay)))(ctx, t)
-			if err == nil {
-				o.Values = map[string]float64{"delay_ms": float64(delay)}
-			}
-			return o, err
-		},
-		Judge: func(o *Observation) Verdict {
-			r := o.Response(0, 0)
-			if r == nil || len(r.Body) < 48 {
-				return inconclusive("the written body did not arrive whole (%s)", o.ending(0))
-			}
-			delay := time.Duration(o.Values["delay_ms"]) * time.Millisecond
-			first, _ := r.BodyArrival(0)
-			last, _ := r.BodyArrival(32)
-			if gap := last - first; gap < delay {
-				return violates("the app called write() 3 times %v apart, but block 1 arrived only %v before block 3: the server held what write() was given until the application had finished, instead of sending it or transmitting its buffer while the application proceeded", delay, gap.Round(time.Millisecond))
-			}
-			return conforms("written blocks arrived %v apart", (last - first).Round(time.Millisecond))
-		},
+		// A server whose buffer is transmitted while the app proceeds delivers the blocks at
+		// least one delay apart; one that holds write()'s bytes until the app returns, at once.
+		Observe: spacedBlocks("write-stream"),
+		Judge:   judgeSpacedBlocks("written", "the app called write() 3 times %v apart, but block 1 arrived only %v before block 3: the server held what write() was given until the application had finished, instead of sending it or transmitting its buffer while the application proceeded"),
 	})
 
 	register(&Check{

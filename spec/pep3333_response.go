@@ -52,36 +52,49 @@ func judgeNoBody(what string) func(o *Observation) Verdict {
 	}
 }
 
+// spacedBlocks observes the probe's scenario (stream, write-stream) sending 3 blocks of 16
+// bytes a delay apart. An unbuffered server delivers block 3 two delays after block 1, a
+// buffering one at the same moment; the threshold is one delay. 200ms is many times the
+// jitter a busy machine adds to a block's delivery; the round trips cover a remote target.
+func spacedBlocks(name string) func(ctx context.Context, t *Target) (*Observation, error) {
+	return func(ctx context.Context, t *Target) (*Observation, error) {
+		delay := (t.dur(200*time.Millisecond) + 4*t.RTT).Milliseconds()
+		o, err := exchange(scenario(fmt.Sprintf("%s?chunks=3&delay_ms=%d&size=16", name, delay)))(ctx, t)
+		if err == nil {
+			o.Values = map[string]float64{"delay_ms": float64(delay)}
+		}
+		return o, err
+	}
+}
+
+// judgeSpacedBlocks judges spacedBlocks: block 3 must arrive at least one delay after block
+// 1. what names the body ("streamed", "written"); held is the violation's message, given the
+// delay and the gap.
+func judgeSpacedBlocks(what, held string) func(o *Observation) Verdict {
+	return func(o *Observation) Verdict {
+		r := o.Response(0, 0)
+		if r == nil || len(r.Body) < 48 {
+			return inconclusive("the %s body did not arrive whole (%s)", what, o.ending(0))
+		}
+		delay := time.Duration(o.Values["delay_ms"]) * time.Millisecond
+		first, _ := r.BodyArrival(0)
+		last, _ := r.BodyArrival(32)
+		gap := last - first
+		if gap < delay {
+			return violates(held, delay, gap.Round(time.Millisecond))
+		}
+		return conforms("%s blocks arrived %v apart", what, gap.Round(time.Millisecond))
+	}
+}
+
 func init() {
 	register(&Check{
 		ID:    "pep3333/response/streaming-unbuffered",
 		Title: "each yielded block is sent before the application produces the next",
 		Ref:   Ref{"PEP 3333", "Buffering and Streaming"}, Level: Must, Area: "response", Timing: true,
-		Quote: "WSGI servers, gateways, and middleware must not delay the transmission of any block; they must either fully transmit the block to the client, or guarantee that they will continue transmission even while the application is producing its next block.",
-		Observe: func(ctx context.Context, t *Target) (*Observation, error) {
-			// An unbuffered server delivers block 3 two delays after block 1, a buffering one
-			// at the same moment; the threshold is one delay. 200ms is many times the jitter a
-			// busy machine adds to a block's delivery; the round trips cover a remote target.
-			delay := (t.dur(200*time.Millisecond) + 4*t.RTT).Milliseconds()
-			o, err := exchange(scenario(fmt.Sprintf("stream?chunks=3&delay_ms=%d&size=16", delay)))(ctx, t)
-			if err == nil {
-				o.Values = map[string]float64{"delay_ms": float64(delay)}
-			}
-			return o, err
-		},
-		Judge: func(o *Observation) Verdict {
-			r := o.Response(0, 0)
-			if r == nil || len(r.Body) < 48 {
-				return inconclusive("the streamed body did not arrive whole (%s)", o.ending(0))
-			}
-			delay := time.Duration(o.Values["delay_ms"]) * time.Millisecond
-			first, _ := r.BodyArrival(0)
-			last, _ := r.BodyArrival(32)
-			if gap := last - first; gap < delay {
-				return violates("the app yielded 3 blocks %v apart, but block 1 arrived only %v before block 3: the server buffered the body instead of sending each block as it was yielded", delay, gap.Round(time.Millisecond))
-			}
-			return conforms("blocks arrived %v apart", (last - first).Round(time.Millisecond))
-		},
+		Quote:   "WSGI servers, gateways, and middleware must not delay the transmission of any block; they must either fully transmit the block to the client, or guarantee that they will continue transmission even while the application is producing its next block.",
+		Observe: spacedBlocks("stream"),
+		Judge:   judgeSpacedBlocks("streamed", "the app yielded 3 blocks %v apart, but block 1 arrived only %v before block 3: the server buffered the body instead of sending each block as it was yielded"),
 	})
 
 	register(&Check{
