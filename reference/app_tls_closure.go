@@ -6,8 +6,9 @@ import (
 	"io"
 	"net"
 	"sync"
-	"sync/atomic"
 	"time"
+
+	"github.com/conform-wsgi/conform/internal/tcpend"
 )
 
 // TLS connection closure (RFC 9112 §9.7, §9.8) and the deviations that break it. The
@@ -22,30 +23,7 @@ func (l eofListener) Accept() (net.Conn, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &eofConn{Conn: c}, nil
-}
-
-// eofConn is the TCP connection under a TLS one: crypto/tls reads io.EOF both at the
-// client's close_notify and at a bare close on a record boundary, and only the bare close
-// is read down to the TCP connection's end.
-type eofConn struct {
-	net.Conn
-	eof atomic.Bool
-}
-
-func (c *eofConn) Read(p []byte) (int, error) {
-	n, err := c.Conn.Read(p)
-	if errors.Is(err, io.EOF) {
-		c.eof.Store(true)
-	}
-	return n, err
-}
-
-func (c *eofConn) CloseWrite() error {
-	if cw, ok := c.Conn.(interface{ CloseWrite() error }); ok {
-		return cw.CloseWrite()
-	}
-	return nil
+	return tcpend.New(c), nil
 }
 
 // tlsConn is c's TLS connection, nil on plain TCP.
@@ -65,7 +43,7 @@ func (c *conn) noteIncompleteClose(err error) {
 	if tc == nil || !c.s.opt.Deviations.IncompleteCloseStall || !errors.Is(err, io.EOF) {
 		return
 	}
-	if raw, ok := tc.NetConn().(*eofConn); ok && raw.eof.Load() {
+	if raw, ok := tc.NetConn().(*tcpend.Conn); ok && raw.ReachedEOF() {
 		stalledUntil.Store(c.s, time.Now().Add(incompleteCloseStall))
 	}
 }

@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/conform-wsgi/conform/internal/tcpend"
 	"github.com/conform-wsgi/conform/internal/tlscert"
 )
 
@@ -51,7 +52,7 @@ func TestTLSBareClose(t *testing.T) {
 	for _, bare := range []bool{false, true} {
 		rawEOF := make(chan bool, 1)
 		addr := serve(t, func(c net.Conn) {
-			raw := &eofConn{Conn: c}
+			raw := tcpend.New(c)
 			tc := tls.Server(raw, cfg)
 			br := bufio.NewReader(tc)
 			readHead(br)
@@ -60,7 +61,7 @@ func TestTLSBareClose(t *testing.T) {
 			if _, err := br.ReadByte(); !errors.Is(err, io.EOF) {
 				t.Errorf("bare %v: the server read %v, not io.EOF", bare, err)
 			}
-			rawEOF <- raw.eof.Load()
+			rawEOF <- raw.ReachedEOF()
 		})
 		s := Request([]byte("GET / HTTP/1.1\r\nHost: x\r\n\r\n"))
 		s.TLS, s.BareClose = true, bare

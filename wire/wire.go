@@ -20,6 +20,8 @@ import (
 	"sync/atomic"
 	"syscall"
 	"time"
+
+	"github.com/conform-wsgi/conform/internal/tcpend"
 )
 
 // Defaults bound an exchange when its script leaves a limit at zero.
@@ -295,7 +297,7 @@ func DialTLS(ctx context.Context, addr string, timeout time.Duration) (*tls.Conn
 	if host, _, err := net.SplitHostPort(addr); err == nil && net.ParseIP(host) == nil {
 		cfg.ServerName = host // SNI, for a server that picks its certificate by name
 	}
-	c := tls.Client(&eofConn{Conn: raw}, cfg)
+	c := tls.Client(tcpend.New(raw), cfg)
 	hctx, cancel := context.WithDeadline(ctx, start.Add(timeout))
 	defer cancel()
 	if err := c.HandshakeContext(hctx); err != nil {
@@ -333,8 +335,8 @@ func doTLS(ctx context.Context, addr string, s Script) (*Exchange, error) {
 	}
 	x := run(ctx, conn, addr, s)
 	x.TLSVersion = conn.ConnectionState().Version
-	if rc, ok := conn.NetConn().(*eofConn); ok {
-		x.CloseNotify = x.End == EndClosed && !rc.eof.Load()
+	if rc, ok := conn.NetConn().(*tcpend.Conn); ok {
+		x.CloseNotify = x.End == EndClosed && !rc.ReachedEOF()
 		if x.CloseNotify && s.AwaitFIN > 0 {
 			awaitFIN(ctx, rc, s.AwaitFIN, x)
 		}
@@ -344,7 +346,7 @@ func doTLS(ctx context.Context, addr string, s Script) (*Exchange, error) {
 
 // awaitFIN reads the TCP connection under a TLS one whose server sent close_notify, for up
 // to d, to see what the server does next without the client's alert.
-func awaitFIN(ctx context.Context, rc *eofConn, d time.Duration, x *Exchange) {
+func awaitFIN(ctx context.Context, rc *tcpend.Conn, d time.Duration, x *Exchange) {
 	start := time.Now().Add(-x.EndAt)
 	dl := time.Now().Add(d)
 	if c, ok := ctx.Deadline(); ok && c.Before(dl) {
@@ -365,29 +367,6 @@ func awaitFIN(ctx context.Context, rc *eofConn, d time.Duration, x *Exchange) {
 		x.AfterNotify = AfterNotifyOpen
 	}
 	_ = rc.SetReadDeadline(time.Time{})
-}
-
-// eofConn is the TCP connection under a TLS one, noting whether a read met its end: a TLS
-// stream that ends at its peer's close_notify is never read that far.
-type eofConn struct {
-	net.Conn
-	eof atomic.Bool
-}
-
-func (c *eofConn) Read(p []byte) (int, error) {
-	n, err := c.Conn.Read(p)
-	if errors.Is(err, io.EOF) {
-		c.eof.Store(true)
-	}
-	return n, err
-}
-
-// CloseWrite passes a half-close through to the TCP connection (Script.HalfClose).
-func (c *eofConn) CloseWrite() error {
-	if cw, ok := c.Conn.(interface{ CloseWrite() error }); ok {
-		return cw.CloseWrite()
-	}
-	return nil
 }
 
 func (s Script) withDefaults() Script {
