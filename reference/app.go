@@ -598,21 +598,27 @@ func block(i, size int) []byte {
 	return append(b, '\n')
 }
 
-func (r *probeRequest) stream() (*appIter, error) {
-	chunks, err := r.integer("chunks", 0, probeMaxChunks, 3)
-	if err != nil {
-		return nil, err
+// streamParams are the stream and write-stream scenarios' chunks, delay_ms and size.
+func (r *probeRequest) streamParams() (chunks, delay, size int, err error) {
+	if chunks, err = r.integer("chunks", 0, probeMaxChunks, 3); err != nil {
+		return
 	}
-	delay, err := r.integer("delay_ms", 0, probeMaxDelayMS, 300)
-	if err != nil {
-		return nil, err
+	if delay, err = r.integer("delay_ms", 0, probeMaxDelayMS, 300); err != nil {
+		return
 	}
-	size, err := r.integer("size", 1, probeMaxSize, 16)
-	if err != nil {
-		return nil, err
+	if size, err = r.integer("size", 1, probeMaxSize, 16); err != nil {
+		return
 	}
 	if chunks > 0 && size < len(strconv.Itoa(chunks-1))+2 {
-		return nil, &badRequest{fmt.Sprintf("bad parameter size=%d: too small for the block prefix of %d chunks", size, chunks)}
+		err = &badRequest{fmt.Sprintf("bad parameter size=%d: too small for the block prefix of %d chunks", size, chunks)}
+	}
+	return
+}
+
+func (r *probeRequest) stream() (*appIter, error) {
+	chunks, delay, size, err := r.streamParams()
+	if err != nil {
+		return nil, err
 	}
 	if _, err := r.start("200 OK", headers(textType), nil); err != nil {
 		return nil, err

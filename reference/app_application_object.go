@@ -1,7 +1,6 @@
 package reference
 
 import (
-	"fmt"
 	"io"
 	"os"
 	"path/filepath"
@@ -144,20 +143,9 @@ func (r *probeRequest) excInfoReleased() (*appIter, error) {
 
 // writeStream is scenario_write_stream: the stream's blocks through write(), returning [].
 func (r *probeRequest) writeStream() (*appIter, error) {
-	chunks, err := r.integer("chunks", 0, probeMaxChunks, 3)
+	chunks, delay, size, err := r.streamParams()
 	if err != nil {
 		return nil, err
-	}
-	delay, err := r.integer("delay_ms", 0, probeMaxDelayMS, 300)
-	if err != nil {
-		return nil, err
-	}
-	size, err := r.integer("size", 1, probeMaxSize, 16)
-	if err != nil {
-		return nil, err
-	}
-	if chunks > 0 && size < len(strconv.Itoa(chunks-1))+2 {
-		return nil, &badRequest{fmt.Sprintf("bad parameter size=%d: too small for the block prefix of %d chunks", size, chunks)}
 	}
 	write, err := r.start("200 OK", headers(textType), nil)
 	if err != nil {
