@@ -1063,7 +1063,13 @@ func (s *session) minimizeCrash(ctx context.Context, f *Finding, v Verdict) {
 	var last *Observation
 	s.gate.Lock()
 	best, bestWrites, tries := minimize(mctx, raw, writes, budget, func(b []byte, w []Write) bool {
-		down, o := s.takesDown(mctx, &Case{Bytes: b, Writes: w})
+		c := &Case{Bytes: b, Writes: w}
+		// A server slow to answer under load looks like one taken down: smaller bytes stand
+		// only when they take it down twice.
+		if down, _ := s.takesDown(mctx, c); !down {
+			return false
+		}
+		down, o := s.takesDown(mctx, c)
 		if down {
 			last = o
 		}
