@@ -77,6 +77,10 @@ type Verdict struct {
 	// Behaviour and Concurrency become the result's Facts.
 	Behaviour   string
 	Concurrency *Concurrency
+	// Proof marks an outcome no timing noise can produce (a client answered before the
+	// request blocking it could have ended): a timing check's trial that proves stands
+	// over earlier trials that a loaded machine may have slowed.
+	Proof bool
 }
 
 // Facts are what a check saw, and why it did not run, as data beside its message: reports
@@ -145,6 +149,12 @@ func notApplicable(format string, args ...interface{}) Verdict {
 
 func (v Verdict) with(keys ...string) Verdict {
 	v.Keys = append(v.Keys, keys...)
+	return v
+}
+
+// proven marks the verdict as one timing noise cannot produce (Verdict.Proof).
+func (v Verdict) proven() Verdict {
+	v.Proof = true
 	return v
 }
 
@@ -380,6 +390,8 @@ type Result struct {
 	// them), so a failure can be replayed by hand.
 	Request []byte
 	Facts   Facts
+	// proof: the verdict was one timing noise cannot produce (Verdict.Proof).
+	proof bool
 }
 
 // Evidence is what one connection of a check sent and received.

@@ -194,6 +194,43 @@ func TestTimingChecksAreMeasuredAgainAndFlakyWhenTrialsDisagree(t *testing.T) {
 	}
 }
 
+// A trial whose verdict no load can cause (Verdict.Proof) stands over earlier trials a
+// loaded machine slowed; a proven failure after a pass cannot arise, since a pass ends the
+// trials, and an unproven pass after failures is still flaky.
+func TestAProvenTrialStandsOverEarlierOnes(t *testing.T) {
+	target := NewTarget("127.0.0.1:1")
+	for _, tc := range []struct {
+		name   string
+		proof  bool
+		want   Status
+		inMsg  string
+		trials []Status
+	}{
+		{"proven pass after failures", true, Pass, "trial 3 of 3", []Status{Fail, Fail, Pass}},
+		{"unproven pass after failures", false, Flaky, "the 3 trials disagree", []Status{Fail, Fail, Pass}},
+	} {
+		n := 0
+		c := fakeCheck("conform/test/proof", "concurrency")
+		c.Level, c.Timing = Must, true
+		c.Judge = func(*Observation) Verdict {
+			n++
+			if n < 3 {
+				return violates("slow under load %d", n)
+			}
+			v := conforms("answered before the stall ended")
+			v.Proof = tc.proof
+			return v
+		}
+		r := Run(context.Background(), target, []*Check{c}, RunOptions{})[0]
+		if r.Status != tc.want || !strings.Contains(r.Message, tc.inMsg) || !reflect.DeepEqual(r.Trials, tc.trials) {
+			t.Errorf("%s: %s %v %q; want %s %v with %q", tc.name, r.Status, r.Trials, r.Message, tc.want, tc.trials, tc.inMsg)
+		}
+		if tc.proof && (!strings.HasPrefix(r.Message, "answered before the stall ended") || !strings.Contains(r.Message, "slow under load 2")) {
+			t.Errorf("%s: the message must lead with the proving trial and keep the earlier ones: %q", tc.name, r.Message)
+		}
+	}
+}
+
 func TestRunRecordsTheFullFirstRequest(t *testing.T) {
 	big := append(recTarget.post("/big", strings.Repeat("x", evidenceCap+100)), "tail"...)
 	c := fakeCheck("conform/test/big", "framing")

@@ -23,6 +23,14 @@ type judgeCase struct {
 	// has lists text the verdict message must contain: the offending value, the status
 	// the server sent, what the server should have done.
 	has []string
+	// proof: the verdict must be one no timing noise can produce (Verdict.Proof).
+	proof bool
+}
+
+// proving marks a case whose verdict must carry Verdict.Proof.
+func proving(c judgeCase) judgeCase {
+	c.proof = true
+	return c
 }
 
 func fails(id, name string, o func() *Observation, has ...string) judgeCase {
@@ -95,6 +103,9 @@ func TestJudges(t *testing.T) {
 			}
 			if strings.TrimSpace(v.Message) == "" {
 				t.Fatalf("%s with an empty message", outcomeName(v.Outcome))
+			}
+			if v.Proof != tc.proof {
+				t.Errorf("proof %v, want %v: only what no load can cause may stand over other trials", v.Proof, tc.proof)
 			}
 			for _, s := range tc.has {
 				if !strings.Contains(v.Message, s) {
@@ -955,15 +966,15 @@ func concurrencyCases() []judgeCase {
 			return o
 		}, "blocking-4", "503"),
 
-		passes("conform/concurrency/fresh-request-while-blocked", "answered at once", fresh(1203*ms, 3*ms, 0.201, 0.203), "997ms before the blocking request finished"),
+		proving(passes("conform/concurrency/fresh-request-while-blocked", "answered at once", fresh(1203*ms, 3*ms, 0.201, 0.203), "997ms before the blocking request finished")),
 		fails("conform/concurrency/fresh-request-while-blocked", "queued behind", fresh(1203*ms, 1005*ms, 1.202, 1.204), "ran in the app only after it had finished (2ms later)"),
 		// Both answers reach the client at about the same moment; only the server's clock
 		// tells that the fresh request waited (the flaky case wsgiref produced).
 		fails("conform/concurrency/fresh-request-while-blocked", "arrived together, ran after", fresh(1207*ms, 1005*ms, 1.2008, 1.2012), "ran in the app only after it had finished"),
 
-		passes("conform/concurrency/slow-headers-isolated", "other served", stall("headers", 3*ms), "after 204ms"),
+		proving(passes("conform/concurrency/slow-headers-isolated", "other served", stall("headers", 3*ms), "after 204ms")),
 		fails("conform/concurrency/slow-headers-isolated", "other waited", stall("headers", 1305*ms), "only after 1.506s", "slowloris"),
-		passes("conform/concurrency/slow-body-isolated", "other served", stall("body", 3*ms), "after 204ms"),
+		proving(passes("conform/concurrency/slow-body-isolated", "other served", stall("body", 3*ms), "after 204ms")),
 		fails("conform/concurrency/slow-body-isolated", "other waited", stall("body", 1305*ms), "only after 1.506s"),
 
 		passes("pep3333/environ/multithread-truthful", "True, threads overlap", blockingObs(true, false, threads...), "wsgi.multithread=true"),
