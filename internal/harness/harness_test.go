@@ -20,39 +20,8 @@ import (
 	"github.com/conform-wsgi/conform/probes"
 )
 
-// standInProbe replaces probes/probe.py while that is still a placeholder: a minimal
-// WSGI app answering every path with 200 JSON, plus the wsgiref __main__ runner.
-const standInProbe = `import json, os, sys
-
-def app(environ, start_response):
-    body = json.dumps({"standin": True, "path": environ.get("PATH_INFO", ""),
-                       "state": os.environ.get("CONFORM_PROBE_STATE", "")}).encode()
-    start_response("200 OK", [("Content-Type", "application/json"),
-                              ("Content-Length", str(len(body)))])
-    return [body]
-
-if __name__ == "__main__":
-    import argparse
-    from wsgiref.simple_server import make_server
-    p = argparse.ArgumentParser()
-    p.add_argument("--host", default="127.0.0.1")
-    p.add_argument("--port", type=int, default=8000)
-    a = p.parse_args()
-    make_server(a.host, a.port, app).serve_forever()
-`
-
-// realProbe reports whether probes/probe.py is the real probe (not the placeholder).
-func realProbe() bool {
-	return bytes.Contains(probes.Source, []byte("def app")) && bytes.Contains(probes.Source, []byte("__main__"))
-}
-
 func testOptions(t *testing.T) Options {
-	opt := Options{StartTimeout: 30 * time.Second}
-	if !realProbe() {
-		t.Logf("probes/probe.py is a placeholder; using a stand-in WSGI app")
-		opt.ProbeSource = []byte(standInProbe)
-	}
-	return opt
+	return Options{StartTimeout: 30 * time.Second}
 }
 
 // get sends a raw HTTP/1.0 request and returns the status line and the whole response.
@@ -122,9 +91,7 @@ func TestServers(t *testing.T) {
 			if !strings.Contains(status, " 200") {
 				t.Errorf("status line %q, want 200; response:\n%s\nlog:\n%s", status, resp, in.Log())
 			}
-			if realProbe() {
-				checkProbe(t, in, resp)
-			}
+			checkProbe(t, in, resp)
 
 			// Restart (used by fuzzing): same port, new process group, old one gone.
 			addr, oldPID := in.Addr, in.PID
