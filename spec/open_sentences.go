@@ -862,7 +862,11 @@ func openJudgeTrailers() func(o *Observation) Verdict {
 		if cl, _ := str(e, "CONTENT_LENGTH"); cl == "99" {
 			merged = append(merged, describe(e, "CONTENT_LENGTH"))
 		}
-		for _, k := range keys[2:] {
+		// A front sets X-Forwarded-For of its own: only the trailer's value is a merge.
+		if v, _ := str(e, "HTTP_X_FORWARDED_FOR"); strings.Contains(v, "6.6.6.6") {
+			merged = append(merged, describe(e, "HTTP_X_FORWARDED_FOR"))
+		}
+		for _, k := range []string{"HTTP_CONTENT_LENGTH", "HTTP_X_CONFORM_TRAILER"} {
 			if _, ok := e.Env(k); ok {
 				merged = append(merged, describe(e, k))
 			}

@@ -195,6 +195,9 @@ func openSentenceCases() []judgeCase {
 		fails("rfc9112/7.1.2/trailer-not-merged", "Host replaced by the trailer", answered(trReq, trEcho(env("HTTP_HOST", "evil.example")), false), "HTTP_HOST='evil.example'"),
 		passes("rfc9112/7.1.2/trailer-not-merged", "refused", answered(trReq, badRequest(), true), "refused"),
 		passes("rfc9110/6.5.1/trailer-not-merged", "trailers dropped", answered(fwdReq, trEcho(), false)),
+		passes("rfc9110/6.5.1/trailer-not-merged", "a front's own X-Forwarded-For", answered(fwdReq, trEcho(env("HTTP_X_FORWARDED_FOR", "127.0.0.1")), false), "no trailer field"),
+		passes("rfc9112/7.1.2/trailer-not-merged", "a front's own X-Forwarded-For", answered(trReq, trEcho(env("HTTP_X_FORWARDED_FOR", "127.0.0.1")), false), "no trailer field"),
+		fails("rfc9110/6.5.1/trailer-not-merged", "only X-Forwarded-For merged, after the front's", answered(fwdReq, trEcho(env("HTTP_X_FORWARDED_FOR", "127.0.0.1, 6.6.6.6")), false), "6.6.6.6"),
 		fails("rfc9110/6.5.1/trailer-not-merged", "X-Forwarded-For merged", answered(fwdReq, trEcho(env("HTTP_X_FORWARDED_FOR", "6.6.6.6", "HTTP_X_CONFORM_TRAILER", "t")), false), "HTTP_X_FORWARDED_FOR='6.6.6.6'"),
 
 		// RFC 9112 §6.2
