@@ -184,15 +184,28 @@ func rttDuration(s float64) time.Duration {
 // serverName is how a report names its server: "gunicorn 21.2.0", or the address when the
 // server is unknown.
 func serverName(t Target) string {
+	behind := ""
+	if f := t.Front; f != nil {
+		behind = " behind " + strings.TrimSpace(f.Name+" "+f.Version)
+	}
 	switch {
 	case t.Server != "" && t.ServerVersion != "":
-		return t.Server + " " + t.ServerVersion
+		return t.Server + " " + t.ServerVersion + behind
 	case t.Server != "":
-		return t.Server
+		return t.Server + behind
 	case t.Addr != "":
-		return t.Addr
+		return t.Addr + behind
 	}
 	return "unknown server"
+}
+
+// stackName is the server's short name, with its front's when it ran behind one
+// ("gunicorn-sync+nginx").
+func stackName(t Target) string {
+	if t.Front != nil && t.Server != "" {
+		return t.Server + "+" + t.Front.Name
+	}
+	return t.Server
 }
 
 // areaGroup is one area's results, in report order.

@@ -113,7 +113,7 @@ func (m *Matrix) grid() matrixGrid {
 	names, servers := map[string]int{}, map[string]int{}
 	for _, r := range reports {
 		names[clean(serverName(r.Target), false)]++
-		servers[clean(r.Target.Server, false)]++
+		servers[clean(stackName(r.Target), false)]++
 	}
 	used := map[string]bool{}
 	ids := anchors{}
@@ -127,7 +127,7 @@ func (m *Matrix) grid() matrixGrid {
 		}
 		used[name] = true
 		short := name
-		if s := clean(r.Target.Server, false); s != "" && servers[s] == 1 {
+		if s := clean(stackName(r.Target), false); s != "" && servers[s] == 1 {
 			short = s
 		}
 		g.Servers = append(g.Servers, matrixServer{

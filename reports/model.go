@@ -52,6 +52,19 @@ type Target struct {
 	WorkerModel string `json:"worker_model,omitempty"`
 	// TLS: conform spoke HTTPS to the target (--tls).
 	TLS bool `json:"tls,omitempty"`
+	// Front is the reverse proxy conform started before the server (--front): Addr is
+	// then the front's, and the verdicts are on what the stack did.
+	Front *Front `json:"front,omitempty"`
+}
+
+// Front is a reverse proxy conform started before the server, and how.
+type Front struct {
+	Name    string   `json:"name"`
+	Version string   `json:"version,omitempty"`
+	Command []string `json:"command,omitempty"`
+	// Config is the configuration conform generated for it.
+	Config string `json:"config,omitempty"`
+	Log    string `json:"log,omitempty"`
 }
 
 // Environment records where the run happened.

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Install the Debian packages of every WSGI server conform knows (internal/harness), and
-# chromium, which the HTML report tests use.
+# Install the Debian packages of every WSGI server and front (reverse proxy) conform knows
+# (internal/harness), and chromium, which the HTML report tests use.
 # Idempotent: does nothing when everything is installed already. Services are not started
 # (a policy-rc.d denies it during the install); conform runs its own private instances,
 # so the system apache2 on port 80 is neither needed nor wanted.
@@ -23,6 +23,10 @@ packages=(
 	libapache2-mod-wsgi-py3     # mod_wsgi
 	python3-paste               # paste
 	python3-tornado             # tornado
+	nginx                       # front: nginx
+	haproxy                     # front: haproxy
+	varnish                     # front: varnish
+	squid                       # front: squid (apache2 above is the apache front)
 	chromium                    # not a server: the reports tests render HTML headless
 )
 
@@ -49,8 +53,12 @@ if [ ${#missing[@]} -eq 0 ]; then
 	exit 0
 fi
 
-apache_was_installed=0
-installed apache2 && apache_was_installed=1
+# The daemons whose packages start a system service (on port 80 and the like).
+services=(apache2 nginx haproxy varnish squid)
+was_installed=()
+for svc in "${services[@]}"; do
+	installed "$svc" && was_installed+=("$svc")
+done
 
 # Keep package scripts from starting services while we install. Only a policy-rc.d we
 # created ourselves is removed afterwards.
@@ -74,11 +82,15 @@ echo "install-servers: installing ${missing[*]}"
 "${SUDO[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
 	-o Dpkg::Use-Pty=0 "${packages[@]}" >/dev/null
 
-# If a service manager started the system apache2 anyway, stop it: conform does not use it.
-if [ "$apache_was_installed" = 0 ] && command -v service >/dev/null 2>&1; then
-	if "${SUDO[@]}" service apache2 status >/dev/null 2>&1; then
-		"${SUDO[@]}" service apache2 stop >/dev/null 2>&1 || true
-	fi
+# If a service manager started one of the system daemons anyway, stop it: conform starts
+# its own private instances.
+if command -v service >/dev/null 2>&1; then
+	for svc in "${services[@]}"; do
+		case " ${was_installed[*]} " in *" $svc "*) continue ;; esac
+		if "${SUDO[@]}" service "$svc" status >/dev/null 2>&1; then
+			"${SUDO[@]}" service "$svc" stop >/dev/null 2>&1 || true
+		fi
+	done
 fi
 
 failed=()

@@ -272,6 +272,37 @@ func startReference(t *testing.T, addr string) (*reference.Server, string) {
 	return s, l.Addr().String()
 }
 
+// gateway is a front in miniature: each connection is relayed to upstream, or answered 502
+// when upstream does not accept it.
+func gateway(t *testing.T, upstream string) string {
+	t.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { l.Close() })
+	go func() {
+		for {
+			c, err := l.Accept()
+			if err != nil {
+				return
+			}
+			go func() {
+				defer c.Close()
+				u, err := net.DialTimeout("tcp", upstream, time.Second)
+				if err != nil {
+					c.Write([]byte("HTTP/1.1 502 Bad Gateway\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"))
+					return
+				}
+				defer u.Close()
+				go io.Copy(u, c)
+				io.Copy(c, u)
+			}()
+		}
+	}()
+	return l.Addr().String()
+}
+
 // killer is a check that stops the target from inside its observation, then tries to
 // talk to it.
 func killer(stop func()) *Check {
@@ -338,6 +369,37 @@ func TestTargetThatDiesMidRun(t *testing.T) {
 			if r.Status != Pass {
 				t.Errorf("%s after the restart: %s %q", r.Check.ID, r.Status, r.Message)
 			}
+		}
+	})
+
+	t.Run("behind a front, whose 502 is no sign of life", func(t *testing.T) {
+		srv, addr := startReference(t, "")
+		target := NewTarget(gateway(t, addr))
+		target.Front = "gateway"
+		revived := 0
+		rs := Run(context.Background(), target, append([]*Check{before, killer(func() { srv.Close() })}, after...), RunOptions{
+			Revive: func(ctx context.Context) error {
+				revived++
+				startReference(t, addr)
+				return nil
+			},
+		})
+		if revived != 1 || rs[1].Status != Error || !strings.Contains(rs[1].Message, "gateway answered 502") {
+			t.Fatalf("revived %d times; killer: %s %q", revived, rs[1].Status, rs[1].Message)
+		}
+		for _, r := range rs[2:] {
+			if r.Status != Pass {
+				t.Errorf("%s after the restart: %s %q", r.Check.ID, r.Status, r.Message)
+			}
+		}
+		l, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			t.Fatal(err)
+		}
+		nowhere := l.Addr().String()
+		l.Close()
+		if err := NewTarget(gateway(t, nowhere)).Alive(context.Background()); err != nil {
+			t.Errorf("without a front named, any answer is a sign of life: %v", err)
 		}
 	})
 

@@ -335,6 +335,10 @@ func runOnce(ctx context.Context, t *Target, c *Check, timeout time.Duration, k 
 		return r, endCut
 	}
 	end = unanswered(o)
+	if end == endDone && t.Front != "" && gatewayAnswer(o) {
+		// The front answered for a server that may have died: liveness decides.
+		end = endSilent
+	}
 	r.Request = firstRequest(o)
 	v := applicable(c, o, c.Judge(o))
 	r.Status = v.Status(c.Level)
@@ -404,6 +408,25 @@ func unanswered(o *Observation) trialEnd {
 		}
 	}
 	return end
+}
+
+// gatewayAnswer reports whether any connection got a gateway error (a front's answer for
+// the server behind it).
+func gatewayAnswer(o *Observation) bool {
+	if o == nil {
+		return false
+	}
+	for _, c := range o.Conns {
+		if c == nil || c.Exchange == nil {
+			continue
+		}
+		for _, r := range c.Exchange.Responses {
+			if gatewayError(r.Status) {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 // firstRequest is every byte the observation's first connection sent.

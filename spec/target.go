@@ -36,7 +36,11 @@ type Target struct {
 	RTT time.Duration
 	// TLS: the target serves HTTPS; every connection is made over TLS (wire.DialTLS).
 	TLS bool
-	seq atomic.Uint64
+	// Front names the reverse proxy conform reaches the server through, "" when it talks
+	// to the server itself. A front answers on its own when the server behind it is gone
+	// (502, 503, 504), so behind one only the probe's own answer shows the server alive.
+	Front string
+	seq   atomic.Uint64
 }
 
 // NewTarget returns a target for host:port.
@@ -230,13 +234,17 @@ func (t *Target) echo(ctx context.Context, idle time.Duration) (*probes.Echo, ti
 	return e, took, nil
 }
 
+// gatewayError is a status a front sends when the server behind it failed it.
+func gatewayError(status int) bool { return status == 502 || status == 503 || status == 504 }
+
 // livenessTimeout bounds one liveness probe's wait for the echo: generous, because a
 // server that is merely slow (a worker being respawned, a single thread finishing the
 // previous check's connection) must not be declared dead.
 const livenessTimeout = 5 * time.Second
 
 // Alive probes whether the target still serves: a TCP connect and an echo request, tried
-// twice. Any HTTP response counts as alive; it returns why not otherwise.
+// twice. Any HTTP response counts as alive, except, behind a front, the front's own
+// gateway errors; it returns why not otherwise.
 func (t *Target) Alive(ctx context.Context) error {
 	var err error
 	for attempt := 0; attempt < 2; attempt++ {
@@ -250,7 +258,11 @@ func (t *Target) Alive(ctx context.Context) error {
 		var x *wire.Exchange
 		x, err = t.Do(ctx, wire.Script{Steps: []wire.Step{{Data: t.get(probes.Prefix + "echo")}}, Responses: 1, IdleTimeout: livenessTimeout})
 		if err == nil && len(x.Responses) > 0 {
-			return nil
+			if r := x.Responses[0]; t.Front == "" || !gatewayError(r.Status) {
+				return nil
+			}
+			err = fmt.Errorf("%s answered %d %s: the server behind it does not answer", t.Front, x.Responses[0].Status, x.Responses[0].Reason)
+			continue
 		}
 		if err == nil {
 			err = fmt.Errorf("%s accepted a connection but answered no request (%s)", t.Addr, x.End)

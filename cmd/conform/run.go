@@ -47,6 +47,7 @@ type runOptions struct {
 	serverPort   int
 	jobs         int
 	tls          bool
+	front        string
 
 	baseline *baseline.File // parsed --baseline, set by validate
 }
@@ -68,6 +69,7 @@ func (o *runOptions) bind(c *cobra.Command) {
 	if c.Name() != "run" {
 		f.IntVar(&o.serverPort, "server-port", 0, "the port the server listens on when --target reaches it through a mapped port (a container's published port): SERVER_PORT must name it, and the Host header does")
 	}
+	f.StringVar(&o.front, "front", "", "put this reverse proxy (nginx, haproxy, apache, varnish, squid: 'conform servers' lists them) before the server conform starts, with a private production-like configuration, and run the catalog through the stack")
 	f.BoolVar(&o.tls, "tls", false, "speak HTTPS: every connection is made over TLS, without verifying the server's certificate (servers under test use self-signed ones); with --server, conform starts the server with a self-signed certificate it generates")
 	f.BoolVarP(&o.verbose, "verbose", "v", false, "also list info results, and print each check as it finishes")
 	f.BoolVarP(&o.quiet, "quiet", "q", false, "print only the final verdict line")
@@ -133,6 +135,9 @@ func (o *runOptions) validateFlags() error {
 	if o.serverPort < 0 || o.serverPort > 65535 {
 		return usagef("--server-port must be a TCP port (1 to 65535), got %d", o.serverPort)
 	}
+	if o.front != "" && o.tls {
+		return usagef("--front with --tls: conform does not yet start a front serving TLS")
+	}
 	if o.serverPort != 0 && o.server != "" {
 		return usagef("--server-port is for a --target reached through a mapped port; conform knows the port of a server it starts")
 	}
@@ -173,6 +178,9 @@ func runCatalog(ctx context.Context, o *runOptions, stdout, stderr io.Writer) er
 func collectCatalog(ctx context.Context, o *runOptions, stderr io.Writer) (*reports.Report, error) {
 	if o.target == "" {
 		o.target = os.Getenv(targetEnv)
+	}
+	if o.front != "" {
+		return nil, usagef("--front starts a front before a server conform starts (--server, or 'conform run'); to test a stack of your own, point --target at its front")
 	}
 	if err := o.validate(); err != nil {
 		return nil, err

@@ -4,6 +4,8 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"net"
+	"strconv"
 	"strings"
 	"sync"
 	"text/tabwriter"
@@ -19,7 +21,7 @@ import (
 func newServersCommand(stdout io.Writer) *cobra.Command {
 	return &cobra.Command{
 		Use:   "servers",
-		Short: "List the WSGI servers conform can start, and which are installed here",
+		Short: "List the WSGI servers and fronts (reverse proxies) conform can start, and which are installed here",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			tw := tabwriter.NewWriter(stdout, 2, 8, 2, ' ', 0)
@@ -32,6 +34,16 @@ func newServersCommand(stdout io.Writer) *cobra.Command {
 					v = "not installed (apt-get install " + s.Package + ")"
 				}
 				fmt.Fprintf(tw, "%s\t%s\t%s\n", s.Name, v, s.Description)
+			}
+			fmt.Fprintln(tw, "\t\t")
+			fmt.Fprintln(tw, "FRONT (--front)\tVERSION\tCONFIGURATION")
+			for _, f := range harness.KnownFronts() {
+				v, err := f.Installed()
+				if err != nil {
+					missing++
+					v = "not installed (apt-get install " + f.Package + ")"
+				}
+				fmt.Fprintf(tw, "%s\t%s\t%s\n", f.Name, v, f.Description)
 			}
 			if err := tw.Flush(); err != nil {
 				return err
@@ -69,8 +81,14 @@ func collectOnServer(ctx context.Context, o *runOptions, name string, argv []str
 	var in *harness.Instance
 
 	workers := ""
+	if o.front != "" {
+		if _, ferr := harness.LookupFront(o.front); ferr != nil {
+			return nil, usageError{ferr}
+		}
+	}
+	hopt := harness.Options{TLS: o.tls, Front: o.front}
 	if argv != nil {
-		in, err = harness.StartCommand(startCtx, argv, harness.Options{TLS: o.tls})
+		in, err = harness.StartCommand(startCtx, argv, hopt)
 	} else {
 		s, lerr := harness.Lookup(name)
 		if lerr != nil {
@@ -80,14 +98,17 @@ func collectOnServer(ctx context.Context, o *runOptions, name string, argv []str
 			return nil, fmt.Errorf("server %s is not installed: %w", name, ierr)
 		}
 		workers = s.Description
-		in, err = harness.Start(startCtx, s, harness.Options{TLS: o.tls})
+		in, err = harness.Start(startCtx, s, hopt)
 	}
 	if err != nil {
 		return nil, err
 	}
 	defer in.Stop()
 	if !o.quiet {
-		fmt.Fprintf(stderr, "conform: started %s %s on %s (pid %d)\n", in.Server, in.Version, in.Addr, in.PID)
+		fmt.Fprintf(stderr, "conform: started %s %s on %s (pid %d)\n", in.Server, in.Version, in.OriginAddr, in.PID)
+		if f := in.Front; f != nil {
+			fmt.Fprintf(stderr, "conform: started front %s %s on %s (pid %d), forwarding to %s\n", f.Server, f.Version, f.Addr, f.PID, in.OriginAddr)
+		}
 	}
 	o.target = in.Addr
 	if err := o.validate(); err != nil {
@@ -96,13 +117,29 @@ func collectOnServer(ctx context.Context, o *runOptions, name string, argv []str
 	t := spec.NewTarget(in.Addr)
 	t.Scale = o.scale
 	t.TLS = in.TLS
+	if in.Front != nil {
+		// Through a front, the Host header names the server's own port, as the front
+		// passes the client's Host on: SERVER_PORT is judged against the server's.
+		t.Front = in.Front.Server
+		t.ServerPort = portOf(in.OriginAddr)
+	}
 	echo, err := spec.Preflight(ctx, t)
 	if err != nil {
-		return nil, fmt.Errorf("%s started but %w\nserver log:\n%s", in.Server, err, tail(in.Log(), 20))
+		frontLog := ""
+		if in.Front != nil {
+			frontLog = fmt.Sprintf("\nfront %s log:\n%s", in.Front.Server, tail(in.Front.Log(), 20))
+		}
+		return nil, fmt.Errorf("%s started but %w\nserver log:\n%s%s", in.Server, err, tail(in.Log(), 20), frontLog)
 	}
 	info := reports.Target{Addr: in.Addr, Server: in.Server, ServerVersion: in.Version, Command: in.Command, Python: echo.Python, ProbeVersion: echo.Version, WorkerModel: workers, TLS: in.TLS}
+	if f := in.Front; f != nil {
+		info.Front = &reports.Front{Name: f.Server, Version: f.Version, Command: f.Command, Config: f.Config}
+	}
 	rep := runAndReport(ctx, t, checks, info, o, reviver(in, o.quiet, stderr), stderr)
 	rep.Target.Log = string(in.Log())
+	if f := in.Front; f != nil {
+		rep.Target.Front.Log = string(f.Log())
+	}
 	return rep, nil
 }
 
@@ -150,4 +187,14 @@ and its key that conform generates. Example:
 	}
 	opts.bind(c)
 	return c
+}
+
+// portOf is addr's port, 0 when it has none.
+func portOf(addr string) int {
+	_, p, err := net.SplitHostPort(addr)
+	if err != nil {
+		return 0
+	}
+	n, _ := strconv.Atoi(p)
+	return n
 }

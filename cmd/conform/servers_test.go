@@ -83,3 +83,67 @@ func TestMatrixComparesServers(t *testing.T) {
 		t.Errorf("unknown server in --servers: exit %d %q", code, stderr)
 	}
 }
+
+// TestFrontFlagRunsTheCatalogThroughTheStack: gunicorn accepts Content-Length: 1_0 (its
+// verdict file says so); behind nginx, which refuses it, the stack passes, and the report
+// records the front, its generated configuration and its log.
+func TestFrontFlagRunsTheCatalogThroughTheStack(t *testing.T) {
+	requireServer(t, "gunicorn-sync")
+	requireFront(t, "nginx")
+	const check = "rfc9112/6.3/content-length-underscore"
+	naked := filepath.Join(t.TempDir(), "naked.json")
+	if code, stdout, stderr := run(t, "--server", "gunicorn-sync", "--only", check, "--json", naked); code != exitFail {
+		t.Fatalf("gunicorn-sync alone: exit %d, want its failure of %s\n%s\n%s", code, check, stdout, stderr)
+	}
+	path := filepath.Join(t.TempDir(), "stack.json")
+	code, stdout, stderr := run(t, "--server", "gunicorn-sync", "--front", "nginx", "--only", check, "--json", path)
+	if code != exitOK {
+		t.Fatalf("behind nginx: exit %d\n%s\n%s", code, stdout, stderr)
+	}
+	if !strings.Contains(stderr, "started front nginx") {
+		t.Errorf("no front start message: %q", stderr)
+	}
+	f, err := os.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	rep, err := reports.ReadJSON(f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	fr := rep.Target.Front
+	if fr == nil || fr.Name != "nginx" || fr.Version == "" || !strings.Contains(fr.Config, "keepalive 16") || len(fr.Command) == 0 {
+		t.Fatalf("the report does not record the front: %+v", fr)
+	}
+	if rep.Results[0].ID != check || rep.Results[0].Status != "pass" || rep.Results[0].Facts.Status != 400 {
+		t.Errorf("behind nginx %s: %s (status %d) %s", check, rep.Results[0].Status, rep.Results[0].Facts.Status, rep.Results[0].Message)
+	}
+
+	code, _, stderr = run(t, "--target", "127.0.0.1:1", "--front", "nginx")
+	if code != exitUsage || !strings.Contains(stderr, "point --target at its front") {
+		t.Errorf("--front with --target: exit %d %q", code, stderr)
+	}
+	code, _, stderr = run(t, "--server", "gunicorn-sync", "--front", "bogus")
+	if code != exitUsage || !strings.Contains(stderr, "known fronts: apache, haproxy, nginx") {
+		t.Errorf("unknown front: exit %d %q", code, stderr)
+	}
+	code, stdout, _ = run(t, "servers")
+	if code != exitOK || !strings.Contains(stdout, "FRONT (--front)") || !strings.Contains(stdout, "haproxy") {
+		t.Errorf("servers lists no fronts: exit %d\n%s", code, stdout)
+	}
+}
+
+func requireFront(t *testing.T, name string) {
+	t.Helper()
+	f, err := harness.LookupFront(name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.Installed(); err != nil {
+		if os.Getenv("CI") == "true" {
+			t.Fatalf("front %s not installed in CI: %v", name, err)
+		}
+		t.Skipf("front %s not installed: %v", name, err)
+	}
+}

@@ -53,6 +53,10 @@ type Options struct {
 	// that cannot serve TLS; a StartCommand command finds the files as {cert_file} and
 	// {key_file}.
 	TLS bool
+
+	// Front names a front (KnownFronts) to start before the server: the Instance's Addr
+	// is then the front's, which forwards to the server at OriginAddr.
+	Front string
 }
 
 const (
@@ -88,6 +92,13 @@ type Instance struct {
 	ProbeDir string   // holds probe.py; removed by Stop
 	StateDir string   // CONFORM_PROBE_STATE; removed by Stop
 	TLS      bool     // serves HTTPS (Options.TLS)
+	// OriginAddr is where the server itself listens: Addr, unless a front stands before it.
+	OriginAddr string
+	// Front is the front before the server (Options.Front), nil for a server tested naked.
+	// Stop and Restart act on both; the server's Log is its own.
+	Front *Instance
+	// Config is the configuration conform generated for a front.
+	Config string
 
 	opt      Options
 	host     string
@@ -144,7 +155,32 @@ func Start(ctx context.Context, s Server, opt Options) (*Instance, error) {
 	if err != nil {
 		return nil, err
 	}
-	return start(ctx, s.Name, version, build, s.workerDeath, opt)
+	var front Front
+	if opt.Front != "" {
+		if front, err = LookupFront(opt.Front); err != nil {
+			return nil, err
+		}
+	}
+	if opt.Front != "" && opt.TLS {
+		return nil, fmt.Errorf("front %s: conform does not yet start a front serving TLS", opt.Front)
+	}
+	in, err := start(ctx, s.Name, version, build, s.workerDeath, opt)
+	if err != nil || opt.Front == "" {
+		return in, err
+	}
+	return withFront(ctx, in, front, opt)
+}
+
+// withFront starts front before the started server in, which it stops when the front
+// does not come up.
+func withFront(ctx context.Context, in *Instance, front Front, opt Options) (*Instance, error) {
+	fin, err := startFront(ctx, front, in.OriginAddr, opt)
+	if err != nil {
+		in.Stop()
+		return nil, err
+	}
+	in.Front, in.Addr = fin, fin.Addr
+	return in, nil
 }
 
 // ErrNoTLS is wrapped by Start's error for a server that cannot serve TLS.
@@ -186,7 +222,18 @@ func StartCommand(ctx context.Context, argv []string, opt Options) (*Instance, e
 		l.argv = substitute(tmpl, l)
 		return nil
 	}
-	return start(ctx, "custom", "", build, nil, opt)
+	var front Front
+	if opt.Front != "" {
+		var err error
+		if front, err = LookupFront(opt.Front); err != nil {
+			return nil, err
+		}
+	}
+	in, err := start(ctx, "custom", "", build, nil, opt)
+	if err != nil || opt.Front == "" {
+		return in, err
+	}
+	return withFront(ctx, in, front, opt)
 }
 
 // substitute replaces the StartCommand placeholders in every argument.
@@ -343,7 +390,10 @@ func (in *Instance) launch(ctx context.Context, port int) error {
 	}
 
 	addr := net.JoinHostPort(in.host, strconv.Itoa(port))
-	in.Addr = addr
+	in.OriginAddr = addr
+	if in.Front == nil {
+		in.Addr = addr
+	}
 	in.port = port
 	in.Command = l.argv
 
@@ -603,8 +653,8 @@ func (in *Instance) Alive() bool {
 	case <-p.done:
 		return false
 	default:
-		return true
 	}
+	return in.Front == nil || in.Front.Alive()
 }
 
 // Stop terminates the server: SIGTERM to its process group, up to 5 s to exit, then
@@ -622,8 +672,13 @@ func (in *Instance) Stop() error {
 	p := in.proc
 	in.mu.Unlock()
 	var err error
+	if in.Front != nil {
+		err = in.Front.Stop()
+	}
 	if p != nil {
-		err = p.stop()
+		if perr := p.stop(); perr != nil && err == nil {
+			err = perr
+		}
 	}
 	if rerr := os.RemoveAll(in.rootDir); rerr != nil && err == nil {
 		err = fmt.Errorf("%s: remove temporary directory: %w", in.Server, rerr)
@@ -655,6 +710,9 @@ func (in *Instance) Restart(ctx context.Context) error {
 	deadline := time.Now().Add(in.opt.StartTimeout)
 	for {
 		err := in.launch(ctx, in.port)
+		if err == nil && in.Front != nil && !in.Front.Alive() {
+			err = in.Front.Restart(ctx)
+		}
 		// The old process's socket can linger briefly; retry a port-in-use failure
 		// until the start timeout.
 		if err == nil || !errors.Is(err, ErrPortInUse) || time.Now().After(deadline) || ctx.Err() != nil {

@@ -1,0 +1,398 @@
+package harness
+
+import (
+	"context"
+	"fmt"
+	"net"
+	"os"
+	"os/user"
+	"path/filepath"
+	"regexp"
+	"sort"
+	"strings"
+)
+
+// Front is a reverse proxy conform can put before a server it starts (Options.Front): the
+// stack a production deployment runs. Each front gets a private configuration generated
+// for the run, with the settings a typical production configuration uses; above all, the
+// upstream connections are reused, since a request smuggled to the server needs a
+// connection another client's request travels on next.
+type Front struct {
+	Name        string // "nginx", "haproxy", ...
+	Description string // one line: what the generated configuration sets
+	Package     string // Debian package providing it
+
+	binary  string
+	files   []string // other files that must exist (Apache modules)
+	version func(context.Context) string
+	// build writes the configuration for a front listening on l's port and forwarding
+	// to upstream (host:port), and sets l.argv; it returns the configuration's text.
+	build func(l *launch, upstream string) (string, error)
+}
+
+// KnownFronts lists every front conform can start, in a stable order.
+func KnownFronts() []Front {
+	return []Front{
+		{
+			Name:        "nginx",
+			Description: "nginx proxy_pass, HTTP/1.1 upstream with keepalive 16 (connections reused), Host passed on, X-Forwarded-For/-Proto set",
+			Package:     "nginx",
+			binary:      "/usr/sbin/nginx",
+			version:     func(ctx context.Context) string { return firstMatch(ctx, nginxVersionRE, "/usr/sbin/nginx", "-v") },
+			build:       buildNginx,
+		},
+		{
+			Name:        "haproxy",
+			Description: "HAProxy mode http, http-reuse safe (connections reused), option forwardfor",
+			Package:     "haproxy",
+			binary:      "/usr/sbin/haproxy",
+			version:     func(ctx context.Context) string { return firstMatch(ctx, haproxyVersionRE, "/usr/sbin/haproxy", "-v") },
+			build:       buildHAProxy,
+		},
+		{
+			Name:        "apache",
+			Description: "Apache 2.4 mpm_event, mod_proxy_http ProxyPass with connection reuse, ProxyPreserveHost On",
+			Package:     "apache2",
+			binary:      apacheBinary,
+			files:       []string{apacheModules + "/mod_proxy.so", apacheModules + "/mod_proxy_http.so"},
+			version:     func(ctx context.Context) string { return firstMatch(ctx, apacheVersionRE, apacheBinary, "-v") },
+			build:       buildApacheFront,
+		},
+		{
+			Name:        "varnish",
+			Description: "Varnish, every request passed to the backend uncached (vcl_recv return (pass)), backend connections reused",
+			Package:     "varnish",
+			binary:      "/usr/sbin/varnishd",
+			version:     func(ctx context.Context) string { return firstMatch(ctx, varnishVersionRE, "/usr/sbin/varnishd", "-V") },
+			build:       buildVarnish,
+		},
+		{
+			Name:        "squid",
+			Description: "Squid reverse proxy (http_port accel, cache_peer originserver), nothing cached, server connections reused",
+			Package:     "squid",
+			binary:      "/usr/sbin/squid",
+			version:     func(ctx context.Context) string { return firstMatch(ctx, squidVersionRE, "/usr/sbin/squid", "-v") },
+			build:       buildSquid,
+		},
+	}
+}
+
+var (
+	nginxVersionRE   = regexp.MustCompile(`nginx/(\S+)`)
+	haproxyVersionRE = regexp.MustCompile(`HAProxy version (\S+)`)
+	varnishVersionRE = regexp.MustCompile(`varnish-(\S+)`)
+	squidVersionRE   = regexp.MustCompile(`Squid Cache: Version (\S+)`)
+)
+
+// LookupFront finds a known front by name.
+func LookupFront(name string) (Front, error) {
+	var names []string
+	for _, f := range KnownFronts() {
+		if f.Name == name {
+			return f, nil
+		}
+		names = append(names, f.Name)
+	}
+	sort.Strings(names)
+	return Front{}, fmt.Errorf("unknown front %q; known fronts: %s", name, strings.Join(names, ", "))
+}
+
+// Installed reports the front's version, or an error naming the Debian package to install.
+func (f Front) Installed() (string, error) {
+	for _, p := range append([]string{f.binary}, f.files...) {
+		if _, err := os.Stat(p); err != nil {
+			return "", fmt.Errorf("front %s: %s is missing (install Debian package %s)", f.Name, p, f.Package)
+		}
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 10e9)
+	defer cancel()
+	v := f.version(ctx)
+	if v == "" {
+		v = "unknown"
+	}
+	return v, nil
+}
+
+// startFront starts f on a free port of opt.Host, forwarding to upstream, and waits until
+// it answers HTTP (which, through it, the server behind it must do too).
+func startFront(ctx context.Context, f Front, upstream string, opt Options) (*Instance, error) {
+	version, err := f.Installed()
+	if err != nil {
+		return nil, err
+	}
+	var config string
+	build := func(l *launch) error {
+		c, err := f.build(l, upstream)
+		config = c
+		return err
+	}
+	fopt := opt
+	fopt.Port, fopt.TLS, fopt.Front, fopt.ProbeSource = 0, false, "", nil
+	in, err := start(ctx, f.Name, version, build, nil, fopt)
+	if err != nil {
+		return nil, err
+	}
+	in.Config = config
+	return in, nil
+}
+
+// workerUser is the unprivileged user a front's workers run as when conform runs as root,
+// and makes the directories they need readable (and dirs writable) for it.
+func workerUser(l *launch, writable ...string) (string, string, error) {
+	if os.Geteuid() != 0 {
+		return "", "", nil
+	}
+	u, g := "www-data", "www-data"
+	if _, err := user.Lookup(u); err != nil {
+		u, g = "nobody", "nogroup"
+	}
+	for _, d := range []string{l.workDir, filepath.Dir(l.probeDir)} {
+		if err := os.Chmod(d, 0o755); err != nil {
+			return "", "", err
+		}
+	}
+	for _, d := range writable {
+		if err := os.Chmod(d, 0o1777); err != nil {
+			return "", "", err
+		}
+	}
+	return u, g, nil
+}
+
+const nginxConfig = `# Generated by conform (internal/harness) for one test run.
+daemon off;
+master_process on;
+worker_processes 1;
+pid {{dir}}/nginx.pid;
+error_log stderr notice;
+{{user}}
+events { worker_connections 512; }
+http {
+    access_log off;
+    client_body_temp_path {{dir}}/client_body;
+    proxy_temp_path {{dir}}/proxy;
+    fastcgi_temp_path {{dir}}/fastcgi;
+    uwsgi_temp_path {{dir}}/uwsgi;
+    scgi_temp_path {{dir}}/scgi;
+    upstream origin {
+        server {{upstream}};
+        keepalive 16;
+    }
+    server {
+        listen {{hostport}};
+        server_name {{host}};
+        location / {
+            proxy_pass http://origin;
+            proxy_http_version 1.1;
+            proxy_set_header Connection "";
+            proxy_set_header Host $http_host;
+            proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;
+            proxy_set_header X-Forwarded-Proto $scheme;
+        }
+    }
+}
+`
+
+func buildNginx(l *launch, upstream string) (string, error) {
+	dir := filepath.Join(l.workDir, "nginx")
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return "", err
+	}
+	u, g, err := workerUser(l, dir)
+	if err != nil {
+		return "", err
+	}
+	userLine := ""
+	if u != "" {
+		userLine = "user " + u + " " + g + ";"
+	}
+	conf := strings.NewReplacer("{{dir}}", dir, "{{user}}", userLine, "{{upstream}}", upstream,
+		"{{hostport}}", hostPort(l), "{{host}}", l.host).Replace(nginxConfig)
+	path := filepath.Join(dir, "nginx.conf")
+	if err := os.WriteFile(path, []byte(conf), 0o644); err != nil {
+		return "", err
+	}
+	// -p: nginx opens its compiled-in log path before reading error_log; the prefix
+	// keeps that inside the private directory.
+	l.argv = []string{"/usr/sbin/nginx", "-p", dir, "-e", "stderr", "-c", path}
+	return conf, nil
+}
+
+const haproxyConfig = `# Generated by conform (internal/harness) for one test run.
+global
+    maxconn 512
+    log stderr format short local0 notice
+
+defaults
+    mode http
+    log global
+    option forwardfor
+    http-reuse safe
+    timeout connect 5s
+    timeout client 60s
+    timeout server 60s
+    timeout http-request 10s
+    timeout http-keep-alive 10s
+
+frontend conform
+    bind {{hostport}}
+    default_backend origin
+
+backend origin
+    server origin {{upstream}}
+`
+
+func buildHAProxy(l *launch, upstream string) (string, error) {
+	dir := filepath.Join(l.workDir, "haproxy")
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return "", err
+	}
+	conf := strings.NewReplacer("{{upstream}}", upstream, "{{hostport}}", hostPort(l)).Replace(haproxyConfig)
+	path := filepath.Join(dir, "haproxy.cfg")
+	if err := os.WriteFile(path, []byte(conf), 0o644); err != nil {
+		return "", err
+	}
+	l.argv = []string{"/usr/sbin/haproxy", "-db", "-f", path}
+	return conf, nil
+}
+
+const apacheFrontConfig = `# Generated by conform (internal/harness) for one test run.
+ServerRoot "{{dir}}"
+PidFile "{{dir}}/apache2.pid"
+DefaultRuntimeDir "{{dir}}/run"
+Mutex file:{{dir}}/run default
+Listen {{hostport}}
+ServerName {{host}}
+{{user}}
+LoadModule mpm_event_module {{modules}}/mod_mpm_event.so
+LoadModule authz_core_module {{modules}}/mod_authz_core.so
+LoadModule proxy_module {{modules}}/mod_proxy.so
+LoadModule proxy_http_module {{modules}}/mod_proxy_http.so
+
+StartServers 1
+ServerLimit 2
+ThreadsPerChild 16
+MaxRequestWorkers 32
+KeepAlive On
+Timeout 60
+
+ErrorLog /dev/stderr
+LogLevel notice
+LogFormat "%h %l %u %t \"%r\" %>s %b" common
+CustomLog /dev/stderr common
+
+ProxyRequests Off
+ProxyPreserveHost On
+ProxyPass "/" "http://{{upstream}}/"
+ProxyPassReverse "/" "http://{{upstream}}/"
+<Location />
+    Require all granted
+</Location>
+`
+
+func buildApacheFront(l *launch, upstream string) (string, error) {
+	dir := filepath.Join(l.workDir, "apache")
+	if err := os.MkdirAll(filepath.Join(dir, "run"), 0o755); err != nil {
+		return "", err
+	}
+	u, g, err := workerUser(l, filepath.Join(dir, "run"))
+	if err != nil {
+		return "", err
+	}
+	userLine := ""
+	if u != "" {
+		userLine = "User " + u + "\nGroup " + g
+	}
+	conf := strings.NewReplacer("{{dir}}", dir, "{{hostport}}", hostPort(l), "{{host}}", l.host,
+		"{{user}}", userLine, "{{modules}}", apacheModules, "{{upstream}}", upstream).Replace(apacheFrontConfig)
+	path := filepath.Join(dir, apacheConfigName)
+	if err := os.WriteFile(path, []byte(conf), 0o644); err != nil {
+		return "", err
+	}
+	l.argv = []string{apacheBinary, "-DFOREGROUND", "-d", dir, "-f", path}
+	return conf, nil
+}
+
+// varnishVCL passes every request: cached answers would hide from the app the requests
+// the checks send (and a cache is not what a stack's parsing depends on).
+const varnishVCL = `vcl 4.1;
+# Generated by conform (internal/harness) for one test run.
+backend origin {
+    .host = "{{upstream_host}}";
+    .port = "{{upstream_port}}";
+}
+sub vcl_recv {
+    return (pass);
+}
+`
+
+func buildVarnish(l *launch, upstream string) (string, error) {
+	dir := filepath.Join(l.workDir, "varnish")
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return "", err
+	}
+	if _, _, err := workerUser(l, dir); err != nil {
+		return "", err
+	}
+	host, port, err := splitHostPort(upstream)
+	if err != nil {
+		return "", err
+	}
+	vcl := strings.NewReplacer("{{upstream_host}}", host, "{{upstream_port}}", port).Replace(varnishVCL)
+	path := filepath.Join(dir, "conform.vcl")
+	if err := os.WriteFile(path, []byte(vcl), 0o644); err != nil {
+		return "", err
+	}
+	l.argv = []string{"/usr/sbin/varnishd", "-F", "-f", path, "-a", hostPort(l), "-n", filepath.Join(dir, "state"), "-s", "malloc,32m", "-T", "none"}
+	return vcl, nil
+}
+
+const squidConfig = `# Generated by conform (internal/harness) for one test run.
+http_port {{hostport}} accel defaultsite={{upstream}} vhost
+cache_peer {{upstream_host}} parent {{upstream_port}} 0 no-query originserver name=origin
+cache_peer_access origin allow all
+http_access allow all
+cache deny all
+pid_filename {{dir}}/squid.pid
+cache_log stdio:{{dir}}/cache.log
+access_log none
+logfile_rotate 0
+coredump_dir {{dir}}
+shutdown_lifetime 1 second
+{{user}}
+`
+
+func buildSquid(l *launch, upstream string) (string, error) {
+	dir := filepath.Join(l.workDir, "squid")
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return "", err
+	}
+	u, _, err := workerUser(l, dir)
+	if err != nil {
+		return "", err
+	}
+	userLine := ""
+	if u != "" {
+		userLine = "cache_effective_user proxy"
+	}
+	host, port, err := splitHostPort(upstream)
+	if err != nil {
+		return "", err
+	}
+	conf := strings.NewReplacer("{{dir}}", dir, "{{hostport}}", hostPort(l), "{{upstream}}", upstream,
+		"{{upstream_host}}", host, "{{upstream_port}}", port, "{{user}}", userLine).Replace(squidConfig)
+	path := filepath.Join(dir, "squid.conf")
+	if err := os.WriteFile(path, []byte(conf), 0o644); err != nil {
+		return "", err
+	}
+	l.argv = []string{"/usr/sbin/squid", "-N", "-f", path}
+	return conf, nil
+}
+
+func splitHostPort(addr string) (string, string, error) {
+	host, port, err := net.SplitHostPort(addr)
+	if err != nil {
+		return "", "", fmt.Errorf("upstream %q: %w", addr, err)
+	}
+	return host, port, nil
+}
