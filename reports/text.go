@@ -491,5 +491,6 @@ func WriteMatrixText(w io.Writer, m *Matrix, color bool) error {
 	}
 	fmt.Fprintf(bw, "\n%s\n", p.dim("P pass  F fail  W warn  ~ flaky  I info  E error  S skip  – not run   * servers disagree"))
 	fmt.Fprintf(bw, "%d checks, %d where the servers disagree\n", len(g.Rows), g.Disagreements)
+	writeFrontEffects(bw, m, p)
 	return bw.Flush()
 }

@@ -14,6 +14,7 @@ import (
 	"reflect"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"syscall"
 	"testing"
 	"time"
@@ -276,6 +277,13 @@ func startReference(t *testing.T, addr string) (*reference.Server, string) {
 // when upstream does not accept it.
 func gateway(t *testing.T, upstream string) string {
 	t.Helper()
+	return failingGateway(t, upstream, 0)
+}
+
+// failingGateway is gateway answering its first fail connections 502 whatever upstream does.
+func failingGateway(t *testing.T, upstream string, fail int32) string {
+	t.Helper()
+	var n atomic.Int32
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
@@ -290,6 +298,10 @@ func gateway(t *testing.T, upstream string) string {
 			go func() {
 				defer c.Close()
 				u, err := net.DialTimeout("tcp", upstream, time.Second)
+				if n.Add(1) <= fail && err == nil {
+					u.Close()
+					err = errors.New("failed on purpose")
+				}
 				if err != nil {
 					c.Write([]byte("HTTP/1.1 502 Bad Gateway\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"))
 					return
@@ -325,6 +337,21 @@ func realCheck(t *testing.T, id string) *Check {
 		t.Fatalf("no check %s", id)
 	}
 	return c
+}
+
+// TestPreflightBehindAFrontTriesAGatewayErrorAgain: a front may fail a request on an
+// upstream connection the server had just closed; behind a front that is tried again, and
+// a target without one stays judged by its first answer.
+func TestPreflightBehindAFrontTriesAGatewayErrorAgain(t *testing.T) {
+	_, addr := startReference(t, "")
+	front := NewTarget(failingGateway(t, addr, 2))
+	front.Front = "gateway"
+	if _, err := Preflight(context.Background(), front); err != nil {
+		t.Errorf("behind a front, two 502s then answers: %v", err)
+	}
+	if _, err := Preflight(context.Background(), NewTarget(failingGateway(t, addr, 1))); !errors.Is(err, ErrNotProbe) || !strings.Contains(err.Error(), "502") {
+		t.Errorf("without a front named, a 502 is the answer: %v", err)
+	}
 }
 
 func TestTargetThatDiesMidRun(t *testing.T) {

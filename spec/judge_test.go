@@ -27,6 +27,15 @@ type judgeCase struct {
 	proof bool
 }
 
+// behindFront is the observation of a server behind a front that adds fields.
+func behindFront(fields []string, o func() *Observation) func() *Observation {
+	return func() *Observation {
+		ob := o()
+		ob.FrontFields = fields
+		return ob
+	}
+}
+
 // proving marks a case whose verdict must carry Verdict.Proof.
 func proving(c judgeCase) judgeCase {
 	c.proof = true
@@ -240,6 +249,8 @@ func environCases() []judgeCase {
 
 		passes("pep3333/environ/absent-header-absent-variable", "only what was sent", echoed(t.get("/absent"), "GET", "/absent", "")),
 		fails("pep3333/environ/absent-header-absent-variable", "invented forwarding headers", echoed(t.get("/absent"), "GET", "/absent", "", env("HTTP_X_FORWARDED_FOR", "127.0.0.1", "HTTP_X_FORWARDED_PROTO", "http")), "HTTP_X_FORWARDED_FOR='127.0.0.1'"),
+		passes("pep3333/environ/absent-header-absent-variable", "the fields the front adds", behindFront([]string{"X-Forwarded-For", "x-forwarded-proto"}, echoed(t.get("/absent"), "GET", "/absent", "", env("HTTP_X_FORWARDED_FOR", "127.0.0.1", "HTTP_X_FORWARDED_PROTO", "http"))), "HTTP_X_FORWARDED_FOR, HTTP_X_FORWARDED_PROTO, which the front adds"),
+		fails("pep3333/environ/absent-header-absent-variable", "a field the front does not add", behindFront([]string{"X-Forwarded-For"}, echoed(t.get("/absent"), "GET", "/absent", "", env("HTTP_X_FORWARDED_FOR", "127.0.0.1", "HTTP_X_FORWARDED_PROTO", "http"))), "HTTP_X_FORWARDED_PROTO='http'"),
 
 		passes("pep3333/environ/header-value-ows-trimmed", "trimmed", echoed(reqOWS, "GET", "/ows", "", env("HTTP_X_PADDED", "value with  inner  space"))),
 		fails("pep3333/environ/header-value-ows-trimmed", "trailing whitespace kept", echoed(reqOWS, "GET", "/ows", "", env("HTTP_X_PADDED", "value with  inner  space \t ")), `HTTP_X_PADDED='value with  inner  space \x09 '`),

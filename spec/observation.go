@@ -1,6 +1,7 @@
 package spec
 
 import (
+	"strings"
 	"context"
 	"fmt"
 	"sync"
@@ -14,6 +15,20 @@ import (
 type Observation struct {
 	Conns  []*Conn
 	Values map[string]float64
+	// FrontFields are the request fields the front before the server adds to every
+	// request it forwards (Target.FrontFields), set by Run: the app sees them though the
+	// client did not send them.
+	FrontFields []string
+}
+
+// frontAdded reports whether the environ key is the CGI name of a field the front adds.
+func (o *Observation) frontAdded(key string) bool {
+	for _, f := range o.FrontFields {
+		if key == "HTTP_"+strings.ToUpper(strings.ReplaceAll(f, "-", "_")) {
+			return true
+		}
+	}
+	return false
 }
 
 // Conn is one connection of an observation.

@@ -353,18 +353,30 @@ func init() {
 		Ref:   pepEnviron, Level: Should, Area: "environ",
 		Quote:   "The presence or absence of these variables should correspond with the presence or absence of the appropriate HTTP header in the request.",
 		Observe: exchange(func(t *Target) []byte { return t.get("/absent") }),
-		Judge: onEcho(func(e *probes.Echo) Verdict {
-			var extra []string
+		Judge: func(o *Observation) Verdict {
+			e, _, err := o.Echo(0, 0)
+			if err != nil {
+				return inconclusive("the probe's echo was not received: %v", err)
+			}
+			var extra, front []string
 			for _, k := range sortedKeys(e) {
-				if strings.HasPrefix(k, "HTTP_") && k != "HTTP_HOST" && k != "HTTP_X_CONFORM_ID" {
+				switch {
+				case !strings.HasPrefix(k, "HTTP_") || k == "HTTP_HOST" || k == "HTTP_X_CONFORM_ID":
+				case o.frontAdded(k):
+					// The front's configuration adds it to every request it forwards.
+					front = append(front, k)
+				default:
 					extra = append(extra, describe(e, k))
 				}
 			}
 			if len(extra) > 0 {
 				return violates("the request had only Host and X-Conform-Id, but the app saw %s", strings.Join(extra, "; "))
 			}
+			if len(front) > 0 {
+				return conforms("only HTTP_HOST and HTTP_X_CONFORM_ID present, besides %s, which the front adds", strings.Join(front, ", "))
+			}
 			return conforms("only HTTP_HOST and HTTP_X_CONFORM_ID present")
-		}),
+		},
 	})
 
 	register(&Check{

@@ -335,6 +335,9 @@ func runOnce(ctx context.Context, t *Target, c *Check, timeout time.Duration, k 
 		return r, endCut
 	}
 	end = unanswered(o)
+	if o != nil {
+		o.FrontFields = t.FrontFields
+	}
 	if end == endDone && t.Front != "" && gatewayAnswer(o) {
 		// The front answered for a server that may have died: liveness decides.
 		end = endSilent

@@ -40,7 +40,10 @@ type Target struct {
 	// to the server itself. A front answers on its own when the server behind it is gone
 	// (502, 503, 504), so behind one only the probe's own answer shows the server alive.
 	Front string
-	seq   atomic.Uint64
+	// FrontFields names the request fields the front adds to every request it forwards
+	// (X-Forwarded-For, Via, ...): judges do not take them for the server's invention.
+	FrontFields []string
+	seq         atomic.Uint64
 }
 
 // NewTarget returns a target for host:port.
@@ -213,6 +216,12 @@ func (t *Target) Calibrate(ctx context.Context) (time.Duration, error) {
 func (t *Target) echo(ctx context.Context, idle time.Duration) (*probes.Echo, time.Duration, error) {
 	start := time.Now()
 	x, err := t.Do(ctx, wire.Script{Steps: []wire.Step{{Data: t.get(probes.Prefix + "echo")}}, Responses: 1, IdleTimeout: idle})
+	// A front may fail a request on an upstream connection the server had just closed
+	// (Apache before uWSGI's --http-socket): a gateway error there is tried again.
+	for retry := 0; retry < 2 && t.Front != "" && err == nil && len(x.Responses) > 0 && gatewayError(x.Responses[0].Status); retry++ {
+		start = time.Now()
+		x, err = t.Do(ctx, wire.Script{Steps: []wire.Step{{Data: t.get(probes.Prefix + "echo")}}, Responses: 1, IdleTimeout: idle})
+	}
 	took := time.Since(start)
 	if err != nil {
 		return nil, took, err

@@ -23,6 +23,7 @@ import (
 
 type matrixOptions struct {
 	servers  []string
+	fronts   []string
 	html     string
 	jsonPath string
 	parallel int
@@ -47,6 +48,7 @@ chooses. --parallel 1 runs the servers one by one.`,
 	}
 	f := c.Flags()
 	f.StringSliceVar(&o.servers, "servers", nil, "servers to compare (default: every installed known server)")
+	f.StringSliceVar(&o.fronts, "fronts", nil, "also test each server behind each of these fronts (nginx, haproxy, apache, varnish, squid), and say which of its failures each front removes and which it introduces")
 	f.StringVar(&o.html, "html", "", "write the comparison as a self-contained HTML file")
 	f.StringVar(&o.jsonPath, "json", "", "write every server's report as a JSON array")
 	f.IntVar(&o.parallel, "parallel", 0, "how many servers to test at once (0: four per core, eight at most)")
@@ -84,7 +86,14 @@ func runMatrix(ctx context.Context, o *matrixOptions, stdout, stderr io.Writer) 
 	if err := checkOutputFile("--json", o.jsonPath); err != nil {
 		return err
 	}
+	fronts, err := matrixFronts(o.fronts)
+	if err != nil {
+		return err
+	}
 	if o.verdicts != "" {
+		if len(fronts) > 0 {
+			return usagef("--write-verdicts records the servers' own verdicts; it takes no --fronts")
+		}
 		if len(o.run.only) > 0 || len(o.run.skip) > 0 {
 			return usagef("--write-verdicts records the whole catalog; it takes no --only or --skip")
 		}
@@ -102,10 +111,21 @@ func runMatrix(ctx context.Context, o *matrixOptions, stdout, stderr io.Writer) 
 	if len(servers) == 0 {
 		return fmt.Errorf("no installed server to compare (scripts/install-servers.sh installs them)")
 	}
-	fmt.Fprintf(stderr, "conform: comparing %d servers on %d checks\n", len(servers), len(checks))
+	var stacks []matrixStack
+	for _, s := range servers {
+		stacks = append(stacks, matrixStack{server: s})
+		for _, f := range fronts {
+			stacks = append(stacks, matrixStack{server: s, front: f})
+		}
+	}
+	if len(fronts) > 0 {
+		fmt.Fprintf(stderr, "conform: comparing %d servers, alone and behind %s, on %d checks\n", len(servers), strings.Join(fronts, ", "), len(checks))
+	} else {
+		fmt.Fprintf(stderr, "conform: comparing %d servers on %d checks\n", len(servers), len(checks))
+	}
 
-	reps := make([]*reports.Report, len(servers))
-	errs := make([]error, len(servers))
+	reps := make([]*reports.Report, len(stacks))
+	errs := make([]error, len(stacks))
 	// A server is started (and made sure to answer) while the ones before it run, so the
 	// next run begins as soon as one ends; started holds the servers up and not yet
 	// stopped, running those running the catalog.
@@ -113,7 +133,7 @@ func runMatrix(ctx context.Context, o *matrixOptions, stdout, stderr io.Writer) 
 	running := make(chan struct{}, o.parallel)
 	var mu sync.Mutex
 	var wg sync.WaitGroup
-	for i, s := range servers {
+	for i, st := range stacks {
 		select {
 		case started <- struct{}{}:
 		case <-ctx.Done():
@@ -122,19 +142,19 @@ func runMatrix(ctx context.Context, o *matrixOptions, stdout, stderr io.Writer) 
 			break
 		}
 		wg.Add(1)
-		go func(i int, s harness.Server) {
+		go func(i int, st matrixStack) {
 			defer wg.Done()
 			defer func() { <-started }()
 			begin := time.Now()
-			reps[i], errs[i] = matrixOne(ctx, s, checks, &o.run, running)
+			reps[i], errs[i] = matrixOne(ctx, st, checks, &o.run, running)
 			mu.Lock()
 			defer mu.Unlock()
 			if errs[i] != nil {
-				fmt.Fprintf(stderr, "conform: %s: %s\n", s.Name, safetext.Block(errs[i].Error()))
+				fmt.Fprintf(stderr, "conform: %s: %s\n", st.name(), safetext.Block(errs[i].Error()))
 				return
 			}
-			fmt.Fprintf(stderr, "conform: %-18s %s (%s)\n", s.Name, reps[i].Verdict(), time.Since(begin).Round(100*time.Millisecond))
-		}(i, s)
+			fmt.Fprintf(stderr, "conform: %-18s %s (%s)\n", st.name(), reps[i].Verdict(), time.Since(begin).Round(100*time.Millisecond))
+		}(i, st)
 	}
 	wg.Wait()
 
@@ -144,7 +164,7 @@ func runMatrix(ctx context.Context, o *matrixOptions, stdout, stderr io.Writer) 
 		if r != nil {
 			m.Reports = append(m.Reports, r)
 		} else {
-			failed = append(failed, servers[i].Name)
+			failed = append(failed, stacks[i].name())
 		}
 	}
 	if len(m.Reports) == 0 {
@@ -176,6 +196,39 @@ func runMatrix(ctx context.Context, o *matrixOptions, stdout, stderr io.Writer) 
 		return fmt.Errorf("could not test %s (see above)", strings.Join(failed, ", "))
 	}
 	return nil
+}
+
+// matrixStack is one column of the matrix: a server, alone or behind a front.
+type matrixStack struct {
+	server harness.Server
+	front  string
+}
+
+func (st matrixStack) name() string {
+	if st.front == "" {
+		return st.server.Name
+	}
+	return st.server.Name + "+" + st.front
+}
+
+// matrixFronts resolves --fronts: every one must be known and installed.
+func matrixFronts(names []string) ([]string, error) {
+	var out []string
+	seen := map[string]bool{}
+	for _, n := range names {
+		f, err := harness.LookupFront(n)
+		if err != nil {
+			return nil, usageError{err}
+		}
+		if _, err := f.Installed(); err != nil {
+			return nil, err
+		}
+		if !seen[n] {
+			seen[n] = true
+			out = append(out, n)
+		}
+	}
+	return out, nil
 }
 
 // matrixServers resolves the servers to compare: the named ones (all must be known and
@@ -211,17 +264,18 @@ func matrixServers(names []string) (servers []harness.Server, skipped []string, 
 // servers, and gave the verdicts of one at a time.
 func matrixParallel(cpus int) int { return min(8, 4*max(cpus, 1)) }
 
-// matrixOne starts one server, waits for a turn in running, runs the checks, and stops it.
-func matrixOne(ctx context.Context, s harness.Server, checks []*spec.Check, o *runOptions, running chan struct{}) (*reports.Report, error) {
+// matrixOne starts one server (behind its front, if any), waits for a turn in running,
+// runs the checks, and stops it.
+func matrixOne(ctx context.Context, st matrixStack, checks []*spec.Check, o *runOptions, running chan struct{}) (*reports.Report, error) {
+	s := st.server
 	sctx, cancel := context.WithTimeout(ctx, time.Duration(60*o.scale)*time.Second)
-	in, err := harness.Start(sctx, s, harness.Options{})
+	in, err := harness.Start(sctx, s, harness.Options{Front: st.front})
 	cancel()
 	if err != nil {
 		return nil, err
 	}
 	defer in.Stop()
-	t := spec.NewTarget(in.Addr)
-	t.Scale = o.scale
+	t := targetOf(in, o.scale)
 	echo, err := spec.Preflight(ctx, t)
 	if err != nil {
 		return nil, fmt.Errorf("started but %w", err)
@@ -232,11 +286,10 @@ func matrixOne(ctx context.Context, s harness.Server, checks []*spec.Check, o *r
 		return nil, ctx.Err()
 	}
 	defer func() { <-running }()
-	info := reports.Target{Addr: in.Addr, Server: in.Server, ServerVersion: in.Version, Command: in.Command, Python: echo.Python, ProbeVersion: echo.Version, WorkerModel: s.Description}
 	quiet := *o
 	quiet.quiet = true
-	rep := runAndReport(ctx, t, checks, info, &quiet, reviver(in, true, io.Discard), io.Discard)
-	rep.Target.Log = string(in.Log())
+	rep := runAndReport(ctx, t, checks, startedInfo(in, echo, s.Description), &quiet, reviver(in, true, io.Discard), io.Discard)
+	attachLogs(rep, in)
 	return rep, nil
 }
 

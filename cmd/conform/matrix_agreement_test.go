@@ -54,7 +54,7 @@ func TestConsecutiveMatricesAgree(t *testing.T) {
 	}
 }
 
-// matrixStatuses reads a matrix JSON file into "server check" → status, and names every
+// matrixStatuses reads a matrix JSON file into "server check" ("server+front check") → status, and names every
 // flaky result with its message.
 func matrixStatuses(t *testing.T, path string) (map[string]string, []string) {
 	t.Helper()
@@ -69,13 +69,17 @@ func matrixStatuses(t *testing.T, path string) (map[string]string, []string) {
 	out := map[string]string{}
 	var flaky []string
 	for _, rep := range reps {
+		name := rep.Target.Server
+		if f := rep.Target.Front; f != nil {
+			name += "+" + f.Name
+		}
 		if rep.Aborted != "" || rep.Interrupted {
-			t.Errorf("%s: the run did not finish: %q", rep.Target.Server, rep.Aborted)
+			t.Errorf("%s: the run did not finish: %q", name, rep.Aborted)
 		}
 		for _, r := range rep.Results {
-			out[rep.Target.Server+" "+r.ID] = r.Status
+			out[name+" "+r.ID] = r.Status
 			if r.Status == "flaky" {
-				flaky = append(flaky, fmt.Sprintf("%s %s is flaky: %s", rep.Target.Server, r.ID, r.Message))
+				flaky = append(flaky, fmt.Sprintf("%s %s is flaky: %s", name, r.ID, r.Message))
 			}
 		}
 	}

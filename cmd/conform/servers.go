@@ -14,6 +14,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/conform-wsgi/conform/internal/harness"
+	"github.com/conform-wsgi/conform/probes"
 	"github.com/conform-wsgi/conform/reports"
 	"github.com/conform-wsgi/conform/spec"
 )
@@ -114,15 +115,7 @@ func collectOnServer(ctx context.Context, o *runOptions, name string, argv []str
 	if err := o.validate(); err != nil {
 		return nil, err
 	}
-	t := spec.NewTarget(in.Addr)
-	t.Scale = o.scale
-	t.TLS = in.TLS
-	if in.Front != nil {
-		// Through a front, the Host header names the server's own port, as the front
-		// passes the client's Host on: SERVER_PORT is judged against the server's.
-		t.Front = in.Front.Server
-		t.ServerPort = portOf(in.OriginAddr)
-	}
+	t := targetOf(in, o.scale)
 	echo, err := spec.Preflight(ctx, t)
 	if err != nil {
 		frontLog := ""
@@ -131,15 +124,8 @@ func collectOnServer(ctx context.Context, o *runOptions, name string, argv []str
 		}
 		return nil, fmt.Errorf("%s started but %w\nserver log:\n%s%s", in.Server, err, tail(in.Log(), 20), frontLog)
 	}
-	info := reports.Target{Addr: in.Addr, Server: in.Server, ServerVersion: in.Version, Command: in.Command, Python: echo.Python, ProbeVersion: echo.Version, WorkerModel: workers, TLS: in.TLS}
-	if f := in.Front; f != nil {
-		info.Front = &reports.Front{Name: f.Server, Version: f.Version, Command: f.Command, Config: f.Config}
-	}
-	rep := runAndReport(ctx, t, checks, info, o, reviver(in, o.quiet, stderr), stderr)
-	rep.Target.Log = string(in.Log())
-	if f := in.Front; f != nil {
-		rep.Target.Front.Log = string(f.Log())
-	}
+	rep := runAndReport(ctx, t, checks, startedInfo(in, echo, workers), o, reviver(in, o.quiet, stderr), stderr)
+	attachLogs(rep, in)
 	return rep, nil
 }
 
@@ -187,6 +173,37 @@ and its key that conform generates. Example:
 	}
 	opts.bind(c)
 	return c
+}
+
+// targetOf is the target of a server conform started: its front, when it has one.
+func targetOf(in *harness.Instance, scale float64) *spec.Target {
+	t := spec.NewTarget(in.Addr)
+	t.Scale = scale
+	t.TLS = in.TLS
+	if in.Front != nil {
+		// Through a front, the Host header names the server's own port, as the front
+		// passes the client's Host on: SERVER_PORT is judged against the server's.
+		t.Front, t.FrontFields = in.Front.Server, in.Front.Adds
+		t.ServerPort = portOf(in.OriginAddr)
+	}
+	return t
+}
+
+// startedInfo is the report's record of a server conform started, and of its front.
+func startedInfo(in *harness.Instance, echo *probes.Echo, workers string) reports.Target {
+	info := reports.Target{Addr: in.Addr, Server: in.Server, ServerVersion: in.Version, Command: in.Command, Python: echo.Python, ProbeVersion: echo.Version, WorkerModel: workers, TLS: in.TLS}
+	if f := in.Front; f != nil {
+		info.Front = &reports.Front{Name: f.Server, Version: f.Version, Command: f.Command, Config: f.Config}
+	}
+	return info
+}
+
+// attachLogs puts the output of the server, and of its front, into its report.
+func attachLogs(rep *reports.Report, in *harness.Instance) {
+	rep.Target.Log = string(in.Log())
+	if f := in.Front; f != nil && rep.Target.Front != nil {
+		rep.Target.Front.Log = string(f.Log())
+	}
 }
 
 // portOf is addr's port, 0 when it has none.

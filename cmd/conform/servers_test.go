@@ -147,3 +147,29 @@ func requireFront(t *testing.T, name string) {
 		t.Skipf("front %s not installed: %v", name, err)
 	}
 }
+
+// TestMatrixFrontsAddStacks: --fronts runs each server alone and behind each front, and
+// says what the front changed; gunicorn's Content-Length: 1_0 never reaches it behind
+// haproxy, which refuses the request.
+func TestMatrixFrontsAddStacks(t *testing.T) {
+	requireServer(t, "gunicorn-sync")
+	requireFront(t, "haproxy")
+	path := filepath.Join(t.TempDir(), "m.json")
+	code, stdout, stderr := run(t, "matrix", "--servers", "gunicorn-sync", "--fronts", "haproxy", "--only", "rfc9112/6.3/content-length-underscore,pep3333/environ/absent-header-absent-variable", "--json", path)
+	if code != exitOK && code != exitFail {
+		t.Fatalf("exit %d\n%s\n%s", code, stdout, stderr)
+	}
+	if !strings.Contains(stdout, "behind haproxy, gunicorn-sync: 1 failures and warnings removed, 0 introduced") || !strings.Contains(stdout, "removed: rfc9112/6.3/content-length-underscore") {
+		t.Errorf("the matrix does not say what haproxy changed:\n%s", stdout)
+	}
+	statuses, _ := matrixStatuses(t, path)
+	if statuses["gunicorn-sync rfc9112/6.3/content-length-underscore"] != "fail" || statuses["gunicorn-sync+haproxy rfc9112/6.3/content-length-underscore"] != "pass" || len(statuses) != 4 {
+		t.Errorf("the JSON keys each stack apart: %v", statuses)
+	}
+	if code, _, stderr := run(t, "matrix", "--fronts", "bogus"); code != exitUsage || !strings.Contains(stderr, "known fronts") {
+		t.Errorf("unknown front: exit %d %q", code, stderr)
+	}
+	if code, _, stderr := run(t, "matrix", "--fronts", "nginx", "--write-verdicts", t.TempDir()); code != exitUsage || !strings.Contains(stderr, "no --fronts") {
+		t.Errorf("--write-verdicts with --fronts: exit %d %q", code, stderr)
+	}
+}

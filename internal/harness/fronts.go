@@ -21,6 +21,9 @@ type Front struct {
 	Name        string // "nginx", "haproxy", ...
 	Description string // one line: what the generated configuration sets
 	Package     string // Debian package providing it
+	// Adds names the request fields the generated configuration makes the front add to
+	// every request it forwards: the app sees them though no client sent them.
+	Adds []string
 
 	binary  string
 	files   []string // other files that must exist (Apache modules)
@@ -35,6 +38,7 @@ func KnownFronts() []Front {
 	return []Front{
 		{
 			Name:        "nginx",
+			Adds:        []string{"X-Forwarded-For", "X-Forwarded-Proto"},
 			Description: "nginx proxy_pass, HTTP/1.1 upstream with keepalive 16 (connections reused), Host passed on, X-Forwarded-For/-Proto set",
 			Package:     "nginx",
 			binary:      "/usr/sbin/nginx",
@@ -43,6 +47,7 @@ func KnownFronts() []Front {
 		},
 		{
 			Name:        "haproxy",
+			Adds:        []string{"X-Forwarded-For"},
 			Description: "HAProxy mode http, http-reuse safe (connections reused), option forwardfor",
 			Package:     "haproxy",
 			binary:      "/usr/sbin/haproxy",
@@ -51,6 +56,7 @@ func KnownFronts() []Front {
 		},
 		{
 			Name:        "apache",
+			Adds:        []string{"Connection", "X-Forwarded-For", "X-Forwarded-Host", "X-Forwarded-Server"},
 			Description: "Apache 2.4 mpm_event, mod_proxy_http ProxyPass with connection reuse, ProxyPreserveHost On",
 			Package:     "apache2",
 			binary:      apacheBinary,
@@ -60,6 +66,7 @@ func KnownFronts() []Front {
 		},
 		{
 			Name:        "varnish",
+			Adds:        []string{"X-Forwarded-For", "X-Varnish"},
 			Description: "Varnish, every request passed to the backend uncached (vcl_recv return (pass)), backend connections reused",
 			Package:     "varnish",
 			binary:      "/usr/sbin/varnishd",
@@ -68,6 +75,7 @@ func KnownFronts() []Front {
 		},
 		{
 			Name:        "squid",
+			Adds:        []string{"Cache-Control", "Connection", "Surrogate-Capability", "Via", "X-Forwarded-For"},
 			Description: "Squid reverse proxy (http_port accel, cache_peer originserver), nothing cached, server connections reused",
 			Package:     "squid",
 			binary:      "/usr/sbin/squid",
@@ -133,6 +141,7 @@ func startFront(ctx context.Context, f Front, upstream string, opt Options) (*In
 		return nil, err
 	}
 	in.Config = config
+	in.Adds = f.Adds
 	return in, nil
 }
 

@@ -47,6 +47,12 @@ func TestFrontsForwardToTheServer(t *testing.T) {
 			if !strings.Contains(status, " 200 ") || !strings.Contains(resp, "HTTP_X_FORWARDED_FOR") {
 				t.Fatalf("through %s: %s; the environ must carry the front's X-Forwarded-For:\n%s", f.Name, status, resp)
 			}
+			// Adds must say what the front adds: judges excuse exactly these fields.
+			for _, field := range f.Adds {
+				if key := "HTTP_" + strings.ToUpper(strings.ReplaceAll(field, "-", "_")); !strings.Contains(resp, `"`+key+`"`) {
+					t.Errorf("%s is said to add %s, but the environ has no %s:\n%s", f.Name, field, key, resp)
+				}
+			}
 			if _, direct := get(t, in.OriginAddr, "/__conform__/echo"); strings.Contains(direct, "HTTP_X_FORWARDED_FOR") {
 				t.Errorf("the server's own address answers as if through the front")
 			}

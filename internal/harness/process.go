@@ -97,8 +97,10 @@ type Instance struct {
 	// Front is the front before the server (Options.Front), nil for a server tested naked.
 	// Stop and Restart act on both; the server's Log is its own.
 	Front *Instance
-	// Config is the configuration conform generated for a front.
+	// Config is the configuration conform generated for a front, and Adds the request
+	// fields it adds to every request it forwards (Front.Adds).
 	Config string
+	Adds   []string
 
 	opt      Options
 	host     string
