@@ -1,9 +1,9 @@
 package spec
 
 import (
-	"strings"
 	"context"
 	"fmt"
+	"strings"
 	"sync"
 	"time"
 
