@@ -6,6 +6,7 @@ import (
 	"os"
 	"strings"
 	"testing"
+	"time"
 )
 
 // TestFrontsForwardToTheServer starts each front before waitress and asserts that the
@@ -93,5 +94,48 @@ func TestInstallScriptCoversKnownFronts(t *testing.T) {
 	}
 	if _, err := LookupFront("bogus"); err == nil || !strings.Contains(err.Error(), "nginx") {
 		t.Errorf("an unknown front's error must list the known ones: %v", err)
+	}
+}
+
+// TestRelayRecordsWhatTheFrontForwarded: with Options.Relay, the bytes nginx forwarded to
+// the server are on record, nginx's own forwarding field included, and Stop ends the relay.
+func TestRelayRecordsWhatTheFrontForwarded(t *testing.T) {
+	s, _ := Lookup("waitress")
+	f, _ := LookupFront("nginx")
+	for _, need := range []func() (string, error){s.Installed, f.Installed} {
+		if _, err := need(); err != nil {
+			if os.Getenv("CI") == "true" {
+				t.Fatal(err)
+			}
+			t.Skip(err)
+		}
+	}
+	opt := testOptions(t)
+	opt.Front, opt.Relay = "nginx", true
+	in, err := Start(context.Background(), s, opt)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer in.Stop()
+	if in.Relay == nil || !strings.Contains(in.Front.Config, in.Relay.Addr()) {
+		t.Fatalf("the front must forward to the relay: relay %v, config:\n%s", in.Relay, in.Front.Config)
+	}
+	if status, resp := get(t, in.Addr, "/__conform__/echo?relayed"); !strings.Contains(status, " 200 ") {
+		t.Fatalf("through the relay: %s\n%s", status, resp)
+	}
+	var seen string
+	for _, c := range in.Relay.Conns() {
+		if strings.Contains(string(c.Forwarded), "/__conform__/echo?relayed") {
+			seen = string(c.Forwarded)
+		}
+	}
+	if !strings.Contains(seen, "X-Forwarded-For: 127.0.0.1") || !strings.Contains(seen, "X-Conform-Id: harness-test") {
+		t.Errorf("the relay did not record what nginx forwarded: %q", seen)
+	}
+	if err := in.Stop(); err != nil {
+		t.Errorf("Stop: %v", err)
+	}
+	if _, err := net.DialTimeout("tcp", in.Relay.Addr(), time.Second); err == nil {
+		t.Errorf("the relay still accepts connections after Stop")
 	}
 }

@@ -19,6 +19,7 @@ import (
 	"time"
 
 	"github.com/conform-wsgi/conform/internal/tlscert"
+	"github.com/conform-wsgi/conform/internal/relay"
 	"github.com/conform-wsgi/conform/probes"
 	"github.com/conform-wsgi/conform/wire"
 )
@@ -57,6 +58,9 @@ type Options struct {
 	// Front names a front (KnownFronts) to start before the server: the Instance's Addr
 	// is then the front's, which forwards to the server at OriginAddr.
 	Front string
+	// Relay, with a Front, puts a recording relay between the front and the server
+	// (Instance.Relay): what the front forwarded on each upstream connection.
+	Relay bool
 }
 
 const (
@@ -97,6 +101,8 @@ type Instance struct {
 	// Front is the front before the server (Options.Front), nil for a server tested naked.
 	// Stop and Restart act on both; the server's Log is its own.
 	Front *Instance
+	// Relay records what the front forwarded to the server (Options.Relay), else nil.
+	Relay *relay.Relay
 	// Config is the configuration conform generated for a front, and Adds the request
 	// fields it adds to every request it forwards (Front.Adds).
 	Config string
@@ -176,7 +182,16 @@ func Start(ctx context.Context, s Server, opt Options) (*Instance, error) {
 // withFront starts front before the started server in, which it stops when the front
 // does not come up.
 func withFront(ctx context.Context, in *Instance, front Front, opt Options) (*Instance, error) {
-	fin, err := startFront(ctx, front, in.OriginAddr, opt)
+	upstream := in.OriginAddr
+	if opt.Relay {
+		r, err := relay.Start(net.JoinHostPort(opt.withDefaults().Host, "0"), in.OriginAddr, relay.Limits{})
+		if err != nil {
+			in.Stop()
+			return nil, err
+		}
+		in.Relay, upstream = r, r.Addr()
+	}
+	fin, err := startFront(ctx, front, upstream, opt)
 	if err != nil {
 		in.Stop()
 		return nil, err
@@ -676,6 +691,11 @@ func (in *Instance) Stop() error {
 	var err error
 	if in.Front != nil {
 		err = in.Front.Stop()
+	}
+	if in.Relay != nil {
+		if rerr := in.Relay.Close(); rerr != nil && err == nil {
+			err = rerr
+		}
 	}
 	if p != nil {
 		if perr := p.stop(); perr != nil && err == nil {
