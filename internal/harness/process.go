@@ -18,8 +18,8 @@ import (
 	"syscall"
 	"time"
 
-	"github.com/conform-wsgi/conform/internal/tlscert"
 	"github.com/conform-wsgi/conform/internal/relay"
+	"github.com/conform-wsgi/conform/internal/tlscert"
 	"github.com/conform-wsgi/conform/probes"
 	"github.com/conform-wsgi/conform/wire"
 )
