@@ -121,6 +121,16 @@ func (f Front) Installed() (string, error) {
 	return v, nil
 }
 
+// StartFront starts the named front before a server conform did not start (the reference,
+// say), forwarding to upstream; Stop stops the front alone.
+func StartFront(ctx context.Context, name, upstream string, opt Options) (*Instance, error) {
+	f, err := LookupFront(name)
+	if err != nil {
+		return nil, err
+	}
+	return startFront(ctx, f, upstream, opt)
+}
+
 // startFront starts f on a free port of opt.Host, forwarding to upstream, and waits until
 // it answers HTTP (which, through it, the server behind it must do too).
 func startFront(ctx context.Context, f Front, upstream string, opt Options) (*Instance, error) {

@@ -1,0 +1,132 @@
+package desync
+
+import (
+	"context"
+	"io"
+	"net"
+	"os"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/conform-wsgi/conform/internal/harness"
+	"github.com/conform-wsgi/conform/internal/relay"
+	"github.com/conform-wsgi/conform/reference"
+)
+
+func TestJudgeCountsWhatTheServerAnsweredAgainstWhatTheFrontMeant(t *testing.T) {
+	const ok = "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok"
+	const bad = "HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
+	chunked := "POST /a HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n0\r\n\r\n"
+	for _, tc := range []struct {
+		name   string
+		c      relay.Conn
+		judged bool
+		desync bool
+		meant  int
+		served int
+		why    string
+	}{
+		{"one request, one answer", relay.Conn{ID: 1, Forwarded: []byte(chunked), Returned: []byte(ok), Closed: true}, true, false, 1, 1, "answered each"},
+		{"the chunked body read as a request", relay.Conn{ID: 2, Forwarded: []byte(chunked), Returned: []byte(ok + bad), Closed: true}, true, true, 1, 2, "smuggled"},
+		{"bytes to reject, rejected", relay.Conn{ID: 3, Forwarded: []byte("GET / HTTP/1.1\r\nHost: x\r\n\r\nNOT HTTP\r\n\r\n"), Returned: []byte(ok + bad), Closed: true}, true, false, 2, 2, "rejects"},
+		{"HEAD answered without a body", relay.Conn{ID: 4, Forwarded: []byte("HEAD / HTTP/1.1\r\nHost: x\r\n\r\nGET / HTTP/1.1\r\nHost: x\r\n\r\n"), Returned: []byte("HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\n" + ok), Closed: true}, true, false, 2, 2, "answered each"},
+		{"fewer answers: reported, not called desync", relay.Conn{ID: 5, Forwarded: []byte(chunked + chunked), Returned: []byte(ok), Closed: true}, true, false, 2, 1, "before the connection closed"},
+		{"open connections wait", relay.Conn{ID: 6, Forwarded: []byte(chunked), Returned: []byte(ok + bad)}, false, false, 0, 0, "not judged"},
+		{"partial records wait", relay.Conn{ID: 7, Forwarded: []byte(chunked), Returned: []byte(ok + bad), Closed: true, Truncated: true}, false, false, 0, 0, "not judged"},
+	} {
+		v := Judge(tc.c)
+		if v.Judged != tc.judged || v.Desync != tc.desync || v.Meant != tc.meant || v.Served != tc.served || !strings.Contains(v.Why, tc.why) || v.Conn != tc.c.ID {
+			t.Errorf("%s: %+v", tc.name, v)
+		}
+	}
+}
+
+// TestALenientServerBehindARealFrontDesyncs: haproxy forwards a chunked body as chunked; a
+// server that ignores Transfer-Encoding (the reference's NoChunkedSupport, as paste and
+// uWSGI's --http-socket do) reads the body as a second request. The conforming reference
+// behind the same front gives no desync.
+func TestALenientServerBehindARealFrontDesyncs(t *testing.T) {
+	f, err := harness.LookupFront("haproxy")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.Installed(); err != nil {
+		if os.Getenv("CI") == "true" {
+			t.Fatal(err)
+		}
+		t.Skip(err)
+	}
+	for _, tc := range []struct {
+		name    string
+		dev     reference.Deviations
+		desyncs bool
+	}{
+		{"conforming", reference.Deviations{}, false},
+		{"Transfer-Encoding ignored", reference.Deviations{NoChunkedSupport: true}, true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			origin, err := reference.Start(reference.Options{Deviations: tc.dev})
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer origin.Close()
+			rel, err := relay.Start("127.0.0.1:0", origin.Addr, relay.Limits{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer rel.Close()
+			ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+			defer cancel()
+			front, err := harness.StartFront(ctx, "haproxy", rel.Addr(), harness.Options{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer front.Stop()
+
+			c, err := net.DialTimeout("tcp", front.Addr, 5*time.Second)
+			if err != nil {
+				t.Fatal(err)
+			}
+			c.SetDeadline(time.Now().Add(10 * time.Second))
+			io.WriteString(c, "POST /__conform__/echo HTTP/1.1\r\nHost: 127.0.0.1\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n\r\n5\r\nhello\r\n0\r\n\r\n")
+			io.ReadAll(c)
+			c.Close()
+			// Stopping the front closes its upstream connections: each record is then whole.
+			if err := front.Stop(); err != nil {
+				t.Fatal(err)
+			}
+			var found []Verdict
+			judged := 0
+			deadline := time.Now().Add(5 * time.Second)
+			for {
+				found, judged = found[:0], 0
+				closed := true
+				for _, rc := range rel.Conns() {
+					closed = closed && rc.Closed
+					v := Judge(rc)
+					if v.Judged && strings.Contains(string(rc.Forwarded), "hello") {
+						judged++
+					}
+					if v.Desync {
+						found = append(found, v)
+					}
+				}
+				if closed || time.Now().After(deadline) {
+					break
+				}
+				time.Sleep(20 * time.Millisecond)
+			}
+			if judged != 1 {
+				t.Fatalf("%d judged records carry the POST, want 1", judged)
+			}
+			if got := len(found) > 0; got != tc.desyncs {
+				t.Fatalf("desync %v, want %v: %+v (records %d)", got, tc.desyncs, found, len(rel.Conns()))
+			}
+			if tc.desyncs && (found[0].Meant != 1 || found[0].Served != 2) {
+				t.Errorf("the smuggled read: %+v", found[0])
+			}
+			t.Logf("%+v", found)
+		})
+	}
+}
