@@ -1,25 +1,25 @@
 // Package desync judges what passed between a front and the server behind it on one
 // upstream connection (a relay's record): whether the server read the forwarded bytes as
-// the requests the front meant. The front's meaning is what a conforming server makes of
-// those bytes (the reference's reading of them); the server's is how many responses it
-// returned. A server that answers more requests than the front sent has read one out of
+// the requests the front meant. The front's meaning is where RFC 9112 ends each message it
+// forwarded; the server's is how many responses it returned. A server that answers more requests than the front sent has read one out of
 // another's body (a smuggled request); one that answers fewer has swallowed one.
 package desync
 
 import (
+	"bytes"
 	"fmt"
+	"strconv"
+	"strings"
 
 	"github.com/conform-wsgi/conform/internal/relay"
-	"github.com/conform-wsgi/conform/reference"
 	"github.com/conform-wsgi/conform/wire"
 )
 
 // Verdict is the judgement of one upstream connection.
 type Verdict struct {
 	Conn int // the relay's connection ID
-	// Meant is how many responses a conforming server owes for the forwarded bytes: one per
-	// complete request, and one more when the bytes after them must be rejected. Served
-	// is how many final responses the server returned.
+	// Meant is how many whole messages the front forwarded; Served is how many final
+	// responses the server returned.
 	Meant, Served int
 	// Desync: Served differs from Meant on a connection judged whole.
 	Desync bool
@@ -37,46 +37,147 @@ func Judge(c relay.Conn) Verdict {
 		v.Why = "not judged: the connection is still open or was recorded only in part"
 		return v
 	}
-	in := reference.Interpret(c.Forwarded, reference.DefaultLimits())
-	heads := make([]bool, 0, len(in.Requests)+1)
-	for _, r := range in.Requests {
-		heads = append(heads, r.Method == "HEAD")
+	msgs, rest := split(c.Forwarded)
+	heads := make([]bool, len(msgs))
+	for i, m := range msgs {
+		heads[i] = m.method == "HEAD"
 	}
-	v.Meant = len(in.Requests)
-	if in.Error != nil {
-		v.Meant++
-		heads = append(heads, false)
-	}
+	v.Meant = len(msgs)
 	x := wire.Replay(c.Returned, wire.Script{Steps: []wire.Step{{Data: c.Forwarded}}, Head: heads}, true)
 	v.Served = len(x.Responses)
 	v.Judged = true
+	// Bytes after the last whole message (a request cut short, or not framed) may be
+	// answered once with an error before the close (RFC 9112 §8): owed to nothing, but
+	// smuggling nothing either.
+	allowed := v.Meant
+	if rest > 0 {
+		allowed++
+	}
+	sent := describe(msgs, rest)
 	switch {
-	case v.Served > v.Meant:
+	case v.Served > allowed:
 		v.Desync = true
-		v.Why = fmt.Sprintf("the front forwarded %s, and the server answered %d: it read a request the front never sent (a smuggled one)", requests(in), v.Served)
-	case v.Served < v.Meant && x.Garbage == "":
-		// A server may close before answering everything (a time-out, a crash): only a
-		// response count above the front's is proof. Fewer is reported, not called desync.
-		v.Why = fmt.Sprintf("the front forwarded %s, and the server answered %d before the connection closed", requests(in), v.Served)
+		v.Why = fmt.Sprintf("the front forwarded %s, and the server answered %d: it read a request the front never sent (a smuggled one)", sent, v.Served)
 	case x.Garbage != "":
 		v.Why = fmt.Sprintf("the server's answer is not HTTP after %d responses: %s", v.Served, x.Garbage)
+	case v.Served < v.Meant:
+		// A server may refuse a message and close, time out or crash: only an answer
+		// count above the front's is proof.
+		v.Why = fmt.Sprintf("the front forwarded %s, and the server answered %d before the connection closed", sent, v.Served)
 	default:
-		v.Why = fmt.Sprintf("the front forwarded %s; the server answered each", requests(in))
+		v.Why = fmt.Sprintf("the front forwarded %s; the server answered each", sent)
 	}
 	return v
 }
 
-// requests describes an interpretation: "2 requests", "1 request and bytes to reject (400 ...)".
-func requests(in reference.Interpretation) string {
-	s := fmt.Sprintf("%d request", len(in.Requests))
-	if len(in.Requests) != 1 {
+// message is one request as the front framed it.
+type message struct{ method string }
+
+// split frames the forwarded bytes the way RFC 9112 §6.3 frames a request, and nothing
+// more: each message is a header section, then a body by Transfer-Encoding chunked or by
+// Content-Length. Whether a server should accept a message is not asked (the front decided
+// to forward it; a strict server may refuse it and close): only where one ends. rest counts
+// the bytes after the last whole message.
+func split(b []byte) (msgs []message, rest int) {
+	for len(b) > 0 {
+		n, m, ok := frame(b)
+		if !ok {
+			return msgs, len(b)
+		}
+		msgs = append(msgs, m)
+		b = b[n:]
+	}
+	return msgs, 0
+}
+
+// frame reads one message at the start of b: its length and method, or false when b holds
+// no whole message.
+func frame(b []byte) (int, message, bool) {
+	end := bytes.Index(b, []byte("\r\n\r\n"))
+	if end < 0 {
+		return 0, message{}, false
+	}
+	head := string(b[:end])
+	n := end + 4
+	lines := strings.Split(head, "\r\n")
+	m := message{method: strings.SplitN(lines[0], " ", 2)[0]}
+	chunked, length := false, -1
+	for _, l := range lines[1:] {
+		name, value, ok := strings.Cut(l, ":")
+		if !ok {
+			continue
+		}
+		value = strings.Trim(value, " \t")
+		switch strings.ToLower(name) {
+		case "transfer-encoding":
+			codings := strings.Split(value, ",")
+			chunked = strings.EqualFold(strings.TrimSpace(codings[len(codings)-1]), "chunked")
+		case "content-length":
+			if v, err := strconv.ParseUint(value, 10, 62); err == nil {
+				length = int(v)
+			}
+		}
+	}
+	switch {
+	case chunked:
+		body, ok := chunkedLength(b[n:])
+		if !ok {
+			return 0, m, false
+		}
+		return n + body, m, true
+	case length >= 0:
+		if len(b)-n < length {
+			return 0, m, false
+		}
+		return n + length, m, true
+	}
+	return n, m, true
+}
+
+// chunkedLength is the length of the chunked body at the start of b, trailer section
+// included, or false when b does not hold all of it.
+func chunkedLength(b []byte) (int, bool) {
+	pos := 0
+	for {
+		eol := bytes.Index(b[pos:], []byte("\r\n"))
+		if eol < 0 {
+			return 0, false
+		}
+		line := string(b[pos : pos+eol])
+		if i := strings.IndexByte(line, ';'); i >= 0 {
+			line = line[:i]
+		}
+		size, err := strconv.ParseUint(strings.TrimRight(line, " \t"), 16, 62)
+		if err != nil {
+			return 0, false
+		}
+		pos += eol + 2
+		if size == 0 {
+			end := bytes.Index(b[pos:], []byte("\r\n"))
+			for end > 0 { // trailer fields until the empty line
+				pos += end + 2
+				end = bytes.Index(b[pos:], []byte("\r\n"))
+			}
+			if end < 0 {
+				return 0, false
+			}
+			return pos + 2, true
+		}
+		if uint64(len(b)-pos) < size+2 {
+			return 0, false
+		}
+		pos += int(size) + 2
+	}
+}
+
+// describe says what the front forwarded: "2 requests", "1 request and 5 more bytes".
+func describe(msgs []message, rest int) string {
+	s := fmt.Sprintf("%d request", len(msgs))
+	if len(msgs) != 1 {
 		s += "s"
 	}
-	if in.Error != nil {
-		s += fmt.Sprintf(" and bytes a conforming server rejects (%d %s)", in.Error.Status, in.Error.Reason)
-	}
-	if in.Incomplete {
-		s += " and the start of another"
+	if rest > 0 {
+		s += fmt.Sprintf(" and %d bytes that end no request", rest)
 	}
 	return s
 }

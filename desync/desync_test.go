@@ -29,9 +29,13 @@ func TestJudgeCountsWhatTheServerAnsweredAgainstWhatTheFrontMeant(t *testing.T) 
 	}{
 		{"one request, one answer", relay.Conn{ID: 1, Forwarded: []byte(chunked), Returned: []byte(ok), Closed: true}, true, false, 1, 1, "answered each"},
 		{"the chunked body read as a request", relay.Conn{ID: 2, Forwarded: []byte(chunked), Returned: []byte(ok + bad), Closed: true}, true, true, 1, 2, "smuggled"},
-		{"bytes to reject, rejected", relay.Conn{ID: 3, Forwarded: []byte("GET / HTTP/1.1\r\nHost: x\r\n\r\nNOT HTTP\r\n\r\n"), Returned: []byte(ok + bad), Closed: true}, true, false, 2, 2, "rejects"},
+		{"a message a strict server refuses, served", relay.Conn{ID: 3, Forwarded: []byte("CONNECT / HTTP/1.1\r\nHost: x\r\n\r\nGET / HTTP/1.1\r\nHost: x\r\n\r\n"), Returned: []byte(ok + ok), Closed: true}, true, false, 2, 2, "answered each"},
+		{"a message refused and the connection closed", relay.Conn{ID: 10, Forwarded: []byte("CONNECT / HTTP/1.1\r\nHost: x\r\n\r\nGET / HTTP/1.1\r\nHost: x\r\n\r\n"), Returned: []byte(bad), Closed: true}, true, false, 2, 1, "before the connection closed"},
+		{"a chunked body with trailers and extensions is one message", relay.Conn{ID: 11, Forwarded: []byte("POST / HTTP/1.1\r\nTransfer-Encoding: gzip, chunked\r\n\r\n5;x=1\r\nhello\r\n0\r\nT: 1\r\n\r\nGET / HTTP/1.1\r\n\r\n"), Returned: []byte(ok + ok + ok), Closed: true}, true, true, 2, 3, "2 requests"},
 		{"HEAD answered without a body", relay.Conn{ID: 4, Forwarded: []byte("HEAD / HTTP/1.1\r\nHost: x\r\n\r\nGET / HTTP/1.1\r\nHost: x\r\n\r\n"), Returned: []byte("HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\n" + ok), Closed: true}, true, false, 2, 2, "answered each"},
 		{"fewer answers: reported, not called desync", relay.Conn{ID: 5, Forwarded: []byte(chunked + chunked), Returned: []byte(ok), Closed: true}, true, false, 2, 1, "before the connection closed"},
+		{"a request cut short answered at the close", relay.Conn{ID: 8, Forwarded: []byte("POST /a HTTP/1.1\r\nHost: x\r\nContent-Length: 10\r\n\r\nhello"), Returned: []byte(bad), Closed: true}, true, false, 0, 1, "bytes that end no request"},
+		{"an answer beyond the one cut short", relay.Conn{ID: 9, Forwarded: []byte("POST /a HTTP/1.1\r\nHost: x\r\nContent-Length: 10\r\n\r\nhello"), Returned: []byte(ok + bad), Closed: true}, true, true, 0, 2, "smuggled"},
 		{"open connections wait", relay.Conn{ID: 6, Forwarded: []byte(chunked), Returned: []byte(ok + bad)}, false, false, 0, 0, "not judged"},
 		{"partial records wait", relay.Conn{ID: 7, Forwarded: []byte(chunked), Returned: []byte(ok + bad), Closed: true, Truncated: true}, false, false, 0, 0, "not judged"},
 	} {

@@ -82,6 +82,9 @@ func (r *Report) Verdict() string {
 		}
 		parts = append(parts, s)
 	}
+	if len(r.Desyncs) > 0 {
+		parts = append(parts, plural(len(r.Desyncs), "desync", "desyncs")+" between the front and the server")
+	}
 	parts = append(parts, plural(t.Fail, "MUST check", "MUST checks")+" failed")
 	if t.Error > 0 {
 		parts = append(parts, plural(t.Error, "check", "checks")+" errored")
@@ -117,7 +120,7 @@ func (r *Report) failOn() []string {
 // interrupted nor aborted, and, against a baseline, no check regressed; without one, no
 // result has a status in FailOn.
 func (r *Report) Passed() bool {
-	if r.Interrupted || r.Aborted != "" {
+	if r.Interrupted || r.Aborted != "" || len(r.Desyncs) > 0 {
 		return false
 	}
 	if r.Baseline != nil {

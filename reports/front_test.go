@@ -67,3 +67,33 @@ func TestFrontEffectsPairAStackWithTheServerAlone(t *testing.T) {
 		t.Errorf("the matrix text does not say what the front changed:\n%s", b.String())
 	}
 }
+
+func TestDesyncsFailTheRunAndAreListed(t *testing.T) {
+	r := &Report{Schema: SchemaVersion, Target: Target{Addr: "127.0.0.1:8080", Server: "paste", Front: &Front{Name: "haproxy"}},
+		Desyncs: []Desync{{Conn: 7, Meant: 1, Served: 2, Why: "the server answered 2", Checks: []string{"rfc9112/6.1/te-chunked"},
+			Forwarded: []byte("POST / HTTP/1.1\r\ntransfer-encoding: chunked\r\n\r\n5\r\nhello\r\n0\r\n\r\n"), Returned: []byte("HTTP/1.1 200 OK\r\n\x1b[2J")}}}
+	if r.Passed() || !strings.Contains(r.Verdict(), "1 desync between the front and the server") {
+		t.Errorf("a desync must fail the run: passed %v, %q", r.Passed(), r.Verdict())
+	}
+	var b bytes.Buffer
+	if err := WriteText(&b, r, TextOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	out := b.String()
+	for _, want := range []string{"Desyncs: 1 upstream connection on which the server read a request haproxy never sent", "connection 7:", "rfc9112/6.1/te-chunked", `5\x0d\x0ahello`} {
+		if !strings.Contains(out, want) {
+			t.Errorf("the text lacks %q:\n%s", want, out)
+		}
+	}
+	if strings.Contains(out, "\x1b") {
+		t.Errorf("the server's bytes reached the terminal unescaped:\n%q", out)
+	}
+	var js bytes.Buffer
+	if err := WriteJSON(&js, r); err != nil {
+		t.Fatal(err)
+	}
+	back, err := ReadJSON(&js)
+	if err != nil || len(back.Desyncs) != 1 || !bytes.Equal(back.Desyncs[0].Forwarded, r.Desyncs[0].Forwarded) {
+		t.Errorf("the JSON lost the desync: %v %+v", err, back)
+	}
+}

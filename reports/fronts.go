@@ -74,3 +74,24 @@ func writeFrontEffects(w io.Writer, m *Matrix, p palette) {
 		}
 	}
 }
+
+// writeDesyncs lists the upstream connections on which the server read a request the front
+// never sent, each with the checks whose requests travelled on it and the bytes forwarded.
+func writeDesyncs(w io.Writer, p palette, r *Report) {
+	if len(r.Desyncs) == 0 {
+		return
+	}
+	front := "the front"
+	if f := r.Target.Front; f != nil {
+		front = clean(f.Name, false)
+	}
+	fmt.Fprintf(w, "\n%s\n\n", p.bold(p.status("fail", fmt.Sprintf("Desyncs: %s on which the server read a request %s never sent", plural(len(r.Desyncs), "upstream connection", "upstream connections"), front))))
+	for _, d := range r.Desyncs {
+		fmt.Fprintf(w, "  %s %s\n", p.status("fail", fmt.Sprintf("connection %d:", d.Conn)), clean(d.Why, false))
+		if len(d.Checks) > 0 {
+			fmt.Fprintf(w, "    checks whose requests it carried: %s\n", clean(strings.Join(d.Checks, ", "), false))
+		}
+		fmt.Fprintf(w, "    forwarded: %s\n", p.dim(clean(clip(string(d.Forwarded), 400), false)))
+		fmt.Fprintf(w, "    returned:  %s\n", p.dim(clean(clip(string(d.Returned), 400), false)))
+	}
+}

@@ -62,6 +62,17 @@ func WriteMarkdown(w io.Writer, r *Report) error {
 	if b := r.Baseline; b != nil {
 		writeMarkdownBaseline(bw, b)
 	}
+	if len(r.Desyncs) > 0 {
+		fmt.Fprintf(bw, "**Desyncs:** %s on which the server read a request the front never sent\n\n", plural(len(r.Desyncs), "upstream connection", "upstream connections"))
+		for _, d := range r.Desyncs {
+			fmt.Fprintf(bw, "- connection %d: %s", d.Conn, mdEscape(d.Why))
+			if len(d.Checks) > 0 {
+				fmt.Fprintf(bw, " (checks: %s)", mdEscape(strings.Join(d.Checks, ", ")))
+			}
+			bw.WriteString("\n")
+		}
+		bw.WriteString("\n")
+	}
 
 	// Totals.
 	shown := shownStatuses(r.Totals)

@@ -36,6 +36,27 @@ type Report struct {
 	// Aborted says why checks did not run, other than an interrupt: "the target died
 	// during <ID>". Such a run fails, as an interrupted one does.
 	Aborted string `json:"aborted,omitempty"`
+	// Desyncs are the upstream connections of a stack (--front) on which the server
+	// answered more requests than the front forwarded. Any fails the run.
+	Desyncs []Desync `json:"desyncs,omitempty"`
+}
+
+// Desync is one upstream connection, between the front and the server, on which the
+// server read a request the front never sent.
+type Desync struct {
+	// Conn numbers the upstream connection in the order the relay accepted it.
+	Conn int `json:"conn"`
+	// Meant is how many responses a conforming server owes for what the front forwarded;
+	// Served is how many the server returned.
+	Meant  int    `json:"meant"`
+	Served int    `json:"served"`
+	Why    string `json:"why"`
+	// Checks are the checks whose requests travelled on the connection (their
+	// X-Conform-Id), in the order they did.
+	Checks []string `json:"checks,omitempty"`
+	// Forwarded and Returned are the connection's bytes each way (the first 64 KiB).
+	Forwarded []byte `json:"forwarded"`
+	Returned  []byte `json:"returned"`
 }
 
 // Target says what was tested and, when conform started it, how.

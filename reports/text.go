@@ -141,6 +141,10 @@ func WriteText(w io.Writer, r *Report, opt TextOptions) error {
 		writeBaseline(bw, p, r.Baseline)
 		listed = true
 	}
+	if len(r.Desyncs) > 0 {
+		writeDesyncs(bw, p, r)
+		listed = true
+	}
 
 	// Verdict.
 	verdict := r.Verdict()

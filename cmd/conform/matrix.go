@@ -269,7 +269,7 @@ func matrixParallel(cpus int) int { return min(8, 4*max(cpus, 1)) }
 func matrixOne(ctx context.Context, st matrixStack, checks []*spec.Check, o *runOptions, running chan struct{}) (*reports.Report, error) {
 	s := st.server
 	sctx, cancel := context.WithTimeout(ctx, time.Duration(60*o.scale)*time.Second)
-	in, err := harness.Start(sctx, s, harness.Options{Front: st.front})
+	in, err := harness.Start(sctx, s, harness.Options{Front: st.front, Relay: st.front != ""})
 	cancel()
 	if err != nil {
 		return nil, err
@@ -289,6 +289,7 @@ func matrixOne(ctx context.Context, st matrixStack, checks []*spec.Check, o *run
 	quiet := *o
 	quiet.quiet = true
 	rep := runAndReport(ctx, t, checks, startedInfo(in, echo, s.Description), &quiet, reviver(in, true, io.Discard), io.Discard)
+	judgeStack(in, rep)
 	attachLogs(rep, in)
 	return rep, nil
 }

@@ -87,7 +87,9 @@ func collectOnServer(ctx context.Context, o *runOptions, name string, argv []str
 			return nil, usageError{ferr}
 		}
 	}
-	hopt := harness.Options{TLS: o.tls, Front: o.front}
+	// A stack's upstream connections go through a recording relay: a desync is judged
+	// on what the front forwarded.
+	hopt := harness.Options{TLS: o.tls, Front: o.front, Relay: o.front != ""}
 	if argv != nil {
 		in, err = harness.StartCommand(startCtx, argv, hopt)
 	} else {
@@ -125,6 +127,7 @@ func collectOnServer(ctx context.Context, o *runOptions, name string, argv []str
 		return nil, fmt.Errorf("%s started but %w\nserver log:\n%s%s", in.Server, err, tail(in.Log(), 20), frontLog)
 	}
 	rep := runAndReport(ctx, t, checks, startedInfo(in, echo, workers), o, reviver(in, o.quiet, stderr), stderr)
+	judgeStack(in, rep)
 	attachLogs(rep, in)
 	return rep, nil
 }

@@ -5,6 +5,7 @@
 package relay
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -210,6 +211,24 @@ func (r *Relay) Conns() []Conn {
 		out[i] = c
 	}
 	return out
+}
+
+// Settle waits until no relayed connection is open (after the front stopped, say), or ctx
+// ends.
+func (r *Relay) Settle(ctx context.Context) error {
+	for {
+		r.mu.Lock()
+		open := len(r.live)
+		r.mu.Unlock()
+		if open == 0 {
+			return nil
+		}
+		select {
+		case <-ctx.Done():
+			return fmt.Errorf("relay: %d connections still open: %w", open, ctx.Err())
+		case <-time.After(10 * time.Millisecond):
+		}
+	}
 }
 
 // Close stops accepting, cuts every relayed connection and waits for the relay's

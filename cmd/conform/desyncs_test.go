@@ -1,0 +1,67 @@
+package main
+
+import (
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/conform-wsgi/conform/reports"
+)
+
+// TestStackDesyncIsReported runs the chunked-body check through haproxy before the
+// reference, once deliberately ignoring Transfer-Encoding: that reference answers the
+// chunked POST twice, and the run reports the desync with the check that sent it and fails;
+// the conforming reference behind the same front gives none.
+func TestStackDesyncIsReported(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds the binary")
+	}
+	requireFront(t, "haproxy")
+	bin := filepath.Join(t.TempDir(), "conform")
+	if out, err := exec.Command(filepath.Join(runtimeGOROOT(), "bin", "go"), "build", "-o", bin, ".").CombinedOutput(); err != nil {
+		t.Fatalf("go build: %v\n%s", err, out)
+	}
+	const check = "rfc9112/7.1/chunked-body"
+	for _, tc := range []struct {
+		name    string
+		deviate []string
+		code    int
+		desyncs bool
+	}{
+		{"conforming", nil, exitOK, false},
+		{"Transfer-Encoding ignored", []string{"--deviate", "NoChunkedSupport"}, exitFail, true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			path := filepath.Join(t.TempDir(), "r.json")
+			args := append([]string{"run", "--front", "haproxy", "--only", check, "--json", path, "--", bin, "reference", "--listen", "{host}:{port}"}, tc.deviate...)
+			code, stdout, stderr := run(t, args...)
+			if code != tc.code {
+				t.Fatalf("exit %d, want %d\n%s\n%s", code, tc.code, stdout, stderr)
+			}
+			f, err := os.Open(path)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer f.Close()
+			rep, err := reports.ReadJSON(f)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := len(rep.Desyncs) > 0; got != tc.desyncs {
+				t.Fatalf("desyncs %+v, want some: %v", rep.Desyncs, tc.desyncs)
+			}
+			if !tc.desyncs {
+				return
+			}
+			d := rep.Desyncs[0]
+			if d.Meant != 1 || d.Served != 2 || len(d.Checks) != 1 || d.Checks[0] != check || !strings.Contains(string(d.Forwarded), "hello world") {
+				t.Errorf("the desync: %+v", d)
+			}
+			if !strings.Contains(stdout, "Desyncs: 1 upstream connection on which the server read a request haproxy never sent") {
+				t.Errorf("the summary does not list the desync:\n%s", stdout)
+			}
+		})
+	}
+}
