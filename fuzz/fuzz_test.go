@@ -1051,8 +1051,8 @@ func TestExpiredDeadlineIsNotADeadServer(t *testing.T) {
 	}
 	defer ref.Close()
 	s := &session{opt: Options{Timing: DefaultTiming()}, addr: ref.Addr, cancel: func() { t.Error("the session was ended") }}
-	if why := s.deadOrAlive(expiredCtx{context.Background()}); why != "" {
-		t.Errorf("a live server was judged %q", why)
+	if kind, why := s.deadOrAlive(expiredCtx{context.Background()}); kind != "" {
+		t.Errorf("a live server was judged %s: %q", kind, why)
 	}
 	if s.dead != nil || s.restarts != 0 {
 		t.Errorf("session error %v, restarts %d", s.dead, s.restarts)

@@ -117,7 +117,10 @@ type Summary struct {
 	// UnreproducedCrashes counts times the server went down and no case in flight then took
 	// it down again when sent alone: no finding is written for those.
 	UnreproducedCrashes int
-	Interrupted         bool
+	// Stalls counts times the server answered nothing, its processes idle, and answered
+	// again within stallWait: slow under the cases, not stopped by one.
+	Stalls      int
+	Interrupted bool
 	// Causes group the findings (with a directory, every one written there) by cause.
 	Causes *Causes
 }
@@ -153,6 +156,9 @@ func (s *Summary) WriteText(w io.Writer) {
 	}
 	if s.UnreproducedCrashes > 0 {
 		fmt.Fprintf(w, "  the server went down %d time(s) where no case in flight took it down again alone: no crash finding for those\n", s.UnreproducedCrashes)
+	}
+	if s.Stalls > 0 {
+		fmt.Fprintf(w, "  the server stalled %d time(s): silent, its processes idle, then answering again (not a crash)\n", s.Stalls)
 	}
 	if s.Known > 0 {
 		fmt.Fprintf(w, "  findings known from earlier sessions: %d\n", s.Known)
@@ -246,6 +252,7 @@ type session struct {
 	// unreproducedCrashes counts times the server went down and no case in flight took it
 	// down again alone.
 	unreproducedCrashes int
+	stalls              int // Summary.Stalls
 	parts               map[string][][]string
 	findings            []*Finding
 	byClass             map[Class]int
@@ -610,8 +617,8 @@ func (s *session) exchangeTimed(ctx context.Context, raw []byte, writes []Write,
 		return agree(), o, e
 	}
 	if v.Class == Crash || v.Class == Hang || len(o.Answers) == 0 && (o.End == wire.EndReset || o.End == wire.EndClosed) {
-		if why := s.deadOrAlive(ctx); why != "" {
-			v = Verdict{Class: Crash, Kind: "died", Detail: why + " after this case", Standalone: -1}
+		if kind, why := s.deadOrAlive(ctx); kind != "" {
+			v = Verdict{Class: Crash, Kind: kind, Detail: why + " after this case", Standalone: -1}
 		} else if v.Class == Crash {
 			v = agree() // the refusal was passing: the server answers again
 		}
@@ -672,9 +679,10 @@ func livenessRequest() []byte {
 	return newRequest("GET", probes.Prefix+"echo", "HTTP/1.1", "liveness", roleMain).appendTo(nil)
 }
 
-// deadOrAlive checks that the server still answers; it restarts a harness server that died.
-// It returns why the server is considered crashed, or "".
-func (s *session) deadOrAlive(ctx context.Context) string {
+// deadOrAlive checks that the server still answers; it restarts a harness server that died,
+// spins or hangs. It returns the kind of stop ("died", "spins", "hangs") and why, or "" when
+// the server answers, or answers again after a stall.
+func (s *session) deadOrAlive(ctx context.Context) (kind, why string) {
 	raw := livenessRequest()
 	alive := func() bool {
 		if s.opt.Instance != nil && !s.opt.Instance.Alive() {
@@ -685,23 +693,29 @@ func (s *session) deadOrAlive(ctx context.Context) string {
 	}
 	// Twice: a server whose workers are all held by stalled connections answers late.
 	if alive() || ended(ctx) || alive() || ended(ctx) {
-		return "" // alive, or the session is ending: nothing to conclude
+		return "", "" // alive, or the session is ending: nothing to conclude
 	}
-	why := "the server stopped answering"
-	if s.opt.Instance != nil && !s.opt.Instance.Alive() {
-		why = "the server process died"
-	}
+	kind, why = KindDied, "the server stopped answering"
 	s.gate.Lock()
 	defer s.gate.Unlock()
 	if s.opt.Instance != nil {
+		if s.opt.Instance.Alive() {
+			// No case runs while the gate is held: a stalled server gets the time to
+			// finish what it holds.
+			if kind, why = s.silence(ctx); kind == "" {
+				return "", ""
+			}
+		} else {
+			why = "the server process died"
+		}
 		if err := s.opt.Instance.Restart(context.WithoutCancel(ctx)); err != nil {
 			s.fatal(fmt.Errorf("fuzz: %s crashed and could not be restarted: %w", s.opt.Label, err))
-			return why
+			return kind, why
 		}
 		s.mu.Lock()
 		s.restarts++
 		s.mu.Unlock()
-		return why
+		return kind, why
 	}
 	// A target we cannot restart: wait a little for it to come back, else end the session.
 	// (Bounded by the clock, not by tries: a target that accepts and never answers costs
@@ -709,11 +723,11 @@ func (s *session) deadOrAlive(ctx context.Context) string {
 	for back := time.Now().Add(comeBackWithin); time.Now().Before(back); {
 		time.Sleep(500 * time.Millisecond)
 		if ctx.Err() != nil {
-			return ""
+			return "", ""
 		}
 		wait := min(2*time.Second, max(100*time.Millisecond, time.Until(back)))
 		if o := send(ctx, s.addr, raw, nil, 1, Timing{Idle: wait, Deadline: wait}); len(o.Answers) > 0 {
-			return why
+			return kind, why
 		}
 	}
 	// A case's first send writes the crash finding itself; a confirmation, a minimization or
@@ -724,7 +738,63 @@ func (s *session) deadOrAlive(ctx context.Context) string {
 	}
 	s.mu.Unlock()
 	s.fatal(fmt.Errorf("fuzz: %s stopped answering and did not come back within %s; --resume runs the cases in flight again", s.addr, comeBackWithin))
-	return why
+	return kind, why
+}
+
+// The kinds of a crash finding for a server that stopped serving.
+const (
+	KindDied  = "died"  // its process ended, or the target stopped accepting connections
+	KindSpins = "spins" // its processes keep a core busy while answering nothing
+	KindHangs = "hangs" // its processes stay idle and answer nothing, for longer than stallWait
+)
+
+// serverDown reports whether v is a crash that stopped the whole server (not one worker).
+func serverDown(v Verdict) bool {
+	return v.Class == Crash && (v.Kind == KindDied || v.Kind == KindSpins || v.Kind == KindHangs)
+}
+
+const (
+	// spinShare is the share of one core a silent server's processes must keep busy to be
+	// said to spin.
+	spinShare = 0.5
+	// stallWait is how long a silent server with idle processes is waited for before it is
+	// said to hang: tornado runs the app on its one thread, and a few cases whose app blocks
+	// keep it silent for longer than the liveness checks wait.
+	stallWait = 20 * time.Second
+)
+
+// silence tells why a harness server whose process runs answers nothing: KindSpins when its
+// processes keep spinShare of a core busy, "" when it answers again within stallWait (a
+// stall, not a stop), KindHangs otherwise. The caller holds s.gate, so no case adds load.
+func (s *session) silence(ctx context.Context) (kind, why string) {
+	in := s.opt.Instance
+	c0, err0 := in.CPUTime()
+	t0 := time.Now()
+	select {
+	case <-time.After(time.Second):
+	case <-ctx.Done():
+		return "", ""
+	}
+	c1, err1 := in.CPUTime()
+	if share := float64(c1-c0) / float64(time.Since(t0)); err0 == nil && err1 == nil && share >= spinShare {
+		return KindSpins, fmt.Sprintf("the server spins: its processes kept %.0f%% of a core busy while answering nothing", share*100)
+	}
+	raw := livenessRequest()
+	for deadline := time.Now().Add(stallWait); time.Now().Before(deadline); {
+		if ended(ctx) {
+			return "", ""
+		}
+		if !in.Alive() {
+			return KindDied, "the server process died"
+		}
+		if o := send(ctx, s.addr, raw, nil, 1, Timing{Idle: 2 * time.Second, Deadline: 3 * time.Second}); len(o.Answers) > 0 {
+			s.mu.Lock()
+			s.stalls++
+			s.mu.Unlock()
+			return "", ""
+		}
+	}
+	return KindHangs, fmt.Sprintf("the server hangs: its processes stayed idle and answered nothing for %v", stallWait+time.Second)
 }
 
 // guard runs work, turning a panic (a bug in conform, not in the target) into the end of
@@ -807,7 +877,7 @@ func (s *session) runCase(ctx context.Context, n int64) {
 	var o2 *Observation
 	var e2 *Expectation
 	var suspects []Suspect
-	if v.Class == Crash && v.Kind == "died" && s.opt.Instance != nil {
+	if serverDown(v) && s.opt.Instance != nil {
 		// The case that found the server gone is only one of the cases in flight then; the
 		// one that took it down is found by sending each alone to the restarted server,
 		// which also confirms it. (Against tornado, a plain pipeline was blamed for a
@@ -822,7 +892,7 @@ func (s *session) runCase(ctx context.Context, n int64) {
 		c = s.gen.Case(culprit)
 		v.Detail = strings.Replace(v.Detail, "after this case", "after this case, sent alone to the restarted server", 1)
 		v2, o2, e2 = v, o, Expect(c.Bytes, s.opt.Limits, s.opt.Deviations)
-	} else if v.Class == Crash && v.Kind == "died" {
+	} else if serverDown(v) {
 		// Without --server the server cannot be restarted to replay each case alone: the
 		// other candidates are written beside the finding, to be replayed by hand.
 		if cands := slices.DeleteFunc(s.crashCandidates(n), func(k int64) bool { return k == n }); len(cands) > 0 {
@@ -903,7 +973,7 @@ func (s *session) runCase(ctx context.Context, n int64) {
 		prior = o2
 	}
 	f := s.addFinding(ctx, sig, v, c, mc, minimal, base, prior, suspects)
-	if v.Class == Crash && v.Kind == "died" {
+	if serverDown(v) {
 		s.minimizeCrash(ctx, f, v)
 		return
 	}
@@ -923,7 +993,7 @@ func (s *session) runCase(ctx context.Context, n int64) {
 func (s *session) writeUnnoticedCrash(ctx context.Context) {
 	s.mu.Lock()
 	cands := s.gone
-	written := slices.ContainsFunc(s.findings, func(f *Finding) bool { return f.Class == Crash && f.Kind == "died" })
+	written := slices.ContainsFunc(s.findings, func(f *Finding) bool { return serverDown(Verdict{Class: f.Class, Kind: f.Kind}) })
 	s.mu.Unlock()
 	if len(cands) == 0 || written {
 		return
@@ -1032,6 +1102,12 @@ func (s *session) takesDown(ctx context.Context, c *Case) (down bool, o *Observa
 	if s.opt.Instance.Alive() && len(send(ctx, s.addr, livenessRequest(), nil, 1, Timing{Idle: 2 * time.Second, Deadline: 4 * time.Second}).Answers) > 0 {
 		return false, o
 	}
+	// A server slow under the case, not stopped by it, answers again within stallWait.
+	if s.opt.Instance.Alive() {
+		if kind, _ := s.silence(ctx); kind == "" {
+			return false, o
+		}
+	}
 	if err := s.opt.Instance.Restart(context.WithoutCancel(ctx)); err != nil {
 		s.fatal(fmt.Errorf("fuzz: %s crashed and could not be restarted: %w", s.opt.Label, err))
 		return false, o
@@ -1113,7 +1189,7 @@ func (s *session) addFinding(ctx context.Context, sig string, v Verdict, c, mc *
 	switch {
 	case s.opt.MinimizeBudget < 0:
 		f.Minimization = MinimizeOff
-	case v.Class == Crash && v.Kind == "died" && s.opt.Instance == nil:
+	case serverDown(v) && s.opt.Instance == nil:
 		f.Minimization = MinimizeNoReplay
 	}
 	if s.opt.Instance != nil {
@@ -1579,7 +1655,7 @@ func (s *session) summary(ctx context.Context) *Summary {
 	}
 	sum := &Summary{Target: s.opt.Label, Seed: s.opt.Seed, FirstCase: s.first, Cases: s.cases.Load(), Responses: s.resps.Load(), Elapsed: end.Sub(s.start),
 		Findings: append([]*Finding(nil), s.findings...), Known: s.known, ByClass: map[Class]int{}, Duplicates: s.dups.Load(),
-		Flaky: s.flaky.Load(), Restarts: s.restarts, Unattributed: s.unattributed, UnreproducedCrashes: s.unreproducedCrashes, Interrupted: ctx.Err() != nil}
+		Flaky: s.flaky.Load(), Restarts: s.restarts, Unattributed: s.unattributed, UnreproducedCrashes: s.unreproducedCrashes, Stalls: s.stalls, Interrupted: ctx.Err() != nil}
 	for k, v := range s.byClass {
 		sum.ByClass[k] = v
 	}
