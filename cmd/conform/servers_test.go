@@ -16,11 +16,27 @@ func requireServer(t *testing.T, name string) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := s.Installed(); err != nil {
+	requireInstalled(t, name, s.Installed)
+}
+
+func requireFront(t *testing.T, name string) {
+	t.Helper()
+	f, err := harness.LookupFront(name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	requireInstalled(t, "front "+name, f.Installed)
+}
+
+// requireInstalled skips the test when what is not installed here, and fails it in CI,
+// where scripts/install-servers.sh installed everything.
+func requireInstalled(t *testing.T, what string, installed func() (string, error)) {
+	t.Helper()
+	if _, err := installed(); err != nil {
 		if os.Getenv("CI") == "true" {
-			t.Fatalf("%s not installed in CI: %v", name, err)
+			t.Fatalf("%s not installed in CI: %v", what, err)
 		}
-		t.Skipf("%s not installed: %v", name, err)
+		t.Skipf("%s not installed: %v", what, err)
 	}
 }
 
@@ -131,20 +147,6 @@ func TestFrontFlagRunsTheCatalogThroughTheStack(t *testing.T) {
 	code, stdout, _ = run(t, "servers")
 	if code != exitOK || !strings.Contains(stdout, "FRONT (--front)") || !strings.Contains(stdout, "haproxy") {
 		t.Errorf("servers lists no fronts: exit %d\n%s", code, stdout)
-	}
-}
-
-func requireFront(t *testing.T, name string) {
-	t.Helper()
-	f, err := harness.LookupFront(name)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := f.Installed(); err != nil {
-		if os.Getenv("CI") == "true" {
-			t.Fatalf("front %s not installed in CI: %v", name, err)
-		}
-		t.Skipf("front %s not installed: %v", name, err)
 	}
 }
 
