@@ -97,3 +97,23 @@ func TestDesyncsFailTheRunAndAreListed(t *testing.T) {
 		t.Errorf("the JSON lost the desync: %v %+v", err, back)
 	}
 }
+
+func TestTheHTMLReportListsDesyncs(t *testing.T) {
+	r := &Report{Schema: SchemaVersion, Target: Target{Addr: "127.0.0.1:8080", Server: "paste", Front: &Front{Name: "haproxy"}},
+		Results: []Result{{ID: "rfc9112/7.1/chunked-body", Status: "pass", Area: "framing"}},
+		Desyncs: []Desync{{Conn: 7, Meant: 1, Served: 2, Why: "the server answered 2 <b>", Checks: []string{"rfc9112/7.1/chunked-body"},
+			Forwarded: []byte("POST / HTTP/1.1\r\n\r\n5\r\nhello<script>"), Returned: []byte("HTTP/1.1 200 OK\r\n")}}}
+	var b bytes.Buffer
+	if err := WriteHTML(&b, r); err != nil {
+		t.Fatal(err)
+	}
+	page := b.String()
+	for _, want := range []string{`id="desyncs"`, "Connection 7", "the server answered 2 &lt;b&gt;", `href="#`, "Forwarded by the front", "hello&lt;script&gt;"} {
+		if !strings.Contains(page, want) {
+			t.Errorf("the page lacks %q", want)
+		}
+	}
+	if strings.Contains(page, "hello<script>") {
+		t.Errorf("the forwarded bytes reached the page unescaped")
+	}
+}

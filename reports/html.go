@@ -84,6 +84,18 @@ type htmlCapability struct {
 	Name, Value, Status, Check, Anchor string
 }
 
+// htmlDesync is one upstream connection on which the server read a request the front never
+// sent, for the page: the start of its bytes each way, escaped.
+type htmlDesync struct {
+	Conn, Meant, Served int
+	Why                 string
+	Checks              []htmlChange // ID and Anchor only
+	Forwarded, Returned []segment
+}
+
+// desyncShown is how much of each direction of a desync's connection the page shows.
+const desyncShown = 2 << 10
+
 // htmlBaseline is the comparison with a baseline file, for the page.
 type htmlBaseline struct {
 	File        string
@@ -223,6 +235,7 @@ type reportPage struct {
 	RTTNote     string
 	Caps        []htmlCapability
 	Baseline    *htmlBaseline
+	Desyncs     []htmlDesync
 
 	VerdictWord, VerdictDetail string
 	Totals                     []statusCount
@@ -331,6 +344,15 @@ func newReportPage(r *Report) reportPage {
 			hb.Warnings = append(hb.Warnings, clean(w, false))
 		}
 		p.Baseline = hb
+	}
+	for _, d := range r.Desyncs {
+		hd := htmlDesync{Conn: d.Conn, Meant: d.Meant, Served: d.Served, Why: clean(d.Why, false),
+			Forwarded: visibleSegments(d.Forwarded[:min(len(d.Forwarded), desyncShown)]),
+			Returned:  visibleSegments(d.Returned[:min(len(d.Returned), desyncShown)])}
+		for _, id := range d.Checks {
+			hd.Checks = append(hd.Checks, htmlChange{ID: clean(id, false), Anchor: anchorOf[id]})
+		}
+		p.Desyncs = append(p.Desyncs, hd)
 	}
 	if log := r.Target.Log; log != "" {
 		p.LogLines = strings.Count(strings.TrimRight(log, "\n"), "\n") + 1
