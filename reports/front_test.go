@@ -117,3 +117,25 @@ func TestTheHTMLReportListsDesyncs(t *testing.T) {
 		t.Errorf("the forwarded bytes reached the page unescaped")
 	}
 }
+
+func TestTheMatrixPageShowsWhatEachFrontChanged(t *testing.T) {
+	alone := &Report{Target: Target{Server: "gunicorn-sync", Addr: "127.0.0.1:1"}, Results: []Result{{ID: "cl-underscore", Status: "fail"}, {ID: "protocol", Status: "pass"}}}
+	behind := &Report{Target: Target{Server: "gunicorn-sync", Addr: "127.0.0.1:2", Front: &Front{Name: "nginx"}}, Results: []Result{{ID: "cl-underscore", Status: "pass"}, {ID: "protocol", Status: "fail"}},
+		Desyncs: []Desync{{Conn: 3}}}
+	var b bytes.Buffer
+	if err := WriteMatrixHTML(&b, &Matrix{Reports: []*Report{alone, behind}}); err != nil {
+		t.Fatal(err)
+	}
+	page := b.String()
+	i := strings.Index(page, `id="fronts"`)
+	if i < 0 {
+		t.Fatalf("no fronts panel")
+	}
+	panel := page[i:]
+	panel = panel[:strings.Index(panel, "</section>")]
+	for _, want := range []string{"gunicorn-sync behind nginx", "<b>1</b> <span class=\"cid\">cl-underscore</span>", "<b>1</b> <span class=\"cid\">protocol</span>", "st-fail\">1<"} {
+		if !strings.Contains(panel, want) {
+			t.Errorf("the fronts panel lacks %q:\n%s", want, panel)
+		}
+	}
+}

@@ -220,6 +220,16 @@ type matrixPage struct {
 	CapNames  [][]string // each capability's name, split where a header may wrap
 	RespBytes int
 	BodyBytes int
+	// Fronts is what each front changed in each server's verdicts, when the matrix ran
+	// stacks (--fronts).
+	Fronts []htmlFrontEffect
+}
+
+// htmlFrontEffect is a FrontEffect for the page, with the stack's desync count.
+type htmlFrontEffect struct {
+	Server, Front       string
+	Removed, Introduced []string
+	Desyncs             int
 }
 
 // matrixData is the machine-readable summary embedded in the matrix page.
@@ -443,6 +453,23 @@ func WriteMatrixHTML(w io.Writer, m *Matrix) error {
 		RespBytes: matrixRespBytes,
 		BodyBytes: matrixBodyBytes,
 		Data:      matrixData{Servers: []matrixServerData{}, Checks: len(g.Rows), Disagree: []string{}},
+	}
+	desyncs := map[string]int{}
+	for _, r := range m.Reports {
+		if r != nil && r.Target.Front != nil {
+			desyncs[r.Target.Server+"+"+r.Target.Front.Name] = len(r.Desyncs)
+		}
+	}
+	for _, e := range FrontEffects(m) {
+		ids := func(in []string) []string {
+			out := make([]string, len(in))
+			for i, id := range in {
+				out[i] = clean(id, false)
+			}
+			return out
+		}
+		p.Fronts = append(p.Fronts, htmlFrontEffect{Server: clean(e.Server, false), Front: clean(e.Front, false),
+			Removed: ids(e.Removed), Introduced: ids(e.Introduced), Desyncs: desyncs[e.Server+"+"+e.Front]})
 	}
 	var latest time.Time
 	for _, s := range g.Servers {
