@@ -135,7 +135,9 @@ func init() {
 				threads[fmt.Sprintf("%d/%d", x.pid, x.thread)] = true
 			}
 			msg := fmt.Sprintf("%d requests blocking %gms each: effective concurrency %.1f (%d process(es), %d thread(s))", len(s), o.Values["block_ms"], c, len(pids), len(threads))
-			v := conforms("%s", msg)
+			// Load only stretches the span the blocks are spread over: a high effective
+			// concurrency is proof, a low one may be the machine.
+			v := conforms("%s", msg).proven()
 			if c < 1.5 {
 				v = violates("%s: one blocked request holds up every other", msg)
 			}

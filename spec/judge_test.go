@@ -968,8 +968,8 @@ func concurrencyCases() []judgeCase {
 	}
 
 	return []judgeCase{
-		passes("conform/concurrency/blocking-capacity", "four threads", blockingObs(true, false, threads...), "effective concurrency 4.0", "1 process(es), 4 thread(s)"),
-		passes("conform/concurrency/blocking-capacity", "four workers", blockingObs(false, true, workers...), "4 process(es)"),
+		proving(passes("conform/concurrency/blocking-capacity", "four threads", blockingObs(true, false, threads...), "effective concurrency 4.0", "1 process(es), 4 thread(s)")),
+		proving(passes("conform/concurrency/blocking-capacity", "four workers", blockingObs(false, true, workers...), "4 process(es)")),
 		fails("conform/concurrency/blocking-capacity", "one at a time", blockingObs(true, true, serial...), "effective concurrency 1.0", "holds up every other"),
 		gives(Inconclusive, "conform/concurrency/blocking-capacity", "a request not served", func() *Observation {
 			o := blockingObs(true, false, threads...)()
