@@ -1517,3 +1517,42 @@ func TestCrashNoticedByAConfirmationIsWritten(t *testing.T) {
 		t.Errorf("the case that took the target away is neither the finding nor one of its %d suspects:\n%q", len(crash.Suspects), killedBy)
 	}
 }
+
+// TestCompareFieldValues: the oracle compares what the app saw of each field with the
+// reference's value. Stripping a byte that is not OWS (Python's strip() on \xa0, \x85) is
+// a semantic finding; combining repeated lines with or without a space, and an obs-fold
+// replaced by more than one SP, are not; colliding spellings are left alone.
+func TestCompareFieldValues(t *testing.T) {
+	raw := "GET /__conform__/echo HTTP/1.1\r\nHost: a\r\nX-Conform-Id: f9-m0\r\nX-V: a\xa0\r\nX-R: 1\r\nX-R: 2\r\nX-F: one\r\n two\r\nX-U: dash\r\nX_U: under\r\n\r\n"
+	e := Expect([]byte(raw), reference.Limits{}, reference.Deviations{})
+	answer := func(h map[string]string) *Observation {
+		a := echoAnswer("f9-m0", "GET", "/__conform__/echo", "")
+		a.Echo.Headers = h
+		return &Observation{Answers: []Answer{a}, End: wire.EndOpen}
+	}
+	good := map[string]string{"HTTP_HOST": "a", "HTTP_X_CONFORM_ID": "f9-m0", "HTTP_X_V": "a\xa0", "HTTP_X_R": "1,2", "HTTP_X_F": "one   two", "HTTP_X_U": "under"}
+	if got := Compare(e, answer(good)).Core(); got != "" {
+		t.Errorf("values as the reference reads them: %q", got)
+	}
+	stripped := map[string]string{}
+	for k, v := range good {
+		stripped[k] = v
+	}
+	stripped["HTTP_X_V"] = "a"
+	v := Compare(e, answer(stripped))
+	if v.Core() != "semantic/header-value/bytes other than OWS stripped" || !strings.Contains(v.Detail, `HTTP_X_V="a"; the field's value is "a\xa0"`) {
+		t.Errorf("a stripped \\xa0: %q %s", v.Core(), v.Detail)
+	}
+	stripped["HTTP_X_V"], stripped["HTTP_X_R"] = "a\xa0", "2"
+	if got := Compare(e, answer(stripped)).Core(); got != "semantic/header-value/repeated lines not combined" {
+		t.Errorf("only the last of repeated lines: %q", got)
+	}
+	stripped["HTTP_X_R"], stripped["HTTP_X_V"] = "1, 2", "a\xa0\t"
+	if got := Compare(e, answer(stripped)).Core(); got != "semantic/header-value/OWS kept around the value" {
+		t.Errorf("a trailing HTAB kept (gunicorn message.py:99 lstrips only): %q", got)
+	}
+	stripped["HTTP_X_V"], stripped["HTTP_X_R"] = "a\xa0", "1  ,2"
+	if got := Compare(e, answer(stripped)).Core(); got != "semantic/header-value/OWS kept around the value" {
+		t.Errorf("OWS kept on one of repeated lines: %q", got)
+	}
+}

@@ -413,7 +413,88 @@ func (e *Expectation) compareMeaning(i int, r *reference.Request, te *EchoView) 
 			return v(Semantic, "header-injected", k, i, "request %d: the application saw %q=%q, a field the reference does not see", i+1, k, te.Headers[k])
 		}
 	}
+	if k, want, ok := valueDiffers(r, te); ok {
+		// The rule is how the value differs, not which field: one cause whatever the field.
+		return v(Semantic, "header-value", valueDifference(want, te.Headers[k]), i, "request %d: the application saw %s=%q; the field's value is %q (RFC 9110 §5.5: only SP and HTAB around it are not part of it)", i+1, k, te.Headers[k], want)
+	}
 	return agree()
+}
+
+// valueDiffers finds a field whose value the application saw otherwise than the reference
+// reads it: OWS (SP and HTAB) trimmed, an obs-fold one SP, the lines of one name combined
+// with a comma and optional space. A server that strips other bytes (Python's strip()
+// takes \x0b, \x0c, \x85, \xa0 too) or keeps the OWS hands the app another value. Fields
+// the app did not get, Host, and names that collide as CGI variables (X-A and X_A: each
+// server picks its own) are left out; whitespace runs are compared as one SP, as a server
+// may replace an obs-fold by more than one (RFC 9112 §5.2).
+func valueDiffers(r *reference.Request, te *EchoView) (key, want string, differs bool) {
+	vals := map[string][]string{}
+	spellings := map[string]map[string]bool{}
+	var keys []string
+	for _, f := range r.Header {
+		k := envName(f.Name)
+		if _, seen := vals[k]; !seen {
+			keys = append(keys, k)
+			spellings[k] = map[string]bool{}
+		}
+		vals[k] = append(vals[k], f.Value)
+		spellings[k][strings.ToLower(f.Name)] = true
+	}
+	for _, k := range keys {
+		got, ok := te.Headers[k]
+		if !ok || k == "HTTP_HOST" || k == "HTTP_CONTENT_LENGTH" || k == "HTTP_CONTENT_TYPE" || len(spellings[k]) > 1 {
+			continue
+		}
+		joined := strings.Join(vals[k], ", ")
+		if got == joined || got == strings.Join(vals[k], ",") || oneSpace(got) == oneSpace(joined) || oneSpace(got) == oneSpace(strings.Join(vals[k], ",")) {
+			continue
+		}
+		return k, joined, true
+	}
+	return "", "", false
+}
+
+// valueDifference names how the value the app saw differs from the field's value.
+func valueDifference(want, got string) string {
+	switch {
+	case strings.ContainsAny(got, "\r\n") && !strings.ContainsAny(want, "\r\n"):
+		return "line break kept in the value"
+	case trimElements(got) == trimElements(want):
+		return "OWS kept around the value"
+	case strings.Contains(want, got) && got != "":
+		if strings.Contains(want, ",") {
+			return "repeated lines not combined"
+		}
+		return "bytes other than OWS stripped"
+	}
+	return "value changed"
+}
+
+// trimElements trims SP and HTAB around each comma-separated element of v.
+func trimElements(v string) string {
+	parts := strings.Split(v, ",")
+	for i, p := range parts {
+		parts[i] = strings.Trim(p, " \t")
+	}
+	return strings.Join(parts, ",")
+}
+
+// oneSpace replaces each run of SP and HTAB with one SP.
+func oneSpace(s string) string {
+	var b strings.Builder
+	space := false
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c == ' ' || c == '\t' {
+			if !space {
+				b.WriteByte(' ')
+			}
+			space = true
+			continue
+		}
+		space = false
+		b.WriteByte(s[i])
+	}
+	return b.String()
 }
 
 func envName(name string) string {

@@ -1473,10 +1473,11 @@ func (s *session) lenientFamilies(c *Case, minimal []string, base string) []stri
 const minimizeTime = 15 * time.Second
 
 // coreIsSignature says the verdict's core alone tells the finding apart: the reference's
-// rule names what a target is lenient about, and an injected header names itself.
+// rule names what a target is lenient about, an injected header names itself, and a field
+// value the app saw otherwise names how it differs.
 // Other findings are told apart by the generator features they need (ablation).
 func coreIsSignature(v Verdict) bool {
-	return v.Class == Leniency || v.Class == Crash || v.Class == Semantic && (v.Kind == "header-injected" || v.Kind == "garbage-response")
+	return v.Class == Leniency || v.Class == Crash || v.Class == Semantic && (v.Kind == "header-injected" || v.Kind == "garbage-response" || v.Kind == "header-value")
 }
 
 // addSignature records a finding's signature as known (s.mu held, or before the workers
