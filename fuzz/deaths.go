@@ -128,7 +128,7 @@ const deathMinimizeBudget = 40
 // minimizeDeath shrinks a worker-death finding while its bytes, sent alone, still kill a
 // worker. No case runs meanwhile (the gate), so a death logged during a try is that try's.
 // A try that kills none waits four times as long as the finding's own death took to be
-// logged (200ms at least, deathWait at most): gunicorn logs one within milliseconds, so the
+// logged (500ms at least, deathWait at most): gunicorn logs one within milliseconds, so the
 // whole minimization takes seconds, not the minutes of waiting deathWait each time.
 func (s *session) minimizeDeath(ctx context.Context, f *Finding, v Verdict) {
 	if s.opt.MinimizeBudget < 0 || ended(ctx) {
@@ -150,9 +150,13 @@ func (s *session) minimizeDeath(ctx context.Context, f *Finding, v Verdict) {
 	best, bestWrites, tries := raw, writes, 1
 	ok, took := kills(raw, writes)
 	if ok {
-		wait = min(deathWait, max(200*time.Millisecond, 4*took))
+		wait = min(deathWait, max(500*time.Millisecond, 4*took))
 		var n int
 		best, bestWrites, n = minimize(mctx, raw, writes, budget-1, func(b []byte, w []Write) bool {
+			// Twice: a death logged late, after a try gave up on it, lands in the next try.
+			if k, _ := kills(b, w); !k {
+				return false
+			}
 			k, _ := kills(b, w)
 			return k
 		})

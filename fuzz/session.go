@@ -757,6 +757,8 @@ const (
 	// spinShare is the share of one core a silent server's processes must keep busy to be
 	// said to spin.
 	spinShare = 0.5
+	// cpuWindow is how long a silent server's CPU is read: /proc counts in 10ms ticks.
+	cpuWindow = 500 * time.Millisecond
 	// stallWait is how long a silent server with idle processes is waited for before it is
 	// said to hang: tornado runs the app on its one thread, and a few cases whose app blocks
 	// keep it silent for longer than the liveness checks wait.
@@ -764,14 +766,14 @@ const (
 )
 
 // silence tells why a harness server whose process runs answers nothing: KindSpins when its
-// processes keep spinShare of a core busy, "" when it answers again within stallWait (a
+// processes keep spinShare of a core busy over cpuWindow, "" when it answers again within stallWait (a
 // stall, not a stop), KindHangs otherwise. The caller holds s.gate, so no case adds load.
 func (s *session) silence(ctx context.Context) (kind, why string) {
 	in := s.opt.Instance
 	c0, err0 := in.CPUTime()
 	t0 := time.Now()
 	select {
-	case <-time.After(time.Second):
+	case <-time.After(cpuWindow):
 	case <-ctx.Done():
 		return "", ""
 	}
@@ -794,7 +796,7 @@ func (s *session) silence(ctx context.Context) (kind, why string) {
 			return "", ""
 		}
 	}
-	return KindHangs, fmt.Sprintf("the server hangs: its processes stayed idle and answered nothing for %v", stallWait+time.Second)
+	return KindHangs, fmt.Sprintf("the server hangs: its processes stayed idle and answered nothing for %v", stallWait+cpuWindow)
 }
 
 // guard runs work, turning a panic (a bug in conform, not in the target) into the end of
@@ -1122,6 +1124,10 @@ func (s *session) takesDown(ctx context.Context, c *Case) (down bool, o *Observa
 // server down costs a restart, and no case runs meanwhile.
 const crashMinimizeBudget = 30
 
+// crashMinimizeTime bounds a crash's minimization: a try that takes the server down is
+// sent twice, each time followed by a liveness check, a CPU reading and a restart.
+const crashMinimizeTime = 40 * time.Second
+
 // minimizeCrash shrinks a crash finding while its bytes, sent alone, still take the server
 // down, within crashMinimizeBudget tries and minimizeTime, no other case running. The
 // finding keeps the exchange of its smallest bytes as its record: sending them again would
@@ -1130,7 +1136,7 @@ func (s *session) minimizeCrash(ctx context.Context, f *Finding, v Verdict) {
 	if s.opt.MinimizeBudget < 0 || s.opt.Instance == nil || ended(ctx) {
 		return
 	}
-	mctx, cancel := context.WithTimeout(ctx, s.minimizeLimit(ctx, time.Now()))
+	mctx, cancel := context.WithTimeout(ctx, s.minimizeLimitOf(ctx, time.Now(), crashMinimizeTime))
 	defer cancel()
 	budget := min(s.opt.MinimizeBudget, crashMinimizeBudget)
 	s.mu.Lock()
@@ -1262,7 +1268,11 @@ func (s *session) minimizer(ctx context.Context) {
 // its share of what was left of ctx (the session's Duration) then, among itself and the
 // findings waiting now, so that none is left without a try. It shrinks as findings arrive.
 func (s *session) minimizeLimit(ctx context.Context, began time.Time) time.Duration {
-	limit := minimizeTime
+	return s.minimizeLimitOf(ctx, began, minimizeTime)
+}
+
+// minimizeLimitOf is minimizeLimit with limit in place of minimizeTime.
+func (s *session) minimizeLimitOf(ctx context.Context, began time.Time, limit time.Duration) time.Duration {
 	if dl, ok := ctx.Deadline(); ok {
 		s.mu.Lock()
 		waiting := len(s.minQueue) + 1
