@@ -157,11 +157,24 @@ func observeFileLike(ctx context.Context, t *Target) (*Observation, error) {
 		return nil, fmt.Errorf("file-wrapper-filelike: %w", err)
 	}
 	o := &Observation{Conns: []*Conn{{Label: "file-wrapper-filelike", Exchange: x}}}
-	// close() may run after the response is on the wire; give the server time.
-	poll := time.Now().Add(t.dur(3 * time.Second))
+	st, err := pollCloseStatus(ctx, t, token, 3*time.Second)
+	if err != nil {
+		return nil, err
+	}
+	o.Conns = append(o.Conns, st)
+	return o, nil
+}
+
+// pollCloseStatus asks the probe's close-status for token until it reports close() called
+// or window (close() may run after the response is on the wire) has passed, and returns the
+// last poll. Each poll may wait at least 2 s for its answer, so the last one is never cut
+// short by the window's end: a server still busy with the response (one thread, or a
+// loaded machine) answers late, not never.
+func pollCloseStatus(ctx context.Context, t *Target, token string, window time.Duration) (*Conn, error) {
+	poll := time.Now().Add(t.dur(window))
 	for {
 		s := wire.Request(t.get(probes.Prefix + "close-status?token=" + token))
-		s.IdleTimeout = time.Until(poll)
+		s.IdleTimeout = max(time.Until(poll), t.dur(2*time.Second))
 		y, err := t.Do(ctx, s)
 		if err != nil {
 			return nil, fmt.Errorf("close-status: %w", err)
@@ -169,8 +182,7 @@ func observeFileLike(ctx context.Context, t *Target) (*Observation, error) {
 		st := &Conn{Label: "close-status", Exchange: y}
 		e, _, err := (&Observation{Conns: []*Conn{st}}).Echo(0, 0)
 		if (err == nil && e.Result["closed"] == true) || time.Now().After(poll) || ctx.Err() != nil {
-			o.Conns = append(o.Conns, st)
-			return o, nil
+			return st, nil
 		}
 		time.Sleep(t.dur(100 * time.Millisecond))
 	}

@@ -303,25 +303,12 @@ func init() {
 					return nil, err
 				}
 				o := &Observation{Conns: []*Conn{{Label: "close-" + mode, Exchange: x}}}
-				// close() may run after the response is on the wire; give the server time.
-				poll := time.Now().Add(t.dur(6 * time.Second))
-				// A server still busy with the aborted response (one thread) may not answer a
-				// poll at once: an unanswered poll means "not yet", until the window closes.
-				for {
-					s := wire.Request(t.get(probes.Prefix + "close-status?token=" + token))
-					s.IdleTimeout = time.Until(poll)
-					y, err := t.Do(ctx, s)
-					if err != nil {
-						return nil, err
-					}
-					st := &Conn{Label: "close-status", Exchange: y}
-					e, _, err := (&Observation{Conns: []*Conn{st}}).Echo(0, 0)
-					if (err == nil && e.Result["closed"] == true) || time.Now().After(poll) || ctx.Err() != nil {
-						o.Conns = append(o.Conns, st)
-						return o, nil
-					}
-					time.Sleep(t.dur(100 * time.Millisecond))
+				st, err := pollCloseStatus(ctx, t, token, 6*time.Second)
+				if err != nil {
+					return nil, err
 				}
+				o.Conns = append(o.Conns, st)
+				return o, nil
 			},
 			Judge: func(o *Observation) Verdict {
 				e, _, err := o.Echo(len(o.Conns)-1, 0)
