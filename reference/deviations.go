@@ -318,6 +318,10 @@ type Deviations struct {
 	// other value is ignored and the body framed by Content-Length or empty (RFC 9112 §6.3:
 	// the final coding decides; RFC 9110 §5.6.1.2: empty list elements are ignored).
 	TransferEncodingExactChunked bool
+	// NoBodyOnGET frames a GET, HEAD, OPTIONS or DELETE request with no body whatever its
+	// Content-Length or Transfer-Encoding say, so a body is read as the next request (the
+	// "CL.0" desync; RFC 9112 §6.3: the framing fields, not the method, decide the body).
+	NoBodyOnGET bool
 
 	// ---- Environ and response variants: bytes in a str, what is sent for the app ----
 

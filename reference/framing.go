@@ -90,6 +90,13 @@ func (p *parser) decideFraming(at int) *ParseError {
 		return p.perr(400, at, "deviation UnknownExpectation400", "unknown expectation refused with 400")
 	}
 
+	switch r.Method {
+	case "GET", "HEAD", "OPTIONS", "DELETE":
+		if p.dev.NoBodyOnGET {
+			p.frame = frameNone
+			return nil
+		}
+	}
 	if p.dev.TransferEncodingExactChunked && lowerASCII(bytes.Join(te, []byte(", "))) != "chunked" {
 		te = nil
 	}

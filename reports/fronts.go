@@ -75,6 +75,18 @@ func writeFrontEffects(w io.Writer, m *Matrix, p palette) {
 	}
 }
 
+// writeAttacks says what each smuggling attack through the front came to.
+func writeAttacks(w io.Writer, p palette, r *Report) {
+	fmt.Fprintf(w, "\nSmuggling attacks through the front, as a second client saw them:\n")
+	for _, a := range r.Attacks {
+		st := "pass"
+		if a.Confirmed {
+			st = "fail"
+		}
+		fmt.Fprintf(w, "  %s %s\n", p.status(st, clean(a.Name, false)+":"), clean(a.Why, false))
+	}
+}
+
 // writeDesyncs lists the upstream connections on which the server read a request the front
 // never sent, each with the checks whose requests travelled on it and the bytes forwarded.
 func writeDesyncs(w io.Writer, p palette, r *Report) {
@@ -90,6 +102,11 @@ func writeDesyncs(w io.Writer, p palette, r *Report) {
 		fmt.Fprintf(w, "  %s %s\n", p.status("fail", fmt.Sprintf("connection %d:", d.Conn)), clean(d.Why, false))
 		if len(d.Checks) > 0 {
 			fmt.Fprintf(w, "    checks whose requests it carried: %s\n", clean(strings.Join(d.Checks, ", "), false))
+		}
+		if d.Confirmed {
+			fmt.Fprintf(w, "    %s\n", p.status("fail", "confirmed by the "+clean(d.Attack, false)+" attack: a second client received the smuggled request's answer"))
+			fmt.Fprintf(w, "    attacker sent: %s\n", p.dim(clean(clip(string(d.Sent), 400), false)))
+			fmt.Fprintf(w, "    second client got: %s\n", p.dim(clean(clip(string(d.Victim), 400), false)))
 		}
 		fmt.Fprintf(w, "    forwarded: %s\n", p.dim(clean(clip(string(d.Forwarded), 400), false)))
 		fmt.Fprintf(w, "    returned:  %s\n", p.dim(clean(clip(string(d.Returned), 400), false)))

@@ -91,6 +91,15 @@ type htmlDesync struct {
 	Why                 string
 	Checks              []htmlChange // ID and Anchor only
 	Forwarded, Returned []segment
+	// Attack is set for a desync a second client's answer confirmed.
+	Attack       string
+	Sent, Victim []segment
+}
+
+// reportAttack is one smuggling attack through the front, for the page.
+type reportAttack struct {
+	Name, Why string
+	Confirmed bool
 }
 
 // desyncShown is how much of each direction of a desync's connection the page shows.
@@ -236,6 +245,7 @@ type reportPage struct {
 	Caps        []htmlCapability
 	Baseline    *htmlBaseline
 	Desyncs     []htmlDesync
+	Attacks     []reportAttack
 
 	VerdictWord, VerdictDetail string
 	Totals                     []statusCount
@@ -345,10 +355,18 @@ func newReportPage(r *Report) reportPage {
 		}
 		p.Baseline = hb
 	}
+	for _, a := range r.Attacks {
+		p.Attacks = append(p.Attacks, reportAttack{Name: clean(a.Name, false), Confirmed: a.Confirmed, Why: clean(a.Why, false)})
+	}
 	for _, d := range r.Desyncs {
 		hd := htmlDesync{Conn: d.Conn, Meant: d.Meant, Served: d.Served, Why: clean(d.Why, false),
 			Forwarded: visibleSegments(d.Forwarded[:min(len(d.Forwarded), desyncShown)]),
 			Returned:  visibleSegments(d.Returned[:min(len(d.Returned), desyncShown)])}
+		if d.Confirmed {
+			hd.Attack = clean(d.Attack, false)
+			hd.Sent = visibleSegments(d.Sent[:min(len(d.Sent), desyncShown)])
+			hd.Victim = visibleSegments(d.Victim[:min(len(d.Victim), desyncShown)])
+		}
 		for _, id := range d.Checks {
 			hd.Checks = append(hd.Checks, htmlChange{ID: clean(id, false), Anchor: anchorOf[id]})
 		}

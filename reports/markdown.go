@@ -62,10 +62,19 @@ func WriteMarkdown(w io.Writer, r *Report) error {
 	if b := r.Baseline; b != nil {
 		writeMarkdownBaseline(bw, b)
 	}
+	for _, a := range r.Attacks {
+		fmt.Fprintf(bw, "- smuggling attack %s through the front: %s\n", mdEscape(a.Name), mdEscape(a.Why))
+	}
+	if len(r.Attacks) > 0 {
+		bw.WriteString("\n")
+	}
 	if len(r.Desyncs) > 0 {
 		fmt.Fprintf(bw, "**Desyncs:** %s on which the server read a request the front never sent\n\n", plural(len(r.Desyncs), "upstream connection", "upstream connections"))
 		for _, d := range r.Desyncs {
 			fmt.Fprintf(bw, "- connection %d: %s", d.Conn, mdEscape(d.Why))
+			if d.Confirmed {
+				fmt.Fprintf(bw, " (confirmed by the %s attack: a second client received the smuggled request's answer)", mdEscape(d.Attack))
+			}
 			if len(d.Checks) > 0 {
 				fmt.Fprintf(bw, " (checks: %s)", mdEscape(strings.Join(d.Checks, ", ")))
 			}

@@ -39,6 +39,16 @@ type Report struct {
 	// Desyncs are the upstream connections of a stack (--front) on which the server
 	// answered more requests than the front forwarded. Any fails the run.
 	Desyncs []Desync `json:"desyncs,omitempty"`
+	// Attacks are the smuggling attacks tried through the front after the checks, each as
+	// a second client saw it (a confirmed one is also among Desyncs).
+	Attacks []AttackResult `json:"attacks,omitempty"`
+}
+
+// AttackResult is what one smuggling attack through a front came to.
+type AttackResult struct {
+	Name      string `json:"name"`
+	Confirmed bool   `json:"confirmed"`
+	Why       string `json:"why"`
 }
 
 // Desync is one upstream connection, between the front and the server, on which the
@@ -57,6 +67,13 @@ type Desync struct {
 	// Forwarded and Returned are the connection's bytes each way (the first 64 KiB).
 	Forwarded []byte `json:"forwarded"`
 	Returned  []byte `json:"returned"`
+	// Attack names the attack that proved the desync from a second client's side ("CL.0");
+	// Confirmed says a second client's request then got the response meant for the
+	// smuggled one. Sent is the attacker's request and Victim what the second client got.
+	Attack    string `json:"attack,omitempty"`
+	Confirmed bool   `json:"confirmed,omitempty"`
+	Sent      []byte `json:"sent,omitempty"`
+	Victim    []byte `json:"victim,omitempty"`
 }
 
 // Target says what was tested and, when conform started it, how.

@@ -145,6 +145,9 @@ func WriteText(w io.Writer, r *Report, opt TextOptions) error {
 		writeDesyncs(bw, p, r)
 		listed = true
 	}
+	if len(r.Attacks) > 0 {
+		writeAttacks(bw, p, r)
+	}
 
 	// Verdict.
 	verdict := r.Verdict()

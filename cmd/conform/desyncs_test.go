@@ -13,7 +13,8 @@ import (
 // TestStackDesyncIsReported runs the chunked-body check through haproxy before the
 // reference, once deliberately ignoring Transfer-Encoding: that reference answers the
 // chunked POST twice, and the run reports the desync with the check that sent it and fails;
-// the conforming reference behind the same front gives none.
+// the conforming reference behind the same front gives none. One that reads a GET's body as
+// the next request is caught by the CL.0 attack a second client confirms.
 func TestStackDesyncIsReported(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds the binary")
@@ -29,9 +30,11 @@ func TestStackDesyncIsReported(t *testing.T) {
 		deviate []string
 		code    int
 		desyncs bool
+		attack  bool // confirmed by an attack, not by the counts
 	}{
-		{"conforming", nil, exitOK, false},
-		{"Transfer-Encoding ignored", []string{"--deviate", "NoChunkedSupport"}, exitFail, true},
+		{"conforming", nil, exitOK, false, false},
+		{"Transfer-Encoding ignored", []string{"--deviate", "NoChunkedSupport"}, exitFail, true, false},
+		{"a GET's body read as a request", []string{"--deviate", "NoBodyOnGET"}, exitFail, true, true},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			path := filepath.Join(t.TempDir(), "r.json")
@@ -49,6 +52,10 @@ func TestStackDesyncIsReported(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
+			if len(rep.Attacks) != 3 || rep.Attacks[0].Name != "CL.0" || rep.Attacks[0].Confirmed != tc.attack || rep.Attacks[2].Confirmed ||
+				!strings.Contains(stdout, "Smuggling attacks through the front") {
+				t.Errorf("the attacks tried: %+v\n%s", rep.Attacks, stdout)
+			}
 			if got := len(rep.Desyncs) > 0; got != tc.desyncs {
 				t.Fatalf("desyncs %+v, want some: %v", rep.Desyncs, tc.desyncs)
 			}
@@ -56,6 +63,17 @@ func TestStackDesyncIsReported(t *testing.T) {
 				return
 			}
 			d := rep.Desyncs[0]
+			if tc.attack {
+				// The GET's body unread by the app is the same misreading; the POST's is not.
+				if len(rep.Desyncs) != 2 || !d.Confirmed || d.Attack != "CL.0" || !strings.Contains(string(d.Victim), "smuggled-CL.0-") ||
+					!strings.Contains(string(d.Forwarded), "X-Smuggled-Prefix: ") {
+					t.Errorf("the confirmed desyncs: %d, the first %s confirmed %v: %s", len(rep.Desyncs), d.Attack, d.Confirmed, d.Why)
+				}
+				if !strings.Contains(stdout, "confirmed by the CL.0 attack") {
+					t.Errorf("the summary does not show the confirmation:\n%s", stdout)
+				}
+				return
+			}
 			if d.Meant != 1 || d.Served != 2 || len(d.Checks) != 1 || d.Checks[0] != check || !strings.Contains(string(d.Forwarded), "hello world") {
 				t.Errorf("the desync: %+v", d)
 			}
