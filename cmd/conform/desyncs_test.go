@@ -83,3 +83,59 @@ func TestStackDesyncIsReported(t *testing.T) {
 		})
 	}
 }
+
+// TestFuzzThroughAFrontFindsTheDesync fuzzes haproxy before the reference, once ignoring
+// Transfer-Encoding: that stack desyncs, the session finds a case that desyncs it alone,
+// writes it, and 'conform replay --front' shows the desync again. The conforming reference
+// behind the same front gives no desynced connection.
+func TestFuzzThroughAFrontFindsTheDesync(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds the binary")
+	}
+	requireFront(t, "haproxy")
+	bin := filepath.Join(t.TempDir(), "conform")
+	if out, err := exec.Command(filepath.Join(runtimeGOROOT(), "bin", "go"), "build", "-o", bin, ".").CombinedOutput(); err != nil {
+		t.Fatalf("go build: %v\n%s", err, out)
+	}
+	for _, tc := range []struct {
+		name    string
+		deviate []string
+		desyncs bool
+	}{
+		{"conforming", nil, false},
+		{"Transfer-Encoding ignored", []string{"--deviate", "NoChunkedSupport"}, true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			dir := filepath.Join(t.TempDir(), "findings")
+			server := append([]string{"--", bin, "reference", "--listen", "{host}:{port}"}, tc.deviate...)
+			_, stdout, stderr := run(t, append([]string{"fuzz", "--front", "haproxy", "--duration", "20s", "--minimize-budget", "-1", "--dir", dir, "-q"}, server...)...)
+			if !strings.Contains(stdout, "upstream connections judged between the front and the server") {
+				t.Fatalf("no stack judgement in the summary:\n%s\n%s", stdout, stderr)
+			}
+			if !tc.desyncs {
+				if !strings.Contains(stdout, "desynced: 0\n") {
+					t.Errorf("the conforming stack desynced:\n%s", stdout)
+				}
+				return
+			}
+			if !strings.Contains(stdout, "desync 1: ") {
+				t.Fatalf("no desync cause:\n%s", stdout)
+			}
+			if _, err := os.Stat(filepath.Join(dir, "desync-1.json")); err != nil {
+				t.Fatal(err)
+			}
+			// Whether haproxy forwards a follow-up request on the same upstream connection can
+			// depend on timing: the replay gets three tries.
+			for try := 1; ; try++ {
+				code, out, errOut := run(t, append([]string{"replay", filepath.Join(dir, "desync-1.http"), "--front", "haproxy"}, server...)...)
+				if code == exitFail && strings.Contains(out, "DESYNC: the front forwarded") {
+					break
+				}
+				if try == 3 {
+					t.Fatalf("replay through the stack: exit %d\n%s\n%s", code, out, errOut)
+				}
+				t.Logf("replay %d did not desync:\n%s", try, out)
+			}
+		})
+	}
+}

@@ -21,6 +21,8 @@ import (
 
 type fuzzOptions struct {
 	target, server string
+	front          string
+	command        []string // a server command given after --
 	seed           uint64
 	duration       time.Duration
 	cases          int64
@@ -43,7 +45,7 @@ type fuzzOptions struct {
 func newFuzzCommand(stdout, stderr io.Writer) *cobra.Command {
 	o := &fuzzOptions{}
 	c := &cobra.Command{
-		Use:   "fuzz --target HOST:PORT | --server NAME [flags]",
+		Use:   "fuzz --target HOST:PORT | --server NAME [--front NAME] [flags] [-- CMD ARGS...]",
 		Short: "Fuzz a server's request parsing against the reference and record the disagreements",
 		Long: `conform fuzz sends generated and mutated HTTP/1.1 requests, each case ending with a
 pipelined GET of the probe's echo, and compares what the server's application saw with what the
@@ -58,15 +60,30 @@ bare LF for a line terminator) is shown as an observed choice, not a finding.
 --duration is the wall time of the whole session: new cases wait while the findings still to
 be minimized need the time left, and a finding not minimized in time says so (in the summary
 and its .json). --dir and --html are checked before anything is sent, and what the target
-sent is printed escaped.`,
-		Args: cobra.NoArgs,
+sent is printed escaped.
+
+--front NAME puts a front (nginx, haproxy, apache, varnish, squid) before the server conform
+starts (--server, or a command after --, as 'conform run' takes it), with a recording relay
+between them: the cases go through the stack, and every upstream connection is judged as it
+closes. One on which the server answered more requests than the front forwarded is a desync;
+after the session each desync's cases are sent alone through a fresh front to find the one
+that causes it, and each is written to --dir as desync-N.http and desync-N.json.`,
+		Args: cobra.ArbitraryArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
+			if dash := cmd.ArgsLenAtDash(); dash >= 0 {
+				o.command = args[dash:]
+				args = args[:dash]
+			}
+			if len(args) > 0 {
+				return usagef("unexpected argument %q (a server command goes after --)", args[0])
+			}
 			return runFuzz(cmd, o, stdout, stderr)
 		},
 	}
 	f := c.Flags()
 	f.StringVarP(&o.target, "target", "t", "", "HOST:PORT of a running server hosting probe.py (default $"+targetEnv+")")
 	f.StringVarP(&o.server, "server", "s", "", "start this known server with the probe (restarted when it dies)")
+	f.StringVar(&o.front, "front", "", "put this front before the server conform starts, and judge every upstream connection for desyncs (nginx, haproxy, apache, varnish, squid)")
 	f.Uint64Var(&o.seed, "seed", 1, "seed of the case generator: the same seed makes the same cases")
 	f.DurationVar(&o.duration, "duration", 0, "wall time of the whole session, server start, minimization and writing the findings included (0: until --cases or Ctrl-C)")
 	f.Int64Var(&o.cases, "cases", 0, "stop after this many cases (0: until --duration or Ctrl-C)")
@@ -91,8 +108,17 @@ func runFuzz(cmd *cobra.Command, o *fuzzOptions, stdout, stderr io.Writer) error
 	if o.target == "" && o.server == "" {
 		o.target = os.Getenv(targetEnv)
 	}
-	if (o.target == "") == (o.server == "") {
-		return usagef("give --target HOST:PORT or --server NAME (one of them)")
+	started := o.server != "" || o.command != nil
+	if (o.target == "") == !started || o.server != "" && o.command != nil {
+		return usagef("give --target HOST:PORT, --server NAME or a server command after -- (one of them)")
+	}
+	if o.front != "" {
+		if !started {
+			return usagef("--front starts a front before a server conform starts (--server or a command after --); to fuzz a stack of your own, point --target at its front")
+		}
+		if _, err := harness.LookupFront(o.front); err != nil {
+			return usageError{err}
+		}
 	}
 	if o.target != "" {
 		if _, _, err := net.SplitHostPort(o.target); err != nil {
@@ -141,16 +167,40 @@ func runFuzz(cmd *cobra.Command, o *fuzzOptions, stdout, stderr io.Writer) error
 	if o.resume && cmd.Flags().Changed("seed") {
 		fmt.Fprintln(stderr, "conform fuzz: --resume continues with the seed recorded in --dir; --seed is ignored")
 	}
-	if o.server != "" {
-		in, err := startServer(ctx, o.server)
+	var stack *stackWatch
+	if started {
+		in, err := startFuzzServer(ctx, o)
 		if err != nil {
 			return err
 		}
 		defer in.Stop()
-		fmt.Fprintf(stderr, "conform: started %s %s on %s (pid %d)\n", in.Server, in.Version, in.Addr, in.PID)
+		fmt.Fprintf(stderr, "conform: started %s %s on %s (pid %d)\n", in.Server, in.Version, in.OriginAddr, in.PID)
 		opt.Instance, opt.Label = in, in.Server+" "+in.Version
+		if in.Front != nil {
+			fmt.Fprintf(stderr, "conform: started front %s %s on %s (pid %d), forwarding to %s through a recording relay\n", in.Front.Server, in.Front.Version, in.Front.Addr, in.Front.PID, in.OriginAddr)
+			opt.Label = in.Server + " " + in.Version + " behind " + in.Front.Server + " " + in.Front.Version
+			stack = watchStack(in)
+			if opt.Duration > 0 {
+				opt.Duration -= min(aloneTime, opt.Duration/4)
+			}
+		}
 	}
 	sum, err := fuzz.Run(ctx, opt)
+	var desyncs []stackDesync
+	var causes []*desyncCause
+	tried := 0
+	if stack != nil {
+		desyncs = stack.finish(ctx)
+		if sum != nil && len(desyncs) > 0 {
+			gen := fuzzGenerator(ctx, o, sum.Seed)
+			cctx, cancel := context.WithTimeout(ctx, aloneTime)
+			if o.duration > 0 {
+				cctx, cancel = context.WithDeadline(ctx, began.Add(o.duration))
+			}
+			causes, tried = stack.causes(cctx, gen, desyncs)
+			cancel()
+		}
+	}
 	if errors.Is(err, fuzz.ErrOtherTarget) {
 		return fmt.Errorf("%w (--retarget continues it against this one)", err)
 	}
@@ -165,9 +215,20 @@ func runFuzz(cmd *cobra.Command, o *fuzzOptions, stdout, stderr io.Writer) error
 			}
 			fmt.Fprintf(stdout, "HTML report of the findings: %s\n", o.html)
 		}
+		if stack != nil {
+			stack.mu.Lock()
+			more, judged := stack.more, stack.judged
+			stack.mu.Unlock()
+			if werr := writeDesyncCauses(stdout, o.dir, causes, len(desyncs)+more, judged, tried); werr != nil {
+				return werr
+			}
+		}
 	}
 	if err != nil {
 		return err
+	}
+	if len(desyncs) > 0 {
+		return exitError{exitFail}
 	}
 	// A target's choice the RFC permits (rejecting a bare LF) is shown, but is no finding.
 	for _, f := range sum.Findings {
@@ -195,6 +256,38 @@ func writeFindingsHTML(o *fuzzOptions, sum *fuzz.Summary) error {
 	return nil
 }
 
+// startFuzzServer starts the server a fuzzing session runs against: a known one or a
+// command, behind --front (with a recording relay) when given.
+func startFuzzServer(ctx context.Context, o *fuzzOptions) (*harness.Instance, error) {
+	if o.command == nil && o.front == "" {
+		return startServer(ctx, o.server)
+	}
+	startCtx, cancel := context.WithTimeout(ctx, 60*time.Second)
+	defer cancel()
+	hopt := harness.Options{Front: o.front, Relay: o.front != ""}
+	if o.command != nil {
+		return harness.StartCommand(startCtx, o.command, hopt)
+	}
+	s, err := harness.Lookup(o.server)
+	if err != nil {
+		return nil, usageError{err}
+	}
+	if _, err := s.Installed(); err != nil {
+		return nil, fmt.Errorf("server %s is not installed: %w", o.server, err)
+	}
+	return harness.Start(startCtx, s, hopt)
+}
+
+// fuzzGenerator makes the session's generator again (seeded as the session was) to
+// rebuild a case from its number.
+func fuzzGenerator(ctx context.Context, o *fuzzOptions, seed uint64) *fuzz.Generator {
+	var catalog []fuzz.Seed
+	if !o.noCatalog {
+		catalog, _ = fuzz.CatalogSeeds(ctx)
+	}
+	return fuzz.NewGenerator(seed, catalog)
+}
+
 func startServer(ctx context.Context, name string) (*harness.Instance, error) {
 	s, err := harness.Lookup(name)
 	if err != nil {
@@ -212,22 +305,38 @@ func startServer(ctx context.Context, name string) (*harness.Instance, error) {
 // the reference and the target make of them, side by side. Exit status: 0 when the target
 // now agrees with the reference, 1 when it still disagrees, 2 when it could not run.
 func newReplayCommand(stdout, stderr io.Writer) *cobra.Command {
-	var target, server string
+	var target, server, front string
 	var idle time.Duration
 	c := &cobra.Command{
-		Use:   "replay FILE.http|FILE.json --target HOST:PORT | --server NAME",
+		Use:   "replay FILE.http|FILE.json --target HOST:PORT | --server NAME [--front NAME] [-- CMD ARGS...]",
 		Short: "Re-send a fuzzing finding and show the reference's and the target's view side by side",
 		Long: `conform replay sends a finding's bytes again, in the writes they were found in, and shows
 what the reference and the target make of them side by side. FILE is a finding's <id>.http (or
 <id>.suspect-N.http), or its <id>.json, whose recorded bytes are sent; what the target answers
-is shown escaped.`,
-		Args: cobra.ExactArgs(1),
+is shown escaped.
+
+--front NAME sends them through a front before the server conform starts (--server, or a
+command after --), with a recording relay between them, and judges each upstream connection:
+a desync (the server answered more requests than the front forwarded) is shown with the
+bytes each way, and fails the replay.`,
+		Args: cobra.MinimumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			if target == "" && server == "" {
+			var command []string
+			if dash := cmd.ArgsLenAtDash(); dash >= 0 {
+				command, args = args[dash:], args[:dash]
+			}
+			if len(args) != 1 {
+				return usagef("give one finding file (a server command goes after --)")
+			}
+			if target == "" && server == "" && command == nil {
 				target = os.Getenv(targetEnv)
 			}
-			if (target == "") == (server == "") {
-				return usagef("give --target HOST:PORT or --server NAME (one of them)")
+			started := server != "" || command != nil
+			if (target == "") == !started || server != "" && command != nil {
+				return usagef("give --target HOST:PORT, --server NAME or a server command after -- (one of them)")
+			}
+			if front != "" && !started {
+				return usagef("--front starts a front before a server conform starts (--server or a command after --)")
 			}
 			raw, writes, err := fuzz.ReadCase(args[0])
 			if err != nil {
@@ -235,8 +344,9 @@ is shown escaped.`,
 			}
 			ctx := cmd.Context()
 			addr := target
-			if server != "" {
-				in, err := startServer(ctx, server)
+			var in *harness.Instance
+			if started {
+				in, err = startFuzzServer(ctx, &fuzzOptions{server: server, command: command, front: front})
 				if err != nil {
 					return err
 				}
@@ -251,7 +361,11 @@ is shown escaped.`,
 			}
 			fmt.Fprintf(stdout, "%d bytes from %s sent to %s\n\n", len(raw), args[0], addr)
 			fuzz.WriteSideBySide(stdout, e, o, v)
-			if v.Class != "" {
+			failed := v.Class != ""
+			if in != nil && in.Front != nil {
+				failed = writeReplayDesyncs(ctx, stdout, in) || failed
+			}
+			if failed {
 				return exitError{exitFail}
 			}
 			return nil
@@ -259,6 +373,7 @@ is shown escaped.`,
 	}
 	c.Flags().StringVarP(&target, "target", "t", "", "HOST:PORT of a running server hosting probe.py (default $"+targetEnv+")")
 	c.Flags().StringVarP(&server, "server", "s", "", "start this known server with the probe")
+	c.Flags().StringVar(&front, "front", "", "send the bytes through this front before the server conform starts, and judge the upstream connections for desyncs")
 	c.Flags().DurationVar(&idle, "idle", 2*time.Second, "longest wait for the next byte of a response")
 	return c
 }

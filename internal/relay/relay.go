@@ -213,6 +213,31 @@ func (r *Relay) Conns() []Conn {
 	return out
 }
 
+// TakeClosed returns the records of the connections that have closed, oldest first, and
+// forgets them: a long session judges each once and keeps no more than is still open.
+func (r *Relay) TakeClosed() []Conn {
+	r.mu.Lock()
+	var taken []*record
+	kept := r.conns[:0]
+	for _, rec := range r.conns {
+		if _, open := r.live[rec]; open {
+			kept = append(kept, rec)
+		} else {
+			taken = append(taken, rec)
+		}
+	}
+	clear(r.conns[len(kept):])
+	r.conns = kept
+	r.mu.Unlock()
+	out := make([]Conn, len(taken))
+	for i, rec := range taken {
+		rec.mu.Lock()
+		out[i] = rec.Conn
+		rec.mu.Unlock()
+	}
+	return out
+}
+
 // Settle waits until no relayed connection is open (after the front stopped, say), or ctx
 // ends.
 func (r *Relay) Settle(ctx context.Context) error {

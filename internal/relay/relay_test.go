@@ -187,3 +187,30 @@ func waitOpen(t *testing.T, r *Relay) {
 		time.Sleep(10 * time.Millisecond)
 	}
 }
+
+func TestRelayTakeClosedForgetsWhatItGives(t *testing.T) {
+	r := start(t, Limits{})
+	exchange(t, r.Addr(), "GET /a HTTP/1.1\r\n\r\n")
+	waitClosed(t, r, 1)
+	// One connection still open beside the closed one.
+	c, err := net.Dial("tcp", r.Addr())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	io.WriteString(c, "GET /b")
+	deadline := time.Now().Add(5 * time.Second)
+	for len(r.Conns()) < 2 && time.Now().Before(deadline) {
+		time.Sleep(10 * time.Millisecond)
+	}
+	taken := r.TakeClosed()
+	if len(taken) != 1 || taken[0].ID != 1 || string(taken[0].Forwarded) != "GET /a HTTP/1.1\r\n\r\n" || !taken[0].Closed {
+		t.Fatalf("taken %+v", taken)
+	}
+	if left := r.Conns(); len(left) != 1 || left[0].ID != 2 || left[0].Closed {
+		t.Fatalf("left %+v", left)
+	}
+	if again := r.TakeClosed(); len(again) != 0 {
+		t.Fatalf("taken twice: %+v", again)
+	}
+}
