@@ -222,7 +222,7 @@ func collectCatalog(ctx context.Context, o *runOptions, stderr io.Writer) (*repo
 			return nil, fmt.Errorf("%v (does it serve TLS? without --tls conform speaks plain HTTP)", err)
 		}
 		if errors.Is(err, spec.ErrNotProbe) && !o.tls && !uwsgi {
-			return nil, fmt.Errorf("%v (if it serves HTTPS, give --tls)", err)
+			return nil, fmt.Errorf("%v (if it serves HTTPS, give --tls; if it is a uWSGI --socket, give --target uwsgi://%s)", err, addr)
 		}
 		return nil, err
 	}
