@@ -176,6 +176,12 @@ func Start(ctx context.Context, s Server, opt Options) (*Instance, error) {
 	if opt.Front != "" && opt.TLS {
 		return nil, fmt.Errorf("front %s: conform does not yet start a front serving TLS", opt.Front)
 	}
+	if opt.Front != "" && s.Uwsgi {
+		// Said before the server is started for nothing.
+		if err := front.CanForwardUwsgi(); err != nil {
+			return nil, err
+		}
+	}
 	in, err := start(ctx, s.Name, version, build, s.workerDeath, s.Uwsgi, opt)
 	if err != nil || opt.Front == "" {
 		return in, err
