@@ -45,6 +45,9 @@ func newServersCommand(stdout io.Writer) *cobra.Command {
 					v = "not installed (apt-get install " + f.Package + ")"
 				}
 				fmt.Fprintf(tw, "%s\t%s\t%s\n", f.Name, v, f.Description)
+				if d := f.UwsgiDescription(); d != "" {
+					fmt.Fprintf(tw, "%s\t%s\t%s\n", "  before uwsgi-socket", "", d)
+				}
 			}
 			if err := tw.Flush(); err != nil {
 				return err

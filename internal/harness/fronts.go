@@ -43,6 +43,10 @@ type Front struct {
 // ErrNoUwsgi is wrapped by the error of a front that cannot forward to a uwsgi server.
 var ErrNoUwsgi = errors.New("cannot forward to a server speaking the uwsgi protocol")
 
+// UwsgiDescription says what the configuration the front gets before a server speaking
+// uWSGI's protocol sets, "" for a front that cannot stand there (CanForwardUwsgi).
+func (f Front) UwsgiDescription() string { return f.uwsgiDescription }
+
 // CanForwardUwsgi reports whether the front can stand before a server speaking uWSGI's
 // protocol, and why not.
 func (f Front) CanForwardUwsgi() error {
