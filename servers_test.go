@@ -74,6 +74,7 @@ var _ = Describe("real servers", Label("servers"), func() {
 				Expect(err).NotTo(HaveOccurred())
 				DeferCleanup(in.Stop)
 				t := spec.NewTarget(in.Addr)
+				t.Uwsgi = in.Uwsgi // uwsgi-socket is reached over its own protocol
 				results = map[string]*spec.Result{}
 				// As conform and its matrix do, a server that dies mid-run is restarted (the
 				// check it died on is an error) and the run goes on; checks run concurrently,

@@ -90,6 +90,9 @@ func writeAttacks(w io.Writer, p palette, r *Report) {
 // writeDesyncs lists the upstream connections on which the server read a request the front
 // never sent, each with the checks whose requests travelled on it and the bytes forwarded.
 func writeDesyncs(w io.Writer, p palette, r *Report) {
+	if r.DesyncsNotJudged != "" {
+		fmt.Fprintf(w, "\nDesyncs not judged: %s\n", clean(r.DesyncsNotJudged, false))
+	}
 	if len(r.Desyncs) == 0 {
 		return
 	}

@@ -39,6 +39,9 @@ type Report struct {
 	// Desyncs are the upstream connections of a stack (--front) on which the server
 	// answered more requests than the front forwarded. Any fails the run.
 	Desyncs []Desync `json:"desyncs,omitempty"`
+	// DesyncsNotJudged says why a stack's upstream connections were not judged for
+	// desyncs (a server reached over uwsgi: its packets are length-prefixed).
+	DesyncsNotJudged string `json:"desyncs_not_judged,omitempty"`
 	// Attacks are the smuggling attacks tried through the front after the checks, each as
 	// a second client saw it (a confirmed one is also among Desyncs).
 	Attacks []AttackResult `json:"attacks,omitempty"`
@@ -90,6 +93,9 @@ type Target struct {
 	WorkerModel string `json:"worker_model,omitempty"`
 	// TLS: conform spoke HTTPS to the target (--tls).
 	TLS bool `json:"tls,omitempty"`
+	// Protocol is "uwsgi" when the server was reached over uWSGI's own protocol (by
+	// conform, or by the front), "" for HTTP.
+	Protocol string `json:"protocol,omitempty"`
 	// Front is the reverse proxy conform started before the server (--front): Addr is
 	// then the front's, and the verdicts are on what the stack did.
 	Front *Front `json:"front,omitempty"`

@@ -141,7 +141,7 @@ func WriteText(w io.Writer, r *Report, opt TextOptions) error {
 		writeBaseline(bw, p, r.Baseline)
 		listed = true
 	}
-	if len(r.Desyncs) > 0 {
+	if len(r.Desyncs) > 0 || r.DesyncsNotJudged != "" {
 		writeDesyncs(bw, p, r)
 		listed = true
 	}

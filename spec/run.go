@@ -307,7 +307,11 @@ func runOnce(ctx context.Context, t *Target, c *Check, timeout time.Duration, k 
 	limit := t.dur(timeout) + t.slack()
 	cctx, cancel := context.WithTimeout(withTrial(ctx, k), limit)
 	defer cancel()
-	o, err := c.Observe(cctx, t)
+	var o *Observation
+	err := uwsgiApplies(c)
+	if !t.Uwsgi || err == nil {
+		o, err = c.Observe(cctx, t)
+	}
 	switch {
 	case ctx.Err() != nil:
 		return r, endInterrupted
@@ -325,6 +329,10 @@ func runOnce(ctx context.Context, t *Target, c *Check, timeout time.Duration, k 
 			r.Evidence = evidence(o, nil)
 		}
 		return r, endTimedOut
+	case errors.Is(err, ErrNotOverUwsgi):
+		r.Status = Skip
+		r.Message = err.Error()
+		return r, endDone
 	case err != nil:
 		r.Status = Error
 		if errors.Is(err, wire.ErrUnreachable) {

@@ -119,6 +119,10 @@ func sleepRound(ctx context.Context, t *Target, n int, sleep time.Duration) (Cap
 // open after its answer, and counts those the server said it keeps for another request;
 // it stops at the first it does not keep.
 func keptAlive(ctx context.Context, t *Target, most int) (int, error) {
+	if t.Uwsgi {
+		// A uwsgi connection carries one request and is closed after its answer.
+		return 0, nil
+	}
 	var conns []net.Conn
 	defer func() {
 		for _, c := range conns {

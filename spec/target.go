@@ -40,6 +40,10 @@ type Target struct {
 	// to the server itself. A front answers on its own when the server behind it is gone
 	// (502, 503, 504), so behind one only the probe's own answer shows the server alive.
 	Front string
+	// Uwsgi: the target speaks uWSGI's own protocol (a uWSGI --socket), not HTTP: each
+	// script's request is sent as the uwsgi packet a front would forward for it, and a
+	// check it cannot carry is not applicable (ErrNotOverUwsgi).
+	Uwsgi bool
 	// FrontFields names the request fields the front adds to every request it forwards
 	// (X-Forwarded-For, Via, ...): judges do not take them for the server's invention.
 	FrontFields []string
@@ -123,6 +127,13 @@ func (t *Target) Do(ctx context.Context, s wire.Script) (*wire.Exchange, error) 
 			s.Steps[i].AwaitResponse = t.dur(s.Steps[i].AwaitResponse)
 		}
 	}
+	var u *uwsgiRequest
+	if t.Uwsgi {
+		var err error
+		if u, err = readUwsgiRequest(s); err != nil {
+			return nil, err
+		}
+	}
 	if slack := t.slack(); slack > 0 {
 		s.IdleTimeout = orDefault(s.IdleTimeout, wire.DefaultIdleTimeout) + slack
 		s.Deadline = orDefault(s.Deadline, wire.DefaultDeadline) + slack
@@ -143,6 +154,9 @@ func (t *Target) Do(ctx context.Context, s wire.Script) (*wire.Exchange, error) 
 			}
 		}
 	}
+	if u != nil {
+		return t.doUwsgi(ctx, s, u)
+	}
 	s.TLS = t.TLS
 	return wire.Do(ctx, t.Addr, s)
 }
@@ -150,6 +164,9 @@ func (t *Target) Do(ctx context.Context, s wire.Script) (*wire.Exchange, error) 
 // dial opens a connection to the target, over TLS when it serves TLS, for a check that
 // drives the connection itself.
 func (t *Target) dial(ctx context.Context) (net.Conn, error) {
+	if t.Uwsgi {
+		return nil, notOverUwsgi("the check drives an HTTP connection itself, beyond one request")
+	}
 	if t.TLS {
 		return wire.DialTLS(ctx, t.Addr, 0)
 	}

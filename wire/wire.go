@@ -704,3 +704,10 @@ func equalFold(a, b string) bool {
 	}
 	return true
 }
+
+// DoConn runs a script on a connection the caller made (and closes): for a client that
+// needs the connection's own addresses to build what it sends (the uwsgi protocol's
+// REMOTE_ADDR and REMOTE_PORT).
+func DoConn(ctx context.Context, conn net.Conn, addr string, s Script) *Exchange {
+	return run(ctx, conn, addr, s.withDefaults())
+}

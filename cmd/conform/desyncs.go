@@ -19,11 +19,19 @@ const desyncBytes = 64 << 10
 
 var conformID = regexp.MustCompile(`(?i)\r?\nX-Conform-Id:[ \t]*([A-Za-z0-9_.-]+)`)
 
+// desyncsOverUwsgi is why a stack whose front speaks uwsgi to the server is not judged:
+// the desync judge counts the HTTP requests in what the front forwarded.
+const desyncsOverUwsgi = "the front speaks the uwsgi protocol to the server, whose packets are length-prefixed (a 4-byte header giving the size of the vars, then CONTENT_LENGTH bytes of body, one request per connection): the server reads no HTTP framing the front and it could disagree on, and the judge, which counts HTTP requests, has none to count"
+
 // judgeStack stops the front of a stack, so each upstream connection ends whole, and puts
 // into the report every one on which the server read a request the front never sent; then
 // it tries the smuggling attacks through the stack.
 func judgeStack(in *harness.Instance, rep *reports.Report) {
 	if in.Front == nil || in.Relay == nil {
+		return
+	}
+	if in.Uwsgi {
+		rep.DesyncsNotJudged = desyncsOverUwsgi
 		return
 	}
 	in.Front.Stop()

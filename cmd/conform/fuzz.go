@@ -179,8 +179,12 @@ func runFuzz(cmd *cobra.Command, o *fuzzOptions, stdout, stderr io.Writer) error
 		if in.Front != nil {
 			fmt.Fprintf(stderr, "conform: started front %s %s on %s (pid %d), forwarding to %s through a recording relay\n", in.Front.Server, in.Front.Version, in.Front.Addr, in.Front.PID, in.OriginAddr)
 			opt.Label = in.Server + " " + in.Version + " behind " + in.Front.Server + " " + in.Front.Version
-			stack = watchStack(in)
-			if opt.Duration > 0 {
+			if in.Uwsgi {
+				fmt.Fprintf(stderr, "conform: upstream connections are not judged for desyncs: %s\n", desyncsOverUwsgi)
+			} else {
+				stack = watchStack(in)
+			}
+			if stack != nil && opt.Duration > 0 {
 				opt.Duration -= min(aloneTime, opt.Duration/4)
 			}
 		}

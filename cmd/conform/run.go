@@ -54,7 +54,7 @@ type runOptions struct {
 
 func (o *runOptions) bind(c *cobra.Command) {
 	f := c.Flags()
-	f.StringVarP(&o.target, "target", "t", "", "HOST:PORT of a running server hosting probe.py (default $"+targetEnv+")")
+	f.StringVarP(&o.target, "target", "t", "", "HOST:PORT of a running server hosting probe.py, or uwsgi://HOST:PORT for a uWSGI --socket reached over its own protocol (default $"+targetEnv+")")
 	if c.Name() != "run" {
 		f.StringVarP(&o.server, "server", "s", "", "start this known server with the probe and test it ('conform servers' lists them)")
 	}
@@ -118,10 +118,26 @@ func (o *runOptions) validate() error {
 	if o.target == "" {
 		return usagef("no target: give --target HOST:PORT (a running server hosting probe.py), set %s, or give --server NAME", targetEnv)
 	}
-	if _, _, err := net.SplitHostPort(o.target); err != nil {
-		return usagef("--target %q is not HOST:PORT: %v", o.target, err)
+	addr, uwsgi := targetAddr(o.target)
+	if _, _, err := net.SplitHostPort(addr); err != nil {
+		return usagef("--target %q is not HOST:PORT or uwsgi://HOST:PORT: %v", o.target, err)
+	}
+	if uwsgi && o.tls {
+		return usagef("--target uwsgi:// with --tls: conform speaks the uwsgi protocol over plain TCP only")
 	}
 	return o.validateFlags()
+}
+
+// uwsgiScheme prefixes a --target reached over uWSGI's own protocol (a uWSGI --socket).
+const uwsgiScheme = "uwsgi://"
+
+// targetAddr splits a --target into its HOST:PORT and whether it speaks uWSGI's protocol
+// (uwsgi://HOST:PORT, with or without a final slash).
+func targetAddr(target string) (addr string, uwsgi bool) {
+	if len(target) > len(uwsgiScheme) && strings.EqualFold(target[:len(uwsgiScheme)], uwsgiScheme) {
+		return strings.TrimSuffix(target[len(uwsgiScheme):], "/"), true
+	}
+	return target, false
 }
 
 // validateFlags checks every flag but --target, and reads --baseline.
@@ -189,10 +205,12 @@ func collectCatalog(ctx context.Context, o *runOptions, stderr io.Writer) (*repo
 	if err != nil {
 		return nil, err
 	}
-	t := spec.NewTarget(o.target)
+	addr, uwsgi := targetAddr(o.target)
+	t := spec.NewTarget(addr)
 	t.Scale = o.scale
 	t.ServerPort = o.serverPort
 	t.TLS = o.tls
+	t.Uwsgi = uwsgi
 	pctx, cancel := context.WithTimeout(ctx, t.ScaleDuration(15*time.Second))
 	echo, err := spec.Preflight(pctx, t)
 	cancel()
@@ -203,12 +221,15 @@ func collectCatalog(ctx context.Context, o *runOptions, stderr io.Writer) (*repo
 		if errors.Is(err, wire.ErrHandshake) {
 			return nil, fmt.Errorf("%v (does it serve TLS? without --tls conform speaks plain HTTP)", err)
 		}
-		if errors.Is(err, spec.ErrNotProbe) && !o.tls {
-			return nil, fmt.Errorf("%v (if it serves HTTPS, give --tls)", err)
+		if errors.Is(err, spec.ErrNotProbe) && !o.tls && !uwsgi {
+			return nil, fmt.Errorf("%v (if it serves HTTPS, give --tls; if it is a uWSGI --socket, give --target uwsgi://%s)", err, addr)
 		}
 		return nil, err
 	}
-	info := reports.Target{Addr: o.target, Python: echo.Python, ProbeVersion: echo.Version, TLS: o.tls}
+	info := reports.Target{Addr: addr, Python: echo.Python, ProbeVersion: echo.Version, TLS: o.tls}
+	if uwsgi {
+		info.Protocol = "uwsgi"
+	}
 	return runAndReport(ctx, t, checks, info, o, nil, stderr), nil
 }
 

@@ -45,6 +45,9 @@ func newServersCommand(stdout io.Writer) *cobra.Command {
 					v = "not installed (apt-get install " + f.Package + ")"
 				}
 				fmt.Fprintf(tw, "%s\t%s\t%s\n", f.Name, v, f.Description)
+				if d := f.UwsgiDescription(); d != "" {
+					fmt.Fprintf(tw, "%s\t%s\t%s\n", "  before uwsgi-socket", "", d)
+				}
 			}
 			if err := tw.Flush(); err != nil {
 				return err
@@ -183,11 +186,16 @@ func targetOf(in *harness.Instance, scale float64) *spec.Target {
 	t := spec.NewTarget(in.Addr)
 	t.Scale = scale
 	t.TLS = in.TLS
+	// A server speaking uwsgi is reached over uwsgi alone, or over HTTP through its front.
+	t.Uwsgi = in.Uwsgi && in.Front == nil
 	if in.Front != nil {
 		// Through a front, the Host header names the server's own port, as the front
 		// passes the client's Host on: SERVER_PORT is judged against the server's.
 		t.Front, t.FrontFields = in.Front.Server, in.Front.Adds
-		t.ServerPort = portOf(in.OriginAddr)
+		if !in.Uwsgi {
+			// A uwsgi front makes SERVER_PORT of its own listener, the port connected to.
+			t.ServerPort = portOf(in.OriginAddr)
+		}
 	}
 	return t
 }
@@ -195,6 +203,9 @@ func targetOf(in *harness.Instance, scale float64) *spec.Target {
 // startedInfo is the report's record of a server conform started, and of its front.
 func startedInfo(in *harness.Instance, echo *probes.Echo, workers string) reports.Target {
 	info := reports.Target{Addr: in.Addr, Server: in.Server, ServerVersion: in.Version, Command: in.Command, Python: echo.Python, ProbeVersion: echo.Version, WorkerModel: workers, TLS: in.TLS}
+	if in.Uwsgi {
+		info.Protocol = "uwsgi"
+	}
 	if f := in.Front; f != nil {
 		info.Front = &reports.Front{Name: f.Server, Version: f.Version, Command: f.Command, Config: f.Config}
 	}

@@ -131,7 +131,7 @@ func TestWorkerDeathsOutliveLogLimit(t *testing.T) {
 		`exec ` + Python + ` {probe_dir}/probe.py --host {host} --port {port}`
 	tmpl := []string{"/bin/sh", "-c", script}
 	build := func(l *launch) error { l.argv = substitute(tmpl, l); return nil }
-	in, err := start(context.Background(), "fake-gunicorn", "", build, gunicornDeath, opt)
+	in, err := start(context.Background(), "fake-gunicorn", "", build, gunicornDeath, false, opt)
 	if err != nil {
 		t.Fatal(err)
 	}

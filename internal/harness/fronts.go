@@ -2,6 +2,7 @@ package harness
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net"
 	"os"
@@ -31,19 +32,43 @@ type Front struct {
 	// build writes the configuration for a front listening on l's port and forwarding
 	// to upstream (host:port), and sets l.argv; it returns the configuration's text.
 	build func(l *launch, upstream string) (string, error)
+	// uwsgi is build for an upstream speaking uWSGI's protocol (Server.Uwsgi), and
+	// uwsgiDescription what its configuration sets; nil, with noUwsgi saying why, for a
+	// front that speaks only HTTP to servers.
+	uwsgi            func(l *launch, upstream string) (string, error)
+	uwsgiDescription string
+	noUwsgi          string
+}
+
+// ErrNoUwsgi is wrapped by the error of a front that cannot forward to a uwsgi server.
+var ErrNoUwsgi = errors.New("cannot forward to a server speaking the uwsgi protocol")
+
+// UwsgiDescription says what the configuration the front gets before a server speaking
+// uWSGI's protocol sets, "" for a front that cannot stand there (CanForwardUwsgi).
+func (f Front) UwsgiDescription() string { return f.uwsgiDescription }
+
+// CanForwardUwsgi reports whether the front can stand before a server speaking uWSGI's
+// protocol, and why not.
+func (f Front) CanForwardUwsgi() error {
+	if f.uwsgi != nil {
+		return nil
+	}
+	return fmt.Errorf("front %s %w: %s", f.Name, ErrNoUwsgi, f.noUwsgi)
 }
 
 // KnownFronts lists every front conform can start, in a stable order.
 func KnownFronts() []Front {
 	return []Front{
 		{
-			Name:        "nginx",
-			Adds:        []string{"X-Forwarded-For", "X-Forwarded-Proto"},
-			Description: "nginx proxy_pass, HTTP/1.1 upstream with keepalive 16 (connections reused), Host passed on, X-Forwarded-For/-Proto set",
-			Package:     "nginx",
-			binary:      "/usr/sbin/nginx",
-			version:     func(ctx context.Context) string { return firstMatch(ctx, nginxVersionRE, "/usr/sbin/nginx", "-v") },
-			build:       buildNginx,
+			Name:             "nginx",
+			Adds:             []string{"X-Forwarded-For", "X-Forwarded-Proto"},
+			Description:      "nginx proxy_pass, HTTP/1.1 upstream with keepalive 16 (connections reused), Host passed on, X-Forwarded-For/-Proto set",
+			Package:          "nginx",
+			binary:           "/usr/sbin/nginx",
+			version:          func(ctx context.Context) string { return firstMatch(ctx, nginxVersionRE, "/usr/sbin/nginx", "-v") },
+			build:            buildNginx,
+			uwsgi:            buildNginxUwsgi,
+			uwsgiDescription: "nginx uwsgi_pass with upstream nginx's uwsgi_params (HTTP_HOST from the request's Host), no keepalive (a uwsgi connection carries one request)",
 		},
 		{
 			Name:        "haproxy",
@@ -53,16 +78,19 @@ func KnownFronts() []Front {
 			binary:      "/usr/sbin/haproxy",
 			version:     func(ctx context.Context) string { return firstMatch(ctx, haproxyVersionRE, "/usr/sbin/haproxy", "-v") },
 			build:       buildHAProxy,
+			noUwsgi:     "HAProxy speaks HTTP and FastCGI to its servers, not the uwsgi protocol",
 		},
 		{
-			Name:        "apache",
-			Adds:        []string{"Connection", "X-Forwarded-For", "X-Forwarded-Host", "X-Forwarded-Server"},
-			Description: "Apache 2.4 mpm_event, mod_proxy_http ProxyPass with connection reuse, ProxyPreserveHost On",
-			Package:     "apache2",
-			binary:      apacheBinary,
-			files:       []string{apacheModules + "/mod_proxy.so", apacheModules + "/mod_proxy_http.so"},
-			version:     func(ctx context.Context) string { return firstMatch(ctx, apacheVersionRE, apacheBinary, "-v") },
-			build:       buildApacheFront,
+			Name:             "apache",
+			Adds:             []string{"Connection", "X-Forwarded-For", "X-Forwarded-Host", "X-Forwarded-Server"},
+			Description:      "Apache 2.4 mpm_event, mod_proxy_http ProxyPass with connection reuse, ProxyPreserveHost On",
+			Package:          "apache2",
+			binary:           apacheBinary,
+			files:            []string{apacheModules + "/mod_proxy.so", apacheModules + "/mod_proxy_http.so"},
+			version:          func(ctx context.Context) string { return firstMatch(ctx, apacheVersionRE, apacheBinary, "-v") },
+			build:            buildApacheFront,
+			uwsgi:            buildApacheUwsgiFront,
+			uwsgiDescription: "Apache 2.4 mpm_event, mod_proxy_uwsgi ProxyPass uwsgi:// (a connection per request)",
 		},
 		{
 			Name:        "varnish",
@@ -72,6 +100,7 @@ func KnownFronts() []Front {
 			binary:      "/usr/sbin/varnishd",
 			version:     func(ctx context.Context) string { return firstMatch(ctx, varnishVersionRE, "/usr/sbin/varnishd", "-V") },
 			build:       buildVarnish,
+			noUwsgi:     "Varnish speaks HTTP only to its backends",
 		},
 		{
 			Name:        "squid",
@@ -81,6 +110,7 @@ func KnownFronts() []Front {
 			binary:      "/usr/sbin/squid",
 			version:     func(ctx context.Context) string { return firstMatch(ctx, squidVersionRE, "/usr/sbin/squid", "-v") },
 			build:       buildSquid,
+			noUwsgi:     "Squid's cache_peer speaks HTTP only",
 		},
 	}
 }
@@ -128,30 +158,42 @@ func StartFront(ctx context.Context, name, upstream string, opt Options) (*Insta
 	if err != nil {
 		return nil, err
 	}
-	return startFront(ctx, f, upstream, opt)
+	return startFront(ctx, f, upstream, false, opt)
 }
 
-// startFront starts f on a free port of opt.Host, forwarding to upstream, and waits until
-// it answers HTTP (which, through it, the server behind it must do too).
-func startFront(ctx context.Context, f Front, upstream string, opt Options) (*Instance, error) {
+// startFront starts f on a free port of opt.Host, forwarding to upstream (over the uwsgi
+// protocol when uwsgi is set), and waits until it answers HTTP (which, through it, the
+// server behind it must do too).
+func startFront(ctx context.Context, f Front, upstream string, uwsgi bool, opt Options) (*Instance, error) {
+	configure := f.build
+	if uwsgi {
+		if err := f.CanForwardUwsgi(); err != nil {
+			return nil, err
+		}
+		configure = f.uwsgi
+	}
 	version, err := f.Installed()
 	if err != nil {
 		return nil, err
 	}
 	var config string
 	build := func(l *launch) error {
-		c, err := f.build(l, upstream)
+		c, err := configure(l, upstream)
 		config = c
 		return err
 	}
 	fopt := opt
 	fopt.Port, fopt.TLS, fopt.Front, fopt.ProbeSource = 0, false, "", nil
-	in, err := start(ctx, f.Name, version, build, nil, fopt)
+	in, err := start(ctx, f.Name, version, build, nil, false, fopt)
 	if err != nil {
 		return nil, err
 	}
 	in.Config = config
-	in.Adds = f.Adds
+	if !uwsgi {
+		// Over uwsgi the request's fields travel as vars; neither front's generated
+		// configuration adds any.
+		in.Adds = f.Adds
+	}
 	return in, nil
 }
 
@@ -217,6 +259,11 @@ func buildNginx(l *launch, upstream string) (string, error) {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return "", err
 	}
+	return writeNginxConfig(l, dir, nginxConfig, upstream)
+}
+
+// writeNginxConfig writes the configuration template into dir and sets l.argv.
+func writeNginxConfig(l *launch, dir, template, upstream string) (string, error) {
 	u, g, err := workerUser(l, dir)
 	if err != nil {
 		return "", err
@@ -226,7 +273,7 @@ func buildNginx(l *launch, upstream string) (string, error) {
 		userLine = "user " + u + " " + g + ";"
 	}
 	conf := strings.NewReplacer("{{dir}}", dir, "{{user}}", userLine, "{{upstream}}", upstream,
-		"{{hostport}}", hostPort(l), "{{host}}", l.host).Replace(nginxConfig)
+		"{{hostport}}", hostPort(l), "{{host}}", l.host).Replace(template)
 	path := filepath.Join(dir, "nginx.conf")
 	if err := os.WriteFile(path, []byte(conf), 0o644); err != nil {
 		return "", err
@@ -235,6 +282,74 @@ func buildNginx(l *launch, upstream string) (string, error) {
 	// keeps that inside the private directory.
 	l.argv = []string{"/usr/sbin/nginx", "-p", dir, "-e", "stderr", "-c", path}
 	return conf, nil
+}
+
+// nginxUwsgiParams are the variables upstream nginx's uwsgi_params sends (Debian's
+// /etc/nginx/uwsgi_params adds "uwsgi_param HTTP_HOST $host", which drops the port the
+// client sent: the stack would then fail on a choice of the packager, not of nginx or uWSGI).
+const nginxUwsgiParams = `uwsgi_param  QUERY_STRING       $query_string;
+uwsgi_param  REQUEST_METHOD     $request_method;
+uwsgi_param  CONTENT_TYPE       $content_type;
+uwsgi_param  CONTENT_LENGTH     $content_length;
+
+uwsgi_param  REQUEST_URI        $request_uri;
+uwsgi_param  PATH_INFO          $document_uri;
+uwsgi_param  DOCUMENT_ROOT      $document_root;
+uwsgi_param  SERVER_PROTOCOL    $server_protocol;
+uwsgi_param  REQUEST_SCHEME     $scheme;
+uwsgi_param  HTTPS              $https if_not_empty;
+
+uwsgi_param  REMOTE_ADDR        $remote_addr;
+uwsgi_param  REMOTE_PORT        $remote_port;
+uwsgi_param  SERVER_PORT        $server_port;
+uwsgi_param  SERVER_NAME        $server_name;
+`
+
+// nginxUwsgiConfig forwards with uwsgi_pass. The upstream has no keepalive: nginx keeps no
+// uwsgi connection for another request, as the protocol ends a response by closing.
+const nginxUwsgiConfig = `# Generated by conform (internal/harness) for one test run.
+daemon off;
+master_process on;
+worker_processes 1;
+pid {{dir}}/nginx.pid;
+error_log stderr notice;
+{{user}}
+events { worker_connections 512; }
+http {
+    access_log off;
+    client_body_temp_path {{dir}}/client_body;
+    proxy_temp_path {{dir}}/proxy;
+    fastcgi_temp_path {{dir}}/fastcgi;
+    uwsgi_temp_path {{dir}}/uwsgi;
+    scgi_temp_path {{dir}}/scgi;
+    upstream origin {
+        server {{upstream}};
+    }
+    server {
+        listen {{hostport}};
+        server_name {{host}};
+        location / {
+            # upstream nginx's uwsgi_params, written beside this file:
+            include {{dir}}/uwsgi_params;
+            uwsgi_pass origin;
+        }
+    }
+}
+`
+
+func buildNginxUwsgi(l *launch, upstream string) (string, error) {
+	dir := filepath.Join(l.workDir, "nginx")
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return "", err
+	}
+	if err := os.WriteFile(filepath.Join(dir, "uwsgi_params"), []byte(nginxUwsgiParams), 0o644); err != nil {
+		return "", err
+	}
+	conf, err := writeNginxConfig(l, dir, nginxUwsgiConfig, upstream)
+	if err != nil {
+		return "", err
+	}
+	return conf + "\n# uwsgi_params:\n" + nginxUwsgiParams, nil
 }
 
 const haproxyConfig = `# Generated by conform (internal/harness) for one test run.
@@ -289,7 +404,33 @@ ProxyPassReverse "/" "http://{{upstream}}/"
 </Location>
 `
 
+// apacheUwsgiFrontConfig forwards with mod_proxy_uwsgi, which passes the request's CGI
+// variables (HTTP_HOST among them) and opens a connection per request.
+const apacheUwsgiFrontConfig = apacheBase + `
+LoadModule proxy_module {{modules}}/mod_proxy.so
+LoadModule proxy_uwsgi_module {{modules}}/mod_proxy_uwsgi.so
+LogLevel notice
+
+ProxyRequests Off
+ProxyPass "/" "uwsgi://{{upstream}}/"
+<Location />
+    Require all granted
+</Location>
+`
+
+func buildApacheUwsgiFront(l *launch, upstream string) (string, error) {
+	if _, err := os.Stat(filepath.Join(apacheModules, "mod_proxy_uwsgi.so")); err != nil {
+		return "", fmt.Errorf("front apache before a uwsgi server needs mod_proxy_uwsgi (Debian package apache2): %w", err)
+	}
+	return writeApacheFront(l, apacheUwsgiFrontConfig, upstream)
+}
+
 func buildApacheFront(l *launch, upstream string) (string, error) {
+	return writeApacheFront(l, apacheFrontConfig, upstream)
+}
+
+// writeApacheFront writes the configuration template for an Apache front and sets l.argv.
+func writeApacheFront(l *launch, template, upstream string) (string, error) {
 	dir := filepath.Join(l.workDir, "apache")
 	if err := os.MkdirAll(filepath.Join(dir, "run"), 0o755); err != nil {
 		return "", err
@@ -303,7 +444,7 @@ func buildApacheFront(l *launch, upstream string) (string, error) {
 		userLine = "User " + u + "\nGroup " + g
 	}
 	conf := strings.NewReplacer("{{dir}}", dir, "{{hostport}}", hostPort(l), "{{host}}", l.host,
-		"{{user}}", userLine, "{{modules}}", apacheModules, "{{upstream}}", upstream).Replace(apacheFrontConfig)
+		"{{user}}", userLine, "{{modules}}", apacheModules, "{{upstream}}", upstream).Replace(template)
 	path := filepath.Join(dir, apacheConfigName)
 	if err := os.WriteFile(path, []byte(conf), 0o644); err != nil {
 		return "", err

@@ -29,6 +29,10 @@ type Server struct {
 	Description string // one line: worker model and configuration
 	Package     string // Debian package(s) providing it, space separated
 	Module      string // Python module whose version is reported; "" for wsgiref
+	// Uwsgi: the server speaks uWSGI's own protocol (uWSGI --socket), not HTTP: conform
+	// reaches it as a uwsgi client (spec.Target.Uwsgi), a front with uwsgi_pass or
+	// ProxyPass uwsgi://.
+	Uwsgi bool
 
 	imports []string                     // Python modules that must import (Module is added)
 	dist    string                       // distribution name for importlib.metadata, when not Module

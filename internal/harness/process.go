@@ -20,6 +20,7 @@ import (
 
 	"github.com/conform-wsgi/conform/internal/relay"
 	"github.com/conform-wsgi/conform/internal/tlscert"
+	"github.com/conform-wsgi/conform/internal/uwsgiproto"
 	"github.com/conform-wsgi/conform/probes"
 	"github.com/conform-wsgi/conform/wire"
 )
@@ -96,6 +97,9 @@ type Instance struct {
 	ProbeDir string   // holds probe.py; removed by Stop
 	StateDir string   // CONFORM_PROBE_STATE; removed by Stop
 	TLS      bool     // serves HTTPS (Options.TLS)
+	// Uwsgi: the server itself speaks uWSGI's own protocol, not HTTP (Server.Uwsgi); its
+	// front, when it has one, forwards to it with uwsgi_pass or ProxyPass uwsgi://.
+	Uwsgi bool
 	// OriginAddr is where the server itself listens: Addr, unless a front stands before it.
 	OriginAddr string
 	// Front is the front before the server (Options.Front), nil for a server tested naked.
@@ -172,7 +176,13 @@ func Start(ctx context.Context, s Server, opt Options) (*Instance, error) {
 	if opt.Front != "" && opt.TLS {
 		return nil, fmt.Errorf("front %s: conform does not yet start a front serving TLS", opt.Front)
 	}
-	in, err := start(ctx, s.Name, version, build, s.workerDeath, opt)
+	if opt.Front != "" && s.Uwsgi {
+		// Said before the server is started for nothing.
+		if err := front.CanForwardUwsgi(); err != nil {
+			return nil, err
+		}
+	}
+	in, err := start(ctx, s.Name, version, build, s.workerDeath, s.Uwsgi, opt)
 	if err != nil || opt.Front == "" {
 		return in, err
 	}
@@ -191,7 +201,7 @@ func withFront(ctx context.Context, in *Instance, front Front, opt Options) (*In
 		}
 		in.Relay, upstream = r, r.Addr()
 	}
-	fin, err := startFront(ctx, front, upstream, opt)
+	fin, err := startFront(ctx, front, upstream, in.Uwsgi, opt)
 	if err != nil {
 		in.Stop()
 		return nil, err
@@ -246,7 +256,7 @@ func StartCommand(ctx context.Context, argv []string, opt Options) (*Instance, e
 			return nil, err
 		}
 	}
-	in, err := start(ctx, "custom", "", build, nil, opt)
+	in, err := start(ctx, "custom", "", build, nil, false, opt)
 	if err != nil || opt.Front == "" {
 		return in, err
 	}
@@ -270,7 +280,7 @@ func substitute(argv []string, l *launch) []string {
 	return out
 }
 
-func start(ctx context.Context, name, version string, build func(*launch) error, workerDeath *regexp.Regexp, opt Options) (in *Instance, err error) {
+func start(ctx context.Context, name, version string, build func(*launch) error, workerDeath *regexp.Regexp, uwsgi bool, opt Options) (in *Instance, err error) {
 	opt = opt.withDefaults()
 	root, err := os.MkdirTemp("", "conform-"+name+"-")
 	if err != nil {
@@ -314,6 +324,7 @@ func start(ctx context.Context, name, version string, build func(*launch) error,
 		ProbeDir: probeDir,
 		StateDir: stateDir,
 		TLS:      opt.TLS,
+		Uwsgi:    uwsgi,
 		certFile: certFile,
 		keyFile:  keyFile,
 		opt:      opt,
@@ -426,7 +437,7 @@ func (in *Instance) launch(ctx context.Context, port int) error {
 	timeout := in.opt.StartTimeout
 	wctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
-	werr := waitReady(wctx, addr, in.TLS, p.done)
+	werr := waitReady(wctx, addr, in.TLS, in.Uwsgi, p.done)
 	if werr == nil {
 		return nil
 	}
@@ -570,10 +581,30 @@ func (p *process) closeLog() {
 	p.logR.Close()
 }
 
-// waitReady polls addr with a raw HTTP/1.0 request until any status line comes back, the
-// process exits or ctx ends.
-func waitReady(ctx context.Context, addr string, useTLS bool, exited <-chan struct{}) error {
-	const req = "GET /__conform__/echo HTTP/1.0\r\nHost: 127.0.0.1\r\nX-Conform-Id: harness-ready\r\n\r\n"
+// readyRequest is the request waitReady sends: an HTTP/1.0 echo.
+const readyRequest = "GET /__conform__/echo HTTP/1.0\r\nHost: 127.0.0.1\r\nX-Conform-Id: harness-ready\r\n\r\n"
+
+// readyPacket is readyRequest as a uwsgi packet, for a server speaking uwsgi.
+func readyPacket(addr string) string {
+	host, port, _ := net.SplitHostPort(addr)
+	p, _ := uwsgiproto.Packet([]uwsgiproto.Var{
+		{Key: "REQUEST_METHOD", Value: "GET"}, {Key: "REQUEST_URI", Value: "/__conform__/echo"},
+		{Key: "PATH_INFO", Value: "/__conform__/echo"}, {Key: "QUERY_STRING", Value: ""},
+		{Key: "SERVER_PROTOCOL", Value: "HTTP/1.0"}, {Key: "SERVER_NAME", Value: host},
+		{Key: "SERVER_PORT", Value: port}, {Key: "REMOTE_ADDR", Value: host}, {Key: "REMOTE_PORT", Value: "0"},
+		{Key: "HTTP_HOST", Value: "127.0.0.1"}, {Key: "HTTP_X_CONFORM_ID", Value: "harness-ready"},
+	})
+	return string(p)
+}
+
+// waitReady polls addr with a raw HTTP/1.0 request (a uwsgi packet when the server speaks
+// uwsgi: it answers with an HTTP response all the same) until any status line comes back,
+// the process exits or ctx ends.
+func waitReady(ctx context.Context, addr string, useTLS, uwsgi bool, exited <-chan struct{}) error {
+	req := readyRequest
+	if uwsgi {
+		req = readyPacket(addr)
+	}
 	delay := 20 * time.Millisecond
 	for {
 		select {

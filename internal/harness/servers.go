@@ -170,8 +170,8 @@ func gunicorn(workerClass string, extra ...string) func(*launch) error {
 	}
 }
 
-// uwsgiArgv is the uWSGI command line with its HTTP listener given as socket (the option,
-// --http-socket or --https-socket) and value.
+// uwsgiArgv is the uWSGI command line with its listener given as socket (the option,
+// --http-socket, --https-socket, or --socket for the uwsgi protocol) and value.
 func uwsgiArgv(l *launch, socket, value string) error {
 	l.argv = []string{uwsgiBinary, "--strict",
 		"--plugin", "python3",
@@ -267,6 +267,17 @@ func knownServers() []Server {
 			tls: servesTLS(func(l *launch) error {
 				return uwsgiArgv(l, "--https-socket", hostPort(l)+","+l.certFile+","+l.keyFile)
 			}),
+			workerDeath: uwsgiDeath,
+		},
+		{
+			Name:        "uwsgi-socket",
+			Description: "uWSGI --socket (its own uwsgi protocol, as nginx's uwsgi_pass reaches it), python3 plugin: master + 2 processes x 2 threads",
+			Package:     "uwsgi-core uwsgi-plugin-python3",
+			Uwsgi:       true,
+			files:       []string{uwsgiBinary, uwsgiPlugin},
+			version:     uwsgiVersion,
+			build:       func(l *launch) error { return uwsgiArgv(l, "--socket", hostPort(l)) },
+			tls:         noTLS("conform speaks the uwsgi protocol over plain TCP only (uWSGI's --ssl-socket, nginx's suwsgi://, is not supported)"),
 			workerDeath: uwsgiDeath,
 		},
 		{
