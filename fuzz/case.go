@@ -119,9 +119,9 @@ func (g *Generator) plan(n int64) plan {
 	if rng.IntN(10) == 0 {
 		p.frag = rng.Uint64() | 1
 	}
-	// 1 in 4: the application reads its body another way (readModes). Drawn last, so the
+	// 1 in 3: the application reads its body another way (readModes). Drawn last, so the
 	// decisions above stay those of earlier sessions' cases.
-	if rng.IntN(4) == 0 {
+	if rng.IntN(3) == 0 {
 		p.read = rng.Uint64() | 1
 	}
 	return p

@@ -37,6 +37,12 @@ func applyReadMode(rng *rand.Rand, r *request) string {
 	if !plainTarget(r.Target) {
 		return ""
 	}
+	// PEP 3333: "the application should not attempt to read more data than is specified by
+	// the CONTENT_LENGTH variable"; with neither it nor a Transfer-Encoding there is nothing
+	// to read, and a read that blocks would be the application's fault.
+	if m.name != "none" && len(r.fieldIndex("Content-Length")) == 0 && len(r.fieldIndex("Transfer-Encoding")) == 0 {
+		return ""
+	}
 	param := m.param
 	if strings.Contains(param, "%d") {
 		param = strings.Replace(param, "%d", strconv.Itoa(pick(rng, []int{1, 2, 3, 7})), 1)
@@ -85,7 +91,8 @@ func cgiNameMutator() mutator {
 		opts := []sp{
 			{"content-length", "Content_Length", cl}, {"content-length-upper", "CONTENT_LENGTH", cl},
 			{"transfer-encoding", "Transfer_Encoding", "chunked"}, {"content-type", "Content_Type", "application/x-conform-cgi"},
-			{"script-name", "SCRIPT_NAME", scriptPrefix(r.Target)}, {"path-info", "PATH_INFO", "/conform-cgi"},
+			{"script-name", "SCRIPT_NAME", scriptPrefix(r.Target)}, {"script-name-foreign", "SCRIPT_NAME", "/conform-cgi"},
+			{"path-info", "PATH_INFO", "/conform-cgi"},
 			{"query-string", "QUERY_STRING", "conform=cgi"}, {"request-method", "REQUEST_METHOD", "CONFORMCGI"},
 			{"remote-addr", "REMOTE_ADDR", "192.0.2.66"}, {"server-protocol", "SERVER_PROTOCOL", "HTTP/9.9"},
 			{"twin", "", ""},
@@ -113,16 +120,25 @@ func cgiNameMutator() mutator {
 	}}
 }
 
-// scriptPrefix is the first segment of an origin-form target's path ("/a" for "/a/b"), which
-// a gateway taking SCRIPT_NAME from a field cuts off PATH_INFO; "/conform-cgi" otherwise.
+// scriptPrefix is the first segment of the target's path ("/a" for "/a/b", "/" for "/"), which
+// a gateway taking SCRIPT_NAME from a field cuts off PATH_INFO; "/conform-cgi" when the target
+// has no path.
 func scriptPrefix(target string) string {
-	path, _, _ := strings.Cut(target, "?")
-	if strings.HasPrefix(path, "/") {
-		if i := strings.IndexByte(path[1:], '/'); i > 0 {
-			return path[:i+1]
+	if i := strings.Index(target, "://"); i >= 0 {
+		j := strings.IndexByte(target[i+3:], '/')
+		if j < 0 {
+			return "/conform-cgi"
 		}
+		target = target[i+3+j:]
 	}
-	return "/conform-cgi"
+	path, _, _ := strings.Cut(target, "?")
+	if !strings.HasPrefix(path, "/") {
+		return "/conform-cgi"
+	}
+	if i := strings.IndexByte(path[1:], '/'); i > 0 {
+		return path[:i+1]
+	}
+	return path
 }
 
 // tokenName says n is made of letters, digits and "-" only.

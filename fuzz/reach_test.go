@@ -2,6 +2,7 @@ package fuzz
 
 import (
 	"context"
+	"os"
 	"slices"
 	"strings"
 	"testing"
@@ -34,10 +35,11 @@ func TestReachFindsDeviatedReference(t *testing.T) {
 		{"KeepUnderscoreHeaders", needs(Semantic, "cgi-shadowed", "HTTP_", "")},
 		// The body of an application that never reads is parsed as the next request.
 		{"LeaveUnreadBody", needs(Framing, "", "", "read:none")},
-		// Reading past the body's end gets a byte more: only the modes that read until b"".
-		{"NoEOFSimulation", needs(Framing, "body", "", "read:")},
-		// read() without a size raises, which the probe's 200 would have hidden.
-		{"ReadRequiresSize", needs(Input, "raised", "TypeError", "read:read")},
+		// read() without a size raises, which the probe's 200 would have hidden (the auto
+		// mode calls it too, when wsgi.input_terminated is true).
+		{"ReadRequiresSize", needs(Input, "raised", "TypeError", "")},
+		// No readline(): only the readline read modes call it.
+		{"InputNoReadline", needs(Input, "raised", "AttributeError", "read:readline")},
 		// A chunk-size "+5" or "0x5" handed to the application as if well-formed.
 		{"AcceptChunkSizePrefix", needs(Input, "silent", "rfc9112/7.1", "")},
 	} {
@@ -98,5 +100,60 @@ func TestReachAgainstReferenceFindsNothing(t *testing.T) {
 	}
 	for _, f := range sum.Findings {
 		t.Errorf("false positive %s: %s\n%q", f.Signature, f.Detail, f.Bytes)
+	}
+}
+
+// serverAsked says CONFORM_SERVERS asks for the real server name: "1", "all", "true" or "yes"
+// for every one, or a comma list of names.
+func serverAsked(name string) bool {
+	switch asked := strings.TrimSpace(os.Getenv("CONFORM_SERVERS")); asked {
+	case "", "0", "false", "no":
+		return false
+	case "1", "all", "true", "yes":
+		return true
+	default:
+		return slices.Contains(strings.Split(strings.ReplaceAll(asked, " ", ""), ","), name)
+	}
+}
+
+// Real servers that do what the reach features look for, each read in its installed source
+// (/usr/lib/python3/dist-packages), found in a bounded session.
+//
+//	CONFORM_SERVERS=gunicorn-sync,werkzeug go test -run TestReachRealServers ./fuzz/
+func TestReachRealServers(t *testing.T) {
+	for _, c := range []struct {
+		server string
+		want   []want
+	}{
+		{"gunicorn-sync", []want{
+			// gunicorn/http/wsgi.py:129-130 takes SCRIPT_NAME from a field of that name, and
+			// :183-187 cuts it off PATH_INFO ...
+			needs(Semantic, "cgi-shadowed", "SCRIPT_NAME", ""),
+			// ... with an IndexError (500) when it is not a prefix of the path;
+			needs(Status5xx, "", "", "cgi-name"),
+			// :138-141 maps Content_Length to HTTP_CONTENT_LENGTH and joins X_A to X-A.
+			needs(Semantic, "cgi-shadowed", "HTTP_", ""),
+			// http/body.py's ChunkedReader hands over a body the reference rejects.
+			needs(Input, "silent", "rfc9112/7.1", ""),
+		}},
+		{"werkzeug", []want{
+			// werkzeug/serving.py:181 hands the application the socket file: readline() goes
+			// on into the next request ...
+			needs(Framing, "body-overrun", "", "read:readline"),
+			// ... and a read to the end of the input blocks;
+			needs(Hang, "no-response", "", "read:"),
+			// :203-210 makes Content_Length the CONTENT_LENGTH the application reads by;
+			needs(Framing, "body", "", "cgi-name:content-length"),
+			// :141-143 (DechunkedInput) raises OSError on a trailer field.
+			needs(Input, "raised", "OSError", "trailer"),
+		}},
+	} {
+		t.Run(c.server, func(t *testing.T) {
+			if !serverAsked(c.server) {
+				t.Skip("real servers run when CONFORM_SERVERS asks for them (1, or server names)")
+			}
+			in := realServer(t, c.server)
+			session1(t, Options{Instance: in, Seed: 1, Duration: 20 * time.Second, Dir: t.TempDir()}, c.want...)
+		})
 	}
 }

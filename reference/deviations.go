@@ -429,8 +429,8 @@ type Deviations struct {
 	// (RFC 9110 §5.6.3: OWS is SP and HTAB only; §5.5: obs-text is opaque data). Content-Length
 	// and Transfer-Encoding are left to FramingPythonStrip.
 	ValuePythonStrip bool
-	// CRLFLineEndsOnly ends the request-line and field lines at CRLF only, so a bare LF is
-	// part of the line. RFC 9112 §2.2 permits it (a recipient MAY recognize a single LF): it
+	// CRLFLineEndsOnly ends the request-line and field lines (trailer fields too) at CRLF
+	// only, so a bare LF is part of the line. RFC 9112 §2.2 permits it (a recipient MAY recognize a single LF): it
 	// is the other choice, which the bare-lf checks of MAY level report, and it breaks no
 	// requirement.
 	CRLFLineEndsOnly bool
