@@ -2,6 +2,7 @@ package fuzz
 
 import (
 	"context"
+	"fmt"
 	"os"
 	"slices"
 	"strings"
@@ -9,6 +10,7 @@ import (
 	"time"
 
 	"github.com/conform-wsgi/conform/reference"
+	"github.com/conform-wsgi/conform/wire"
 )
 
 // needs wants a finding of class c and kind (any kind when ""), with rule prefix rule, whose
@@ -155,5 +157,79 @@ func TestReachRealServers(t *testing.T) {
 			in := realServer(t, c.server)
 			session1(t, Options{Instance: in, Seed: 1, Duration: 20 * time.Second, Dir: t.TempDir()}, c.want...)
 		})
+	}
+}
+
+func TestCompareReachRules(t *testing.T) {
+	const sentinel = "GET /__conform__/echo HTTP/1.1\r\nHost: a\r\nX-Conform-Id: f1-s0\r\n\r\n"
+	served := func(id, body string, edit func(*EchoView)) Answer {
+		a := echoAnswer(id, "POST", "/__conform__/echo", body)
+		a.Echo.Mode, a.Echo.CGI = "auto", map[string]string{"SCRIPT_NAME": "", "CONTENT_LENGTH": fmt.Sprint(len(body))}
+		if edit != nil {
+			edit(a.Echo)
+		}
+		return a
+	}
+	both := func(first Answer) *Observation {
+		return &Observation{Answers: []Answer{first, echoAnswer("f1-s0", "GET", "/__conform__/echo", "")}, End: wire.EndOpen}
+	}
+	head := "POST /__conform__/echo HTTP/1.1\r\nHost: a\r\nX-Conform-Id: f1-m0\r\nContent-Length: 5\r\n"
+	cgi := Expect([]byte(head+"SCRIPT_NAME: /__conform__\r\nContent_Length: 7\r\nX-A: real\r\nX_A: 192.0.2.66\r\n\r\nhello"+sentinel), reference.Limits{}, reference.Deviations{})
+	chunked := "POST /__conform__/echo HTTP/1.1\r\nHost: a\r\nX-Conform-Id: f1-m0\r\nTransfer-Encoding: chunked\r\n\r\n"
+	good := Expect([]byte(chunked+"5\r\nhello\r\n0\r\n\r\n"+sentinel), reference.Limits{}, reference.Deviations{})
+	bad := Expect([]byte(chunked+"+5\r\nhello\r\n0\r\n\r\n"+sentinel), reference.Limits{}, reference.Deviations{})
+	if !bad.bodyRejected() || good.bodyRejected() || Expect([]byte("GET / HTTP/1.1\r\nHost: a b\r\n\r\n"), reference.Limits{}, reference.Deviations{}).bodyRejected() {
+		t.Fatal("bodyRejected does not tell a fault in the body from one in the head")
+	}
+	raised := func(e *EchoView) { e.InputError, e.BodyLen, e.BodySHA256, e.Body = "ValueError: Invalid chunk size", 0, sha(nil), nil }
+	for _, c := range []struct {
+		name string
+		e    *Expectation
+		o    *Observation
+		want string
+	}{
+		{"underscore fields dropped", cgi, both(served("f1-m0", "hello", func(e *EchoView) { e.Headers["HTTP_X_A"] = "real" })), ""},
+		{"underscore twin kept beside", cgi, both(served("f1-m0", "hello", func(e *EchoView) { e.Headers["HTTP_X_A"] = "real,192.0.2.66" })), "semantic/cgi-shadowed/HTTP_* from a field spelled with _"},
+		{"Content_Length as HTTP_CONTENT_LENGTH", cgi, both(served("f1-m0", "hello", func(e *EchoView) { e.Headers["HTTP_CONTENT_LENGTH"] = "7" })), "semantic/cgi-shadowed/HTTP_CONTENT_LENGTH from a field spelled with _"},
+		{"HTTP_CONTENT_LENGTH of the real field", cgi, both(served("f1-m0", "hello", func(e *EchoView) { e.Headers["HTTP_CONTENT_LENGTH"] = "5" })), ""},
+		{"SCRIPT_NAME from a field", cgi, both(served("f1-m0", "hello", func(e *EchoView) { e.CGI["SCRIPT_NAME"], e.Path = "/__conform__", "/echo" })), "semantic/cgi-shadowed/SCRIPT_NAME set by a field"},
+		{"a chunked body read", good, both(served("f1-m0", "hello", nil)), ""},
+		{"wsgi.input raised on a body the reference reads", good, both(served("f1-m0", "hello", raised)), "input/raised/ValueError"},
+		{"wsgi.input raised on a body the reference rejects", bad, &Observation{Answers: []Answer{served("f1-m0", "hello", raised)}, End: wire.EndClosed}, ""},
+		{"a body the reference rejects handed over", bad, &Observation{Answers: []Answer{served("f1-m0", "hello", nil)}, End: wire.EndClosed}, "input/silent/rfc9112/7.1"},
+		{"an application that never read", bad, &Observation{Answers: []Answer{served("f1-m0", "", func(e *EchoView) { e.Mode = "none" })}, End: wire.EndClosed}, ""},
+		{"an application that never read, body left as a request", good, both(served("f1-m0", "", func(e *EchoView) { e.Mode = "none" })), ""},
+	} {
+		if got := Compare(c.e, c.o).Core(); !strings.HasPrefix(got, c.want) || c.want == "" && got != "" {
+			t.Errorf("%s: %q, want %q", c.name, got, c.want)
+		}
+	}
+}
+
+// Findings of the input class are causes of their own, told apart by the exception (or the
+// reference's rule) and the features, ranked below a 5xx and above a leniency.
+func TestInputFindingsAreTheirOwnCauses(t *testing.T) {
+	fs := []*Finding{
+		{ID: "leniency-a", Class: Leniency, Kind: "accepted", Rule: "rfc9110/8.6", Signature: "leniency/accepted/rfc9110/8.6", Bytes: []byte("a")},
+		{ID: "input-a", Class: Input, Kind: "raised", Rule: "OSError", Signature: "input/raised/OSError | trailer:plain", Features: []string{"trailer:plain"}, Bytes: []byte("a")},
+		{ID: "input-b", Class: Input, Kind: "raised", Rule: "OSError", Signature: "input/raised/OSError | read:readline + trailer:plain", Features: []string{"read:readline", "trailer:plain"}, Bytes: []byte("ab")},
+		{ID: "input-c", Class: Input, Kind: "raised", Rule: "TypeError", Signature: "input/raised/TypeError | read:read", Features: []string{"read:read"}, Bytes: []byte("a")},
+		{ID: "input-d", Class: Input, Kind: "silent", Rule: "rfc9112/7.1 chunk-size = 1*HEXDIG", Signature: "input/silent/rfc9112/7.1 chunk-size = 1*HEXDIG", Bytes: []byte("a")},
+		{ID: "5xx-a", Class: Status5xx, Kind: "status", Rule: "500", Signature: "5xx/status/500 | cgi-name", Features: []string{"cgi-name:script-name-foreign"}, Bytes: []byte("a")},
+	}
+	cs := GroupCauses(fs, "")
+	var labels []string
+	for _, c := range cs.Causes {
+		labels = append(labels, string(c.Class)+" "+c.Label)
+	}
+	want := []string{
+		"5xx status with cgi-name",
+		"input raised OSError with trailer:plain",
+		"input raised TypeError with read:read",
+		"input silent rfc9112/7.1 chunk-size = 1*HEXDIG",
+		"leniency accepted rfc9110/8.6",
+	}
+	if !slices.Equal(labels, want) {
+		t.Errorf("causes %q, want %q", labels, want)
 	}
 }
