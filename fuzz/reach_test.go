@@ -37,6 +37,9 @@ func TestReachFindsDeviatedReference(t *testing.T) {
 		{"KeepUnderscoreHeaders", needs(Semantic, "cgi-shadowed", "HTTP_", "")},
 		// The body of an application that never reads is parsed as the next request.
 		{"LeaveUnreadBody", needs(Framing, "", "", "read:none")},
+		// wsgi.input reads on past the body, into the next request (werkzeug's and wsgiref's
+		// socket file): only a read mode that asks past CONTENT_LENGTH shows it.
+		{"InputReadsConnection", needs(Framing, "body-overrun", "", "read:")},
 		// read() without a size raises, which the probe's 200 would have hidden (the auto
 		// mode calls it too, when wsgi.input_terminated is true).
 		{"ReadRequiresSize", needs(Input, "raised", "TypeError", "")},

@@ -198,6 +198,12 @@ type Deviations struct {
 	// NoEOFSimulation makes the first read past the end of the body return one byte instead
 	// of b"" (PEP 3333: the server should simulate an end-of-file at Content-Length).
 	NoEOFSimulation bool
+	// InputReadsConnection hands the application the connection as wsgi.input: past a
+	// Content-Length body, read() and readline() go on into the bytes the client sent after
+	// it (the next request), as wsgiref and werkzeug's development server do with their
+	// socket file; the connection then closes after the response (PEP 3333: the server
+	// should simulate an end-of-file at Content-Length).
+	InputReadsConnection bool
 	// InputNoReadline gives a wsgi.input without readline() (PEP 3333 requires it).
 	InputNoReadline bool
 	// InputNoReadlines gives a wsgi.input without readlines() (PEP 3333 requires it).
