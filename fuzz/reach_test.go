@@ -184,7 +184,9 @@ func TestCompareReachRules(t *testing.T) {
 	if !bad.bodyRejected() || good.bodyRejected() || Expect([]byte("GET / HTTP/1.1\r\nHost: a b\r\n\r\n"), reference.Limits{}, reference.Deviations{}).bodyRejected() {
 		t.Fatal("bodyRejected does not tell a fault in the body from one in the head")
 	}
-	raised := func(e *EchoView) { e.InputError, e.BodyLen, e.BodySHA256, e.Body = "ValueError: Invalid chunk size", 0, sha(nil), nil }
+	raised := func(e *EchoView) {
+		e.InputError, e.BodyLen, e.BodySHA256, e.Body = "ValueError: Invalid chunk size", 0, sha(nil), nil
+	}
 	for _, c := range []struct {
 		name string
 		e    *Expectation
