@@ -38,9 +38,10 @@ func applyReadMode(rng *rand.Rand, r *request) string {
 		return ""
 	}
 	// PEP 3333: "the application should not attempt to read more data than is specified by
-	// the CONTENT_LENGTH variable"; with neither it nor a Transfer-Encoding there is nothing
-	// to read, and a read that blocks would be the application's fault.
-	if m.name != "none" && len(r.fieldIndex("Content-Length")) == 0 && len(r.fieldIndex("Transfer-Encoding")) == 0 {
+	// the CONTENT_LENGTH variable". Without a Content-Length (a chunked body a server need not
+	// announce), a read that blocks could be the application's fault: the probe's auto mode
+	// reads such a body on a thread it stops waiting for, these modes do not.
+	if m.name != "none" && (len(r.fieldIndex("Content-Length")) == 0 || len(r.fieldIndex("Transfer-Encoding")) > 0) {
 		return ""
 	}
 	param := m.param
