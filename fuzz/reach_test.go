@@ -199,6 +199,8 @@ func TestCompareReachRules(t *testing.T) {
 		{"HTTP_CONTENT_LENGTH of the real field", cgi, both(served("f1-m0", "hello", func(e *EchoView) { e.Headers["HTTP_CONTENT_LENGTH"] = "5" })), ""},
 		{"SCRIPT_NAME from a field", cgi, both(served("f1-m0", "hello", func(e *EchoView) { e.CGI["SCRIPT_NAME"], e.Path = "/__conform__", "/echo" })), "semantic/cgi-shadowed/SCRIPT_NAME set by a field"},
 		{"a chunked body read", good, both(served("f1-m0", "hello", nil)), ""},
+		{"read to the end, nothing announced", good, both(served("f1-m0", "hello", func(e *EchoView) { e.Mode, e.InputTerminated, e.HasCL = "readn", false, false })), ""},
+		{"read to the end, into the next request", cgi, both(served("f1-m0", "helloGET /__conform__/echo HTTP/1.1\r\n", func(e *EchoView) { e.Mode = "readline" })), "framing/body-overrun"},
 		{"wsgi.input raised on a body the reference reads", good, both(served("f1-m0", "hello", raised)), "input/raised/ValueError"},
 		{"wsgi.input raised on a body the reference rejects", bad, &Observation{Answers: []Answer{served("f1-m0", "hello", raised)}, End: wire.EndClosed}, ""},
 		{"a body the reference rejects handed over", bad, &Observation{Answers: []Answer{served("f1-m0", "hello", nil)}, End: wire.EndClosed}, "input/silent/rfc9112/7.1"},
