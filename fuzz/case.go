@@ -78,6 +78,7 @@ type plan struct {
 	steps    []planStep
 	follows  []planStep // m indexes followKinds
 	frag     uint64     // 0: no fragmentation
+	read     uint64     // 0: the probe's default read mode
 }
 
 type planStep struct {
@@ -117,6 +118,11 @@ func (g *Generator) plan(n int64) plan {
 	// rarely changes an answer; it stays for the servers that do parse per read.
 	if rng.IntN(10) == 0 {
 		p.frag = rng.Uint64() | 1
+	}
+	// 1 in 3: the application reads its body another way (readModes). Drawn last, so the
+	// decisions above stay those of earlier sessions' cases.
+	if rng.IntN(3) == 0 {
+		p.read = rng.Uint64() | 1
 	}
 	return p
 }
@@ -163,10 +169,12 @@ func (b *builder) smuggled() string {
 	return string(r.appendTo(nil))
 }
 
-// Item numbering: mutation steps are 0.., follow-ups 100.., fragmentation 200.
+// Item numbering: mutation steps are 0.., follow-ups 100.., fragmentation 200, the read
+// mode 300.
 const (
 	itemFollow = 100
 	itemFrag   = 200
+	itemRead   = 300
 )
 
 func (g *Generator) build(n int64, allow func(item int) bool, neutral string) *Case {
@@ -223,6 +231,13 @@ func (g *Generator) build(n int64, allow func(item int) bool, neutral string) *C
 		b.follows = append(b.follows, fk.make(rng, caseID(n, roleFollow, 1+len(b.extra)+len(b.follows))))
 		c.Features = append(c.Features, "follow:"+fk.name)
 		c.items = append(c.items, itemFollow+i)
+	}
+	if p.read != 0 && allow(itemRead) {
+		// After the mutators, so that a request-line mutator cannot take the parameter away.
+		if m := applyReadMode(rand.New(rand.NewPCG(p.read, 3)), b.main); m != "" {
+			c.Features = append(c.Features, "read:"+m)
+			c.items = append(c.items, itemRead)
+		}
 	}
 	var out []byte
 	out = b.main.appendTo(out)

@@ -62,12 +62,12 @@ const causesFile = "causes.json"
 // requests past a proxy, a crash or hang takes the service down, a 5xx is an unhandled
 // error; a leniency or strictness is a disagreement about the grammar.
 func causeRank(c Class) int {
-	for i, x := range []Class{Framing, Crash, Hang, Status5xx, Leniency, Strictness, Semantic} {
+	for i, x := range []Class{Framing, Crash, Hang, Status5xx, Input, Leniency, Strictness, Semantic} {
 		if x == c {
 			return i
 		}
 	}
-	return 7
+	return 8
 }
 
 // PermittedChoice says why the finding shows only a choice the RFC leaves to the target, so
@@ -79,14 +79,15 @@ func causeRank(c Class) int {
 // requirement), rejects the same request the target rejected, after serving the same ones
 // before it, the target did what a conforming server may do.
 func (f *Finding) PermittedChoice() string {
-	if f.Class != Strictness && !(f.Class == Framing && f.Kind == "rejected-in-pipeline") || !bytes.Contains(f.Bytes, []byte("\n")) {
+	rejects := f.Class == Strictness || f.Class == Framing && f.Kind == "rejected-in-pipeline" || f.Class == Input && f.Kind == "raised"
+	if !rejects || !bytes.Contains(f.Bytes, []byte("\n")) {
 		return ""
 	}
 	served := 0
 	if f.Observed != nil {
 		for _, a := range f.Observed.Answers {
-			if a.Echo == nil {
-				break
+			if a.Echo == nil || a.Echo.InputError != "" {
+				break // (an exception from wsgi.input is how a streaming server rejects a body)
 			}
 			served++
 		}
@@ -117,8 +118,8 @@ func causeOf(f *Finding) Cause {
 		if len(c.Features) == 0 {
 			c.Features = []string{"plain " + strings.TrimPrefix(f.Base, "neutral:")}
 		}
-		if f.Class == Semantic && f.Kind == "not-echo" {
-			c.Detail = f.Rule // the answer the application never gave is the behaviour
+		if f.Class == Semantic && f.Kind == "not-echo" || f.Class == Input {
+			c.Detail = f.Rule // the answer the application never gave, the exception it got: the behaviour
 		}
 	}
 	c.Key = string(c.Class) + "/" + c.Kind

@@ -192,6 +192,10 @@ func pickTerm(rng *rand.Rand) (string, string) {
 }
 
 func mutatorTable() []mutator {
+	return append(baseMutators(), cgiNameMutator())
+}
+
+func baseMutators() []mutator {
 	return []mutator{
 		// --- structural ---
 		{"smuggle-body", 3, structural, func(rng *rand.Rand, b *builder) string {

@@ -51,6 +51,10 @@ type EchoView struct {
 	ReadBlocked bool `json:"read_blocked,omitempty"`
 	// Headers are the HTTP_* environ entries.
 	Headers map[string]string `json:"headers"`
+	// Mode is the probe's read mode ("auto" unless the request asked otherwise).
+	Mode string `json:"mode,omitempty"`
+	// CGI holds the gatewayVariables the application saw.
+	CGI map[string]string `json:"cgi,omitempty"`
 }
 
 // readable says whether the probe's "auto" read mode could read a body at all: it reads
@@ -110,6 +114,7 @@ func echoView(e *probes.Echo) *EchoView {
 	}
 	v.BodyLen, v.BodySHA256, v.Body, v.InputError = e.Input.Length, e.Input.SHA256, e.Input.Body(), e.Input.Error
 	v.ReadBlocked = e.Input.Blocked
+	v.Mode, v.CGI = readModeOf(e.Input.Mode), gatewayEnv(e)
 	for k := range e.Environ {
 		if strings.HasPrefix(k, "HTTP_") {
 			v.Headers[k], _ = envBytes(e, k)

@@ -28,6 +28,10 @@ const (
 	Status5xx Class = "5xx"
 	// Hang: no response at all before the deadline, the connection left open.
 	Hang Class = "hang"
+	// Input: what wsgi.input did with a body, which the probe's 200 would hide: it raised on
+	// a body the reference accepts, or handed over without raising a body the reference
+	// rejects.
+	Input Class = "input"
 	// Leniency: the target served a request the reference must reject.
 	Leniency Class = "leniency"
 	// Strictness: the target rejected a request the reference serves.
@@ -39,7 +43,7 @@ const (
 
 // Classes lists every class in order of importance.
 func Classes() []Class {
-	return []Class{Framing, Crash, Status5xx, Hang, Leniency, Strictness, Semantic}
+	return []Class{Framing, Crash, Status5xx, Hang, Input, Leniency, Strictness, Semantic}
 }
 
 func classRank(c Class) int {
@@ -262,6 +266,14 @@ func (e *Expectation) compareServed(i int, t Answer) (Verdict, bool) {
 		}
 		semantic = v(Semantic, "id-field", "", i, "the application saw X-Conform-Id %q for the request whose id field the reference reads as %q: the header section was parsed differently", te.ID, rid)
 	}
+	if te.InputError != "" {
+		// What the application read before the exception may still show a framing
+		// disagreement; otherwise the exception is the finding, not the body it cut short.
+		if w := e.overrun(i, te); w.Class != "" {
+			return w, false
+		}
+		return inputRaised(i, r, te), false
+	}
 	if w := e.compareBody(i, r, te); w.Class != "" {
 		return w, false
 	}
@@ -286,7 +298,12 @@ func (e *Expectation) foreign(i int, te *EchoView, where string) Verdict {
 // The probe reads CONTENT_LENGTH bytes, or everything when wsgi.input_terminated is true,
 // or nothing: a body it could not read says nothing about framing, only about the environ.
 func (e *Expectation) compareBody(i int, r *reference.Request, te *EchoView) Verdict {
-	if !te.readable() {
+	if te.Mode == "none" {
+		return agree() // the application never read: what the server did with the body shows in what follows
+	}
+	// The other modes read until wsgi.input says the end, whatever the environ announces ("":
+	// a record from before read modes).
+	if (te.Mode == "auto" || te.Mode == "") && !te.readable() {
 		if len(r.Body) > 0 {
 			if te.ReadBlocked {
 				return v(Semantic, "body-unreadable", "", i, "the reference decodes a %d-byte body for request %d; the application's read of it blocked (CONTENT_LENGTH %q, wsgi.input_terminated false)", len(r.Body), i+1, te.ContentLength)
@@ -386,6 +403,10 @@ func plainLength(head []byte) int64 {
 
 // compareMeaning compares method, path, query and the set of header names.
 func (e *Expectation) compareMeaning(i int, r *reference.Request, te *EchoView) Verdict {
+	// First: a gateway variable set by a field also changes PATH_INFO or the method.
+	if w := cgiShadow(i, r, te); w.Class != "" {
+		return w
+	}
 	if te.Method != r.Method {
 		return v(Semantic, "method", "", i, "request %d: REQUEST_METHOD %q, the reference's method is %q", i+1, te.Method, r.Method)
 	}
@@ -524,6 +545,15 @@ func (e *Expectation) compareBeyond(i int, T []Answer) Verdict {
 			return w
 		}
 		lenient := v(Leniency, "accepted", pe.Rule, i, "the target served %q %q (application read %d body bytes %s); the reference answers %d: %s (%s)", t.Echo.Method, clip(t.Echo.Path, 60), t.Echo.BodyLen, quoteClip(t.Echo.Body), pe.Status, pe.Reason, pe.Rule)
+		if e.bodyRejected() {
+			// A server that streams the body runs the application before it meets the fault:
+			// raising from wsgi.input then is its rejection, and an application that never
+			// read left the fault to the server's draining (judged by what follows).
+			if t.Echo.InputError != "" || t.Echo.Mode == "none" {
+				return e.afterRejection(i+1, T)
+			}
+			lenient = v(Input, "silent", pe.Rule, i, "the target handed the application %d body bytes %s from wsgi.input without raising, for a body the reference rejects with %d: %s (%s)", t.Echo.BodyLen, quoteClip(t.Echo.Body), pe.Status, pe.Reason, pe.Rule)
+		}
 		if w := e.afterLenient(i, T, lenient); w.Class != "" {
 			return w
 		}

@@ -1487,7 +1487,7 @@ const minimizeTime = 15 * time.Second
 // value the app saw otherwise names how it differs.
 // Other findings are told apart by the generator features they need (ablation).
 func coreIsSignature(v Verdict) bool {
-	return v.Class == Leniency || v.Class == Crash || v.Class == Semantic && (v.Kind == "header-injected" || v.Kind == "garbage-response" || v.Kind == "header-value")
+	return v.Class == Leniency || v.Class == Crash || v.Class == Input && v.Kind == "silent" || v.Class == Semantic && (v.Kind == "header-injected" || v.Kind == "garbage-response" || v.Kind == "header-value" || v.Kind == "cgi-shadowed")
 }
 
 // addSignature records a finding's signature as known (s.mu held, or before the workers

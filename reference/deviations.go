@@ -198,6 +198,12 @@ type Deviations struct {
 	// NoEOFSimulation makes the first read past the end of the body return one byte instead
 	// of b"" (PEP 3333: the server should simulate an end-of-file at Content-Length).
 	NoEOFSimulation bool
+	// InputReadsConnection hands the application the connection as wsgi.input: past a
+	// Content-Length body, read() and readline() go on into the bytes the client sent after
+	// it (the next request), as wsgiref and werkzeug's development server do with their
+	// socket file; the connection then closes after the response (PEP 3333: the server
+	// should simulate an end-of-file at Content-Length).
+	InputReadsConnection bool
 	// InputNoReadline gives a wsgi.input without readline() (PEP 3333 requires it).
 	InputNoReadline bool
 	// InputNoReadlines gives a wsgi.input without readlines() (PEP 3333 requires it).
@@ -433,8 +439,8 @@ type Deviations struct {
 	// (RFC 9110 §5.6.3: OWS is SP and HTAB only; §5.5: obs-text is opaque data). Content-Length
 	// and Transfer-Encoding are left to FramingPythonStrip.
 	ValuePythonStrip bool
-	// CRLFLineEndsOnly ends the request-line and field lines at CRLF only, so a bare LF is
-	// part of the line. RFC 9112 §2.2 permits it (a recipient MAY recognize a single LF): it
+	// CRLFLineEndsOnly ends the request-line and field lines (trailer fields too) at CRLF
+	// only, so a bare LF is part of the line. RFC 9112 §2.2 permits it (a recipient MAY recognize a single LF): it
 	// is the other choice, which the bare-lf checks of MAY level report, and it breaks no
 	// requirement.
 	CRLFLineEndsOnly bool

@@ -317,6 +317,18 @@ func TestEnvironDeviations(t *testing.T) {
 					t.Errorf("calls %+v", in.Calls)
 				}
 			}},
+		// readline() asks past a body that does not end in LF: the pipelined request follows.
+		{"InputReadsConnection", "", "POST /?read=readline HTTP/1.1\r\nHost: a\r\nContent-Length: 2\r\n\r\nabGET / HTTP/1.1\r\nHost: a\r\n\r\n",
+			func(t *testing.T, res *resp) {
+				if in := res.echo(t).Input; in.Length != 2 || string(in.Body()) != "ab" || res.Close {
+					t.Errorf("input %+v, close %v", in, res.Close)
+				}
+			},
+			func(t *testing.T, res *resp) {
+				if in := res.echo(t).Input; string(in.Body()) != "abGET / HTTP/1.1\r\n" || !res.Close {
+					t.Errorf("input %+v, close %v", in, res.Close)
+				}
+			}},
 		{"InputNoReadlines", "", post("readlines", "a\nb"), inputMethod("readlines", "", true),
 			inputMethod("readlines", "AttributeError: 'ReferenceInput' object has no attribute 'readlines'", false)},
 		{"InputNotIterable", "", post("iter", "a\nb"), inputMethod("__iter__", "", true),

@@ -397,9 +397,10 @@ func (x *exchange) sendHeaders(final bool) {
 		x.frame = rfClose
 		x.closeAfter = true
 	}
-	if x.req.Close || x.deferred && !dev.LeaveUnreadBody || code/100 == 1 {
+	if x.req.Close || x.deferred && !dev.LeaveUnreadBody || code/100 == 1 || dev.InputReadsConnection && x.req.ContentLength > 0 {
 		// x.deferred: the client is still to send a body nobody read; the connection cannot
 		// be reused. A 1xx final status leaves the client waiting for a final response.
+		// InputReadsConnection: the application may have read into what follows.
 		x.closeAfter = true
 	}
 	b := x.c.bw

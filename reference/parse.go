@@ -184,7 +184,7 @@ func (p *parser) line() (content []byte, next int, crlf, ok bool) {
 		content = content[:len(content)-1]
 		crlf = true
 	}
-	if !crlf && p.dev.CRLFLineEndsOnly && (p.st == psRequestLine || p.st == psHeaders) {
+	if !crlf && p.dev.CRLFLineEndsOnly && (p.st == psRequestLine || p.st == psHeaders || p.st == psTrailers) {
 		// The bare LF is part of the line: look for the next LF.
 		p.lineScan = end + 1 - p.pos
 		return p.line()

@@ -9,6 +9,7 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"slices"
 	"sort"
 	"strconv"
 	"sync"
@@ -537,6 +538,10 @@ func (c *conn) fetchBody(x *exchange) ([]byte, error) {
 		if st == stepError {
 			return nil, c.p.err
 		}
+	}
+	if c.s.opt.Deviations.InputReadsConnection && c.p.req.ContentLength > 0 {
+		// What the client has sent after the body so far; a socket file would then block.
+		return append(slices.Clip(c.p.req.Body), c.p.buf[c.p.pos:]...), nil
 	}
 	return c.p.req.Body, nil
 }

@@ -86,7 +86,7 @@ func classTone(c fuzz.Class) string {
 		return "fail"
 	case fuzz.Status5xx, fuzz.Hang:
 		return "error"
-	case fuzz.Leniency:
+	case fuzz.Leniency, fuzz.Input:
 		return "warn"
 	}
 	return "info"
