@@ -88,7 +88,7 @@ func attackStack(in *harness.Instance, rep *reports.Report) {
 
 // attackThrough starts a fresh front like in's before in's relay and sends a through it.
 func attackThrough(ctx context.Context, in *harness.Instance, a desync.Attack) (desync.Confirmation, error) {
-	front, err := harness.StartFront(ctx, in.Front.Server, in.Relay.Addr(), harness.Options{})
+	front, err := harness.StartFront(ctx, in.Front.Server, in.Relay.Addr(), harness.Options{FrontConfig: in.Front.Template})
 	if err != nil {
 		return desync.Confirmation{Attack: a.Name}, fmt.Errorf("starting a fresh front: %w", err)
 	}

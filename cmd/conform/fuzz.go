@@ -22,6 +22,8 @@ import (
 type fuzzOptions struct {
 	target, server string
 	front          string
+	frontConfig    string   // --front-config path
+	frontText      string   // its text, once read
 	command        []string // a server command given after --
 	seed           uint64
 	duration       time.Duration
@@ -83,6 +85,7 @@ that causes it, and each is written to --dir as desync-N.http and desync-N.json.
 	f := c.Flags()
 	f.StringVarP(&o.target, "target", "t", "", "HOST:PORT of a running server hosting probe.py (default $"+targetEnv+")")
 	f.StringVarP(&o.server, "server", "s", "", "start this known server with the probe (restarted when it dies)")
+	f.StringVar(&o.frontConfig, "front-config", "", "with --front: your own configuration template for the front ('conform servers --template FRONT' prints conform's own)")
 	f.StringVar(&o.front, "front", "", "put this front before the server conform starts, and judge every upstream connection for desyncs (nginx, haproxy, apache, varnish, squid)")
 	f.Uint64Var(&o.seed, "seed", 1, "seed of the case generator: the same seed makes the same cases")
 	f.DurationVar(&o.duration, "duration", 0, "wall time of the whole session, server start, minimization and writing the findings included (0: until --cases or Ctrl-C)")
@@ -119,6 +122,13 @@ func runFuzz(cmd *cobra.Command, o *fuzzOptions, stdout, stderr io.Writer) error
 		if _, err := harness.LookupFront(o.front); err != nil {
 			return usageError{err}
 		}
+	}
+	if o.frontConfig != "" {
+		text, err := readFrontConfig(o.front, o.frontConfig)
+		if err != nil {
+			return err
+		}
+		o.frontText = text
 	}
 	if o.target != "" {
 		if _, _, err := net.SplitHostPort(o.target); err != nil {
@@ -268,7 +278,7 @@ func startFuzzServer(ctx context.Context, o *fuzzOptions) (*harness.Instance, er
 	}
 	startCtx, cancel := context.WithTimeout(ctx, 60*time.Second)
 	defer cancel()
-	hopt := harness.Options{Front: o.front, Relay: o.front != ""}
+	hopt := harness.Options{Front: o.front, Relay: o.front != "", FrontConfig: o.frontText}
 	if o.command != nil {
 		return harness.StartCommand(startCtx, o.command, hopt)
 	}

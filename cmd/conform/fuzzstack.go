@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"os"
 	"path/filepath"
 	"regexp"
 	"slices"
@@ -210,7 +211,7 @@ func (w *stackWatch) causes(ctx context.Context, gen *fuzz.Generator, ds []stack
 
 // alone sends raw through a fresh front and judges the upstream connections it used.
 func (w *stackWatch) alone(ctx context.Context, raw []byte) (relay.Conn, desync.Verdict, bool) {
-	front, err := harness.StartFront(ctx, w.in.Front.Server, w.in.Relay.Addr(), harness.Options{})
+	front, err := harness.StartFront(ctx, w.in.Front.Server, w.in.Relay.Addr(), harness.Options{FrontConfig: w.in.Front.Template})
 	if err != nil {
 		return relay.Conn{}, desync.Verdict{}, false
 	}
@@ -294,4 +295,44 @@ func clipBytes(b []byte, n int) []byte {
 		return b[:n]
 	}
 	return b
+}
+
+// frontConfigLimit bounds a front configuration template read from a file.
+const frontConfigLimit = 1 << 20
+
+// readFrontConfig reads the --front-config template for front: a usage error when there is
+// no front, the file cannot be read, or it does not say where to listen and forward.
+func readFrontConfig(front, path string) (string, error) {
+	if front == "" {
+		return "", usagef("--front-config goes with --front, the front it configures")
+	}
+	f, err := os.Open(path)
+	if err != nil {
+		return "", usagef("--front-config: %v", err)
+	}
+	defer f.Close()
+	b, err := io.ReadAll(io.LimitReader(f, frontConfigLimit+1))
+	if err != nil {
+		return "", usagef("--front-config %s: %v", path, err)
+	}
+	if len(b) > frontConfigLimit {
+		return "", usagef("--front-config %s: larger than %d bytes", path, frontConfigLimit)
+	}
+	text := string(b)
+	need := []string{"{{upstream}}"}
+	if front != "varnish" { // varnishd is told where to listen on its command line
+		need = append(need, "{{hostport}}")
+	}
+	if front == "varnish" || front == "squid" {
+		need = []string{"{{upstream_host}}", "{{upstream_port}}"}
+		if front == "squid" {
+			need = append(need, "{{hostport}}")
+		}
+	}
+	for _, p := range need {
+		if !strings.Contains(text, p) {
+			return "", usagef("--front-config %s: the template has no %s (conform puts there what the %s front needs; 'conform servers --template %s' prints conform's own)", path, p, front, front)
+		}
+	}
+	return text, nil
 }

@@ -48,6 +48,8 @@ type runOptions struct {
 	jobs         int
 	tls          bool
 	front        string
+	frontConfig  string // --front-config: the file's path, then (validated) its text
+	frontText    string
 
 	baseline *baseline.File // parsed --baseline, set by validate
 }
@@ -69,6 +71,7 @@ func (o *runOptions) bind(c *cobra.Command) {
 	if c.Name() != "run" {
 		f.IntVar(&o.serverPort, "server-port", 0, "the port the server listens on when --target reaches it through a mapped port (a container's published port): SERVER_PORT must name it, and the Host header does")
 	}
+	f.StringVar(&o.frontConfig, "front-config", "", "with --front: your own configuration template for the front, instead of the one conform generates ({{hostport}} is where it must listen, {{upstream}} the server's host:port, {{dir}} a private directory; 'conform servers --template FRONT' prints each front's own)")
 	f.StringVar(&o.front, "front", "", "put this reverse proxy (nginx, haproxy, apache, varnish, squid: 'conform servers' lists them) before the server conform starts, with a private production-like configuration, and run the catalog through the stack")
 	f.BoolVar(&o.tls, "tls", false, "speak HTTPS: every connection is made over TLS, without verifying the server's certificate (servers under test use self-signed ones); with --server, conform starts the server with a self-signed certificate it generates")
 	f.BoolVarP(&o.verbose, "verbose", "v", false, "also list info results, and print each check as it finishes")
@@ -153,6 +156,13 @@ func (o *runOptions) validateFlags() error {
 	}
 	if o.front != "" && o.tls {
 		return usagef("--front with --tls: conform does not yet start a front serving TLS")
+	}
+	if o.frontConfig != "" {
+		text, err := readFrontConfig(o.front, o.frontConfig)
+		if err != nil {
+			return err
+		}
+		o.frontText = text
 	}
 	if o.serverPort != 0 && o.server != "" {
 		return usagef("--server-port is for a --target reached through a mapped port; conform knows the port of a server it starts")

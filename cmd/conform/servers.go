@@ -20,11 +20,20 @@ import (
 )
 
 func newServersCommand(stdout io.Writer) *cobra.Command {
-	return &cobra.Command{
-		Use:   "servers",
+	var template string
+	c := &cobra.Command{
+		Use:   "servers [--template FRONT]",
 		Short: "List the WSGI servers and fronts (reverse proxies) conform can start, and which are installed here",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
+			if template != "" {
+				f, err := harness.LookupFront(template)
+				if err != nil {
+					return usageError{err}
+				}
+				_, err = io.WriteString(stdout, f.Template())
+				return err
+			}
 			tw := tabwriter.NewWriter(stdout, 2, 8, 2, ' ', 0)
 			fmt.Fprintln(tw, "NAME\tVERSION\tDESCRIPTION")
 			missing := 0
@@ -58,6 +67,8 @@ func newServersCommand(stdout io.Writer) *cobra.Command {
 			return nil
 		},
 	}
+	c.Flags().StringVar(&template, "template", "", "print the configuration template conform generates for this front: the start of a --front-config of your own")
+	return c
 }
 
 // runOnServer starts a known server (or a custom command) hosting the probe, runs the
@@ -92,7 +103,7 @@ func collectOnServer(ctx context.Context, o *runOptions, name string, argv []str
 	}
 	// A stack's upstream connections go through a recording relay: a desync is judged
 	// on what the front forwarded.
-	hopt := harness.Options{TLS: o.tls, Front: o.front, Relay: o.front != ""}
+	hopt := harness.Options{TLS: o.tls, Front: o.front, Relay: o.front != "", FrontConfig: o.frontText}
 	if argv != nil {
 		in, err = harness.StartCommand(startCtx, argv, hopt)
 	} else {

@@ -175,3 +175,53 @@ func TestMatrixFrontsAddStacks(t *testing.T) {
 		t.Errorf("--write-verdicts with --fronts: exit %d %q", code, stderr)
 	}
 }
+
+// TestFrontConfigOfYourOwn: 'conform servers --template nginx' prints the template conform
+// fills in; an edited copy given as --front-config is the one the stack runs (the report
+// records it, placeholders filled in), and a template that says nowhere where to forward
+// is refused before anything starts.
+func TestFrontConfigOfYourOwn(t *testing.T) {
+	requireServer(t, "gunicorn-sync")
+	requireFront(t, "nginx")
+	code, tmpl, stderr := run(t, "servers", "--template", "nginx")
+	if code != exitOK || !strings.Contains(tmpl, "{{upstream}}") || !strings.Contains(tmpl, "{{hostport}}") {
+		t.Fatalf("servers --template nginx: exit %d\n%s\n%s", code, tmpl, stderr)
+	}
+	// An operator's change: nginx refuses request bodies over 1 KiB.
+	mine := strings.Replace(tmpl, "access_log off;", "access_log off;\n    client_max_body_size 1k; # mine", 1)
+	if mine == tmpl {
+		t.Fatal("the template has no access_log line to edit")
+	}
+	conf := filepath.Join(t.TempDir(), "nginx.conf.tmpl")
+	if err := os.WriteFile(conf, []byte(mine), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.Join(t.TempDir(), "stack.json")
+	const check = "rfc9112/6.3/content-length-underscore"
+	code, stdout, stderr := run(t, "--server", "gunicorn-sync", "--front", "nginx", "--front-config", conf, "--only", check, "--json", path)
+	if code != exitOK {
+		t.Fatalf("behind my nginx: exit %d\n%s\n%s", code, stdout, stderr)
+	}
+	f, err := os.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	rep, err := reports.ReadJSON(f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if fr := rep.Target.Front; fr == nil || !strings.Contains(fr.Config, "client_max_body_size 1k; # mine") || strings.Contains(fr.Config, "{{") {
+		t.Fatalf("the report does not record my configuration: %+v", fr)
+	}
+	bad := filepath.Join(t.TempDir(), "bad.conf")
+	os.WriteFile(bad, []byte("events {}\n"), 0o644)
+	code, _, stderr = run(t, "--server", "gunicorn-sync", "--front", "nginx", "--front-config", bad)
+	if code != exitUsage || !strings.Contains(stderr, "has no {{upstream}}") {
+		t.Errorf("a template without {{upstream}}: exit %d %q", code, stderr)
+	}
+	code, _, stderr = run(t, "--server", "gunicorn-sync", "--front-config", conf)
+	if code != exitUsage || !strings.Contains(stderr, "goes with --front") {
+		t.Errorf("--front-config without --front: exit %d %q", code, stderr)
+	}
+}

@@ -35,10 +35,16 @@ type Front struct {
 	// uwsgi is build for an upstream speaking uWSGI's protocol (Server.Uwsgi), and
 	// uwsgiDescription what its configuration sets; nil, with noUwsgi saying why, for a
 	// front that speaks only HTTP to servers.
+	// template is the configuration build fills in (Template).
+	template         string
 	uwsgi            func(l *launch, upstream string) (string, error)
 	uwsgiDescription string
 	noUwsgi          string
 }
+
+// Template is the configuration conform generates for the front before an HTTP server,
+// with its placeholders: the starting point of a --front-config template of one's own.
+func (f Front) Template() string { return f.template }
 
 // ErrNoUwsgi is wrapped by the error of a front that cannot forward to a uwsgi server.
 var ErrNoUwsgi = errors.New("cannot forward to a server speaking the uwsgi protocol")
@@ -67,6 +73,7 @@ func KnownFronts() []Front {
 			binary:           "/usr/sbin/nginx",
 			version:          func(ctx context.Context) string { return firstMatch(ctx, nginxVersionRE, "/usr/sbin/nginx", "-v") },
 			build:            buildNginx,
+			template:         nginxConfig,
 			uwsgi:            buildNginxUwsgi,
 			uwsgiDescription: "nginx uwsgi_pass with upstream nginx's uwsgi_params (HTTP_HOST from the request's Host), no keepalive (a uwsgi connection carries one request)",
 		},
@@ -78,6 +85,7 @@ func KnownFronts() []Front {
 			binary:      "/usr/sbin/haproxy",
 			version:     func(ctx context.Context) string { return firstMatch(ctx, haproxyVersionRE, "/usr/sbin/haproxy", "-v") },
 			build:       buildHAProxy,
+			template:    haproxyConfig,
 			noUwsgi:     "HAProxy speaks HTTP and FastCGI to its servers, not the uwsgi protocol",
 		},
 		{
@@ -89,6 +97,7 @@ func KnownFronts() []Front {
 			files:            []string{apacheModules + "/mod_proxy.so", apacheModules + "/mod_proxy_http.so"},
 			version:          func(ctx context.Context) string { return firstMatch(ctx, apacheVersionRE, apacheBinary, "-v") },
 			build:            buildApacheFront,
+			template:         apacheFrontConfig,
 			uwsgi:            buildApacheUwsgiFront,
 			uwsgiDescription: "Apache 2.4 mpm_event, mod_proxy_uwsgi ProxyPass uwsgi:// (a connection per request)",
 		},
@@ -100,6 +109,7 @@ func KnownFronts() []Front {
 			binary:      "/usr/sbin/varnishd",
 			version:     func(ctx context.Context) string { return firstMatch(ctx, varnishVersionRE, "/usr/sbin/varnishd", "-V") },
 			build:       buildVarnish,
+			template:    varnishVCL,
 			noUwsgi:     "Varnish speaks HTTP only to its backends",
 		},
 		{
@@ -110,6 +120,7 @@ func KnownFronts() []Front {
 			binary:      "/usr/sbin/squid",
 			version:     func(ctx context.Context) string { return firstMatch(ctx, squidVersionRE, "/usr/sbin/squid", "-v") },
 			build:       buildSquid,
+			template:    squidConfig,
 			noUwsgi:     "Squid's cache_peer speaks HTTP only",
 		},
 	}
@@ -178,6 +189,7 @@ func startFront(ctx context.Context, f Front, upstream string, uwsgi bool, opt O
 	}
 	var config string
 	build := func(l *launch) error {
+		l.frontConfig = opt.FrontConfig
 		c, err := configure(l, upstream)
 		config = c
 		return err
@@ -188,7 +200,7 @@ func startFront(ctx context.Context, f Front, upstream string, uwsgi bool, opt O
 	if err != nil {
 		return nil, err
 	}
-	in.Config = config
+	in.Config, in.Template = config, opt.FrontConfig
 	if !uwsgi {
 		// Over uwsgi the request's fields travel as vars; neither front's generated
 		// configuration adds any.
@@ -273,7 +285,7 @@ func writeNginxConfig(l *launch, dir, template, upstream string) (string, error)
 		userLine = "user " + u + " " + g + ";"
 	}
 	conf := strings.NewReplacer("{{dir}}", dir, "{{user}}", userLine, "{{upstream}}", upstream,
-		"{{hostport}}", hostPort(l), "{{host}}", l.host).Replace(template)
+		"{{hostport}}", hostPort(l), "{{host}}", l.host).Replace(l.template(template))
 	path := filepath.Join(dir, "nginx.conf")
 	if err := os.WriteFile(path, []byte(conf), 0o644); err != nil {
 		return "", err
@@ -381,7 +393,7 @@ func buildHAProxy(l *launch, upstream string) (string, error) {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return "", err
 	}
-	conf := strings.NewReplacer("{{upstream}}", upstream, "{{hostport}}", hostPort(l)).Replace(haproxyConfig)
+	conf := strings.NewReplacer("{{upstream}}", upstream, "{{hostport}}", hostPort(l)).Replace(l.template(haproxyConfig))
 	path := filepath.Join(dir, "haproxy.cfg")
 	if err := os.WriteFile(path, []byte(conf), 0o644); err != nil {
 		return "", err
@@ -444,7 +456,7 @@ func writeApacheFront(l *launch, template, upstream string) (string, error) {
 		userLine = "User " + u + "\nGroup " + g
 	}
 	conf := strings.NewReplacer("{{dir}}", dir, "{{hostport}}", hostPort(l), "{{host}}", l.host,
-		"{{user}}", userLine, "{{modules}}", apacheModules, "{{upstream}}", upstream).Replace(template)
+		"{{user}}", userLine, "{{modules}}", apacheModules, "{{upstream}}", upstream).Replace(l.template(template))
 	path := filepath.Join(dir, apacheConfigName)
 	if err := os.WriteFile(path, []byte(conf), 0o644); err != nil {
 		return "", err
@@ -478,7 +490,7 @@ func buildVarnish(l *launch, upstream string) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	vcl := strings.NewReplacer("{{upstream_host}}", host, "{{upstream_port}}", port).Replace(varnishVCL)
+	vcl := strings.NewReplacer("{{upstream_host}}", host, "{{upstream_port}}", port).Replace(l.template(varnishVCL))
 	path := filepath.Join(dir, "conform.vcl")
 	if err := os.WriteFile(path, []byte(vcl), 0o644); err != nil {
 		return "", err
@@ -520,7 +532,7 @@ func buildSquid(l *launch, upstream string) (string, error) {
 		return "", err
 	}
 	conf := strings.NewReplacer("{{dir}}", dir, "{{hostport}}", hostPort(l), "{{upstream}}", upstream,
-		"{{upstream_host}}", host, "{{upstream_port}}", port, "{{user}}", userLine).Replace(squidConfig)
+		"{{upstream_host}}", host, "{{upstream_port}}", port, "{{user}}", userLine).Replace(l.template(squidConfig))
 	path := filepath.Join(dir, "squid.conf")
 	if err := os.WriteFile(path, []byte(conf), 0o644); err != nil {
 		return "", err

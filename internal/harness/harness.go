@@ -59,9 +59,21 @@ type launch struct {
 	// server is started with Options.TLS.
 	certFile, keyFile string
 
+	// frontConfig, for a front, is the user's configuration template (Options.FrontConfig)
+	// that replaces the one conform generates; "" keeps conform's.
+	frontConfig string
+
 	argv []string // set by build
 	env  []string // extra environment set by build
 	dir  string   // working directory; probeDir when empty
+}
+
+// template is the user's front configuration when one was given, else conform's own.
+func (l *launch) template(own string) string {
+	if l.frontConfig != "" {
+		return l.frontConfig
+	}
+	return own
 }
 
 // Known lists every server conform knows, in a stable order.

@@ -62,6 +62,10 @@ type Options struct {
 	// Relay, with a Front, puts a recording relay between the front and the server
 	// (Instance.Relay): what the front forwarded on each upstream connection.
 	Relay bool
+	// FrontConfig, with a Front, is a configuration template of the user's that replaces
+	// the one conform generates for it; its placeholders ({{hostport}}, {{upstream}},
+	// {{dir}}, ...) are those of the front's own template (KnownFronts).
+	FrontConfig string
 }
 
 const (
@@ -108,9 +112,11 @@ type Instance struct {
 	// Relay records what the front forwarded to the server (Options.Relay), else nil.
 	Relay *relay.Relay
 	// Config is the configuration conform generated for a front, and Adds the request
-	// fields it adds to every request it forwards (Front.Adds).
-	Config string
-	Adds   []string
+	// fields it adds to every request it forwards (Front.Adds). Template is the user's
+	// template Config came from (Options.FrontConfig), "" for conform's own.
+	Config   string
+	Adds     []string
+	Template string
 
 	opt      Options
 	host     string
