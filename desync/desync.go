@@ -58,6 +58,13 @@ func Judge(c relay.Conn) Verdict {
 	case v.Served > allowed:
 		v.Desync = true
 		v.Why = fmt.Sprintf("the front forwarded %s, and the server answered %d: it read a request the front never sent (a smuggled one)", sent, v.Served)
+	case x.Garbage != "" && v.Served >= allowed:
+		// Bytes after every answer the front is owed are an answer too (an HTTP/0.9-style
+		// one, a bare error page): to bytes the server read as a request the front never
+		// sent, and the front would hand them to the next request's client.
+		v.Desync = true
+		v.Served++
+		v.Why = fmt.Sprintf("the front forwarded %s, and the server answered each and then sent what is not an HTTP response (%s): it answered a request the front never sent (a smuggled one)", sent, x.Garbage)
 	case x.Garbage != "":
 		v.Why = fmt.Sprintf("the server's answer is not HTTP after %d responses: %s", v.Served, x.Garbage)
 	case v.Served < v.Meant:
