@@ -25,6 +25,10 @@ type Verdict struct {
 	Desync bool
 	// Why says, in words, what the front sent and what the server did.
 	Why string
+	// Unsolicited: after every answer owed, the server sent bytes that are not an HTTP
+	// response. Not called a desync: they may answer a request the front never sent, or be
+	// a response body the server should not have sent.
+	Unsolicited bool
 	// Judged is false when the record cannot be judged (truncated, or still mid-request).
 	Judged bool
 }
@@ -59,12 +63,12 @@ func Judge(c relay.Conn) Verdict {
 		v.Desync = true
 		v.Why = fmt.Sprintf("the front forwarded %s, and the server answered %d: it read a request the front never sent (a smuggled one)", sent, v.Served)
 	case x.Garbage != "" && v.Served >= allowed:
-		// Bytes after every answer the front is owed are an answer too (an HTTP/0.9-style
-		// one, a bare error page): to bytes the server read as a request the front never
-		// sent, and the front would hand them to the next request's client.
-		v.Desync = true
-		v.Served++
-		v.Why = fmt.Sprintf("the front forwarded %s, and the server answered each and then sent what is not an HTTP response (%s): it answered a request the front never sent (a smuggled one)", sent, x.Garbage)
+		// Bytes after every answer owed: an answer to bytes the server read as a request
+		// (an HTTP/0.9-style bare error page), or body bytes it should not have sent (after
+		// a HEAD, a 204, a Content-Length). Only the server's source tells which; either
+		// way a front that keeps the connection hands them to the next client.
+		v.Unsolicited = true
+		v.Why = fmt.Sprintf("the front forwarded %s, and the server answered each and then sent bytes that are not an HTTP response (%s): a front that keeps the connection hands them to the next client", sent, x.Garbage)
 	case x.Garbage != "":
 		v.Why = fmt.Sprintf("the server's answer is not HTTP after %d responses: %s", v.Served, x.Garbage)
 	case v.Served < v.Meant:

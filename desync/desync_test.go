@@ -36,12 +36,15 @@ func TestJudgeCountsWhatTheServerAnsweredAgainstWhatTheFrontMeant(t *testing.T) 
 		{"fewer answers: reported, not called desync", relay.Conn{ID: 5, Forwarded: []byte(chunked + chunked), Returned: []byte(ok), Closed: true}, true, false, 2, 1, "before the connection closed"},
 		{"a request cut short answered at the close", relay.Conn{ID: 8, Forwarded: []byte("POST /a HTTP/1.1\r\nHost: x\r\nContent-Length: 10\r\n\r\nhello"), Returned: []byte(bad), Closed: true}, true, false, 0, 1, "bytes that end no request"},
 		{"an answer beyond the one cut short", relay.Conn{ID: 9, Forwarded: []byte("POST /a HTTP/1.1\r\nHost: x\r\nContent-Length: 10\r\n\r\nhello"), Returned: []byte(ok + bad), Closed: true}, true, true, 0, 2, "smuggled"},
-		{"an answer that is not HTTP after every one owed", relay.Conn{ID: 12, Forwarded: []byte(chunked), Returned: []byte(ok + "<!DOCTYPE HTML>\n<html>400</html>\n"), Closed: true}, true, true, 1, 2, "not an HTTP response"},
+		{"bytes that are not HTTP after every answer owed", relay.Conn{ID: 12, Forwarded: []byte(chunked), Returned: []byte(ok + "<!DOCTYPE HTML>\n<html>400</html>\n"), Closed: true}, true, false, 1, 1, "not an HTTP response"},
 		{"not HTTP in place of an answer owed", relay.Conn{ID: 13, Forwarded: []byte(chunked + chunked), Returned: []byte(ok + "<!DOCTYPE HTML>\n"), Closed: true}, true, false, 2, 1, "is not HTTP"},
 		{"open connections wait", relay.Conn{ID: 6, Forwarded: []byte(chunked), Returned: []byte(ok + bad)}, false, false, 0, 0, "not judged"},
 		{"partial records wait", relay.Conn{ID: 7, Forwarded: []byte(chunked), Returned: []byte(ok + bad), Closed: true, Truncated: true}, false, false, 0, 0, "not judged"},
 	} {
 		v := Judge(tc.c)
+		if v.Unsolicited != (tc.c.ID == 12) {
+			t.Errorf("%s: unsolicited %v", tc.name, v.Unsolicited)
+		}
 		if v.Judged != tc.judged || v.Desync != tc.desync || v.Meant != tc.meant || v.Served != tc.served || !strings.Contains(v.Why, tc.why) || v.Conn != tc.c.ID {
 			t.Errorf("%s: %+v", tc.name, v)
 		}

@@ -113,7 +113,7 @@ func TestFuzzThroughAFrontFindsTheDesync(t *testing.T) {
 				t.Fatalf("no stack judgement in the summary:\n%s\n%s", stdout, stderr)
 			}
 			if !tc.desyncs {
-				if !strings.Contains(stdout, "desynced: 0\n") {
+				if !strings.Contains(stdout, "desynced: 0;") {
 					t.Errorf("the conforming stack desynced:\n%s", stdout)
 				}
 				return

@@ -231,9 +231,9 @@ func runFuzz(cmd *cobra.Command, o *fuzzOptions, stdout, stderr io.Writer) error
 		}
 		if stack != nil {
 			stack.mu.Lock()
-			more, judged := stack.more, stack.judged
+			more, judged, unsolicited := stack.more, stack.judged, stack.unsolicited
 			stack.mu.Unlock()
-			if werr := writeDesyncCauses(stdout, o.dir, causes, len(desyncs)+more, judged, tried); werr != nil {
+			if werr := writeDesyncCauses(stdout, o.dir, causes, len(desyncs)+more, unsolicited, judged, tried); werr != nil {
 				return werr
 			}
 		}

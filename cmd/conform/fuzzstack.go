@@ -43,6 +43,9 @@ type stackDesync struct {
 // desyncCause is a case that desyncs the stack when sent alone through a fresh front, with
 // every other such case of the same generator features: what a maintainer fixes once.
 type desyncCause struct {
+	// Kind is "desync" (the server answered more requests than the front forwarded) or
+	// "unsolicited" (after every answer owed it sent bytes that are not HTTP).
+	Kind     string   `json:"kind"`
 	Features []string `json:"features"`
 	// Base is the request the first case started from; with no features, any such request
 	// desyncs the stack.
@@ -70,8 +73,10 @@ type stackWatch struct {
 	desyncs []stackDesync
 	more    int // desyncs beyond stackDesyncsKept
 	judged  int
-	stop    chan struct{}
-	done    chan struct{}
+	// unsolicited counts the connections (among desyncs) that only had unsolicited bytes.
+	unsolicited int
+	stop        chan struct{}
+	done        chan struct{}
 }
 
 func watchStack(in *harness.Instance) *stackWatch {
@@ -103,7 +108,10 @@ func (w *stackWatch) judge(conns []relay.Conn) {
 			continue
 		}
 		w.judged++
-		if !v.Desync {
+		if v.Unsolicited {
+			w.unsolicited++
+		}
+		if !v.Desync && !v.Unsolicited {
 			continue
 		}
 		if len(w.desyncs) >= stackDesyncsKept {
@@ -165,8 +173,7 @@ func (w *stackWatch) causes(ctx context.Context, gen *fuzz.Generator, ds []stack
 			break
 		}
 		c := gen.Case(n)
-		key := strings.Join(c.Features, " ")
-		if dc := byFeatures[key]; dc != nil {
+		if dc := byFeatures[strings.Join(c.Features, " ")]; dc != nil {
 			// A case of a known cause's features is counted with it, not sent again.
 			dc.Cases = append(dc.Cases, n)
 			dc.Conns += onConns[n]
@@ -193,13 +200,17 @@ func (w *stackWatch) causes(ctx context.Context, gen *fuzz.Generator, ds []stack
 			}
 			keep[i] = true
 		}
-		key = strings.Join(c.Features, " ")
+		kind := "desync"
+		if !v.Desync {
+			kind = "unsolicited"
+		}
+		key := strings.Join(c.Features, " ")
 		if dc := byFeatures[key]; dc != nil {
 			dc.Cases = append(dc.Cases, n)
 			dc.Conns += onConns[n]
 			continue
 		}
-		dc := &desyncCause{Features: c.Features, Base: c.Base, Cases: []int64{n}, Conns: onConns[n], Why: v.Why, Bytes: c.Bytes,
+		dc := &desyncCause{Kind: kind, Features: c.Features, Base: c.Base, Cases: []int64{n}, Conns: onConns[n], Why: v.Why, Bytes: c.Bytes,
 			Forwarded: capBytes(conn.Forwarded, desyncBytes), Returned: capBytes(conn.Returned, desyncBytes),
 			Server: w.in.Server + " " + w.in.Version, Front: w.in.Front.Server + " " + w.in.Front.Version}
 		byFeatures[key] = dc
@@ -222,7 +233,7 @@ func (w *stackWatch) alone(ctx context.Context, raw []byte) (relay.Conn, desync.
 	defer cancel()
 	w.in.Relay.Settle(sctx)
 	for _, c := range w.in.Relay.TakeClosed() {
-		if v := desync.Judge(c); v.Desync {
+		if v := desync.Judge(c); v.Desync || v.Unsolicited {
 			return c, v, true
 		}
 	}
@@ -232,17 +243,17 @@ func (w *stackWatch) alone(ctx context.Context, raw []byte) (relay.Conn, desync.
 // writeDesyncCauses says what the session's desyncs came to, and writes each cause as
 // DIR/desync-N.http (its shortest case's bytes, for 'conform replay --front') and
 // DIR/desync-N.json.
-func writeDesyncCauses(stdout io.Writer, dir string, causes []*desyncCause, desyncs, judged, tried int) error {
-	fmt.Fprintf(stdout, "\nupstream connections judged between the front and the server: %d; desynced: %d\n", judged, desyncs)
+func writeDesyncCauses(stdout io.Writer, dir string, causes []*desyncCause, desyncs, unsolicited, judged, tried int) error {
+	fmt.Fprintf(stdout, "\nupstream connections judged between the front and the server: %d; desynced: %d; with bytes after every answer owed: %d\n", judged, desyncs-unsolicited, unsolicited)
 	if desyncs > 0 {
-		fmt.Fprintf(stdout, "desync causes (cases that desync the stack alone): %d, from %d cases tried alone\n", len(causes), tried)
+		fmt.Fprintf(stdout, "causes (cases that do it alone through a fresh front): %d, from %d cases tried alone\n", len(causes), tried)
 	}
 	for i, c := range causes {
 		needs := "features " + strings.Join(c.Features, " ")
 		if len(c.Features) == 0 {
 			needs = "the base request alone (" + c.Base + ")"
 		}
-		fmt.Fprintf(stdout, "  desync %d: %d connections, cases %v; %s: %s\n", i+1, c.Conns, c.Cases, safetext.Line(needs), safetext.Line(c.Why))
+		fmt.Fprintf(stdout, "  %s %d: %d connections, cases %v; %s: %s\n", c.Kind, i+1, c.Conns, c.Cases, safetext.Line(needs), safetext.Line(c.Why))
 		if dir == "" {
 			continue
 		}
@@ -275,15 +286,18 @@ func writeReplayDesyncs(ctx context.Context, stdout io.Writer, in *harness.Insta
 	fmt.Fprintf(stdout, "\nbetween %s and %s:\n", in.Front.Server, in.Server)
 	for _, c := range in.Relay.TakeClosed() {
 		v := desync.Judge(c)
-		if !v.Judged || bytes.Contains(c.Forwarded, []byte("harness-ready")) && !v.Desync {
+		if !v.Judged || bytes.Contains(c.Forwarded, []byte("harness-ready")) && !v.Desync && !v.Unsolicited {
 			continue
 		}
 		status := "no desync"
-		if v.Desync {
+		switch {
+		case v.Desync:
 			status, found = "DESYNC", true
+		case v.Unsolicited:
+			status, found = "BYTES AFTER EVERY ANSWER", true
 		}
 		fmt.Fprintf(stdout, "  connection %d: %s: %s\n", c.ID, status, safetext.Line(v.Why))
-		if v.Desync {
+		if found {
 			fmt.Fprintf(stdout, "    forwarded: %s\n    returned:  %s\n", safetext.Line(string(clipBytes(c.Forwarded, 600))), safetext.Line(string(clipBytes(c.Returned, 600))))
 		}
 	}
