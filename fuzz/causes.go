@@ -267,6 +267,9 @@ func replayCommand(f *Finding, dir string) string {
 	switch {
 	case f.Server != "":
 		target = "--server " + shellWord(f.Server)
+		if f.Front != "" {
+			target += " --front " + shellWord(f.Front)
+		}
 	case f.Target != "":
 		target = "--target " + shellWord(f.Target)
 	}

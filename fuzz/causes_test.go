@@ -167,3 +167,11 @@ func TestBareLFStrictnessIsAChoice(t *testing.T) {
 		t.Errorf("cause %s (%d findings, e.g. %s)", c.Key, c.Count, c.Example)
 	}
 }
+
+// TestReplayCommandNamesTheFront: a finding made through a front is replayed through one.
+func TestReplayCommandNamesTheFront(t *testing.T) {
+	f := &Finding{ID: "framing-a", Server: "waitress", Front: "haproxy"}
+	if got := replayCommand(f, "d"); got != "conform replay d/framing-a.json --server waitress --front haproxy" {
+		t.Errorf("replay command %q", got)
+	}
+}

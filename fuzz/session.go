@@ -1200,6 +1200,9 @@ func (s *session) addFinding(ctx context.Context, sig string, v Verdict, c, mc *
 	}
 	if s.opt.Instance != nil {
 		f.Server, f.ServerVersion = s.opt.Instance.Server, s.opt.Instance.Version
+		if fr := s.opt.Instance.Front; fr != nil {
+			f.Front = fr.Server
+		}
 	}
 	s.record(ctx, f, v, prior)
 	s.mu.Lock()

@@ -39,8 +39,10 @@ type Finding struct {
 	Target        string `json:"target"`
 	Server        string `json:"server,omitempty"`
 	ServerVersion string `json:"server_version,omitempty"`
-	Seed          uint64 `json:"seed"`
-	Case          int64  `json:"case"`
+	// Front is the front the cases went through (conform fuzz --front), "" for none.
+	Front string `json:"front,omitempty"`
+	Seed  uint64 `json:"seed"`
+	Case  int64  `json:"case"`
 
 	FoundAt   time.Time `json:"found_at"`
 	UpdatedAt time.Time `json:"updated_at"`
