@@ -1566,3 +1566,26 @@ func TestCompareFieldValues(t *testing.T) {
 		t.Errorf("OWS kept on one of repeated lines: %q", got)
 	}
 }
+
+// TestFieldsAFrontAddsAreNoFinding: behind a front, the X-Forwarded-For it adds reaches the
+// app though the case never sent it; only the fields the front is known to add are excused.
+func TestFieldsAFrontAddsAreNoFinding(t *testing.T) {
+	raw := "GET /__conform__/echo HTTP/1.1\r\nHost: a\r\nX-Conform-Id: f9-m0\r\n\r\n"
+	obs := func() *Observation {
+		a := echoAnswer("f9-m0", "GET", "/__conform__/echo", "")
+		a.Echo.Headers = map[string]string{"HTTP_HOST": "a", "HTTP_X_CONFORM_ID": "f9-m0", "HTTP_X_FORWARDED_FOR": "127.0.0.1"}
+		return &Observation{Answers: []Answer{a}, End: wire.EndOpen}
+	}
+	e := Expect([]byte(raw), reference.Limits{}, reference.Deviations{})
+	if got := Compare(e, obs()).Core(); got != "semantic/header-injected/HTTP_X_FORWARDED_FOR" {
+		t.Errorf("naked: %q", got)
+	}
+	e.Added = map[string]bool{envName("X-Forwarded-For"): true}
+	if got := Compare(e, obs()).Core(); got != "" {
+		t.Errorf("behind a front that adds X-Forwarded-For: %q", got)
+	}
+	e.Added = map[string]bool{envName("Via"): true}
+	if got := Compare(e, obs()).Core(); got != "semantic/header-injected/HTTP_X_FORWARDED_FOR" {
+		t.Errorf("behind a front that adds only Via: %q", got)
+	}
+}

@@ -99,6 +99,9 @@ type Expectation struct {
 	Raw []byte
 	In  reference.Interpretation
 	IDs []idOccurrence
+	// Added are the environ names of the fields a front before the server adds to every
+	// request (Options.FrontFields): the app sees them though no case sent them.
+	Added map[string]bool
 }
 
 // Expect interprets raw with the reference (and the given deviations, normally none).
@@ -280,7 +283,7 @@ func (e *Expectation) compareServed(i int, t Answer) (Verdict, bool) {
 	if semantic.Class != "" {
 		return semantic, false
 	}
-	return e.compareMeaning(i, r, te), false
+	return e.compareMeaning(i, r, e.withoutAdded(te)), false
 }
 
 // foreign judges an echo of a request that the reference does not serve at that place.
@@ -399,6 +402,21 @@ func plainLength(head []byte) int64 {
 		}
 	}
 	return n
+}
+
+// withoutAdded is te without the fields a front added, which the case did not send.
+func (e *Expectation) withoutAdded(te *EchoView) *EchoView {
+	if len(e.Added) == 0 {
+		return te
+	}
+	c := *te
+	c.Headers = make(map[string]string, len(te.Headers))
+	for k, v := range te.Headers {
+		if !e.Added[k] {
+			c.Headers[k] = v
+		}
+	}
+	return &c
 }
 
 // compareMeaning compares method, path, query and the set of header names.

@@ -81,6 +81,10 @@ type Options struct {
 	// Cases ends the session (0: not at all), never past Duration; cancelling ctx stops them
 	// at once. Findings are written as found either way.
 	MinimizeGrace time.Duration
+	// FrontFields names the fields a front before the server adds to every request it
+	// forwards (X-Forwarded-For, Via, ...): the app seeing them is no finding. With an
+	// Instance behind a front, that front's are added.
+	FrontFields []string
 }
 
 // DefaultTiming bounds an exchange with a local server.
@@ -207,6 +211,7 @@ func classCounts(m map[Class]int) string {
 // session is the state of one Run.
 type session struct {
 	opt   Options
+	added map[string]bool // environ names of Options.FrontFields
 	addr  string
 	gen   *Generator
 	store store
@@ -289,6 +294,16 @@ func Run(ctx context.Context, opt Options) (*Summary, error) {
 	if opt.Duration > 0 {
 		s.deadline = s.begin.Add(opt.Duration)
 		s.workEnd = s.deadline.Add(-writeTail(opt.Duration))
+	}
+	fields := opt.FrontFields
+	if opt.Instance != nil && opt.Instance.Front != nil {
+		fields = append(fields, opt.Instance.Front.Adds...)
+	}
+	if len(fields) > 0 {
+		s.added = map[string]bool{}
+		for _, f := range fields {
+			s.added[envName(f)] = true
+		}
 	}
 	if opt.Instance != nil {
 		s.addr = opt.Instance.Addr
@@ -585,6 +600,7 @@ func (s *session) screenTiming() Timing {
 
 func (s *session) exchangeTimed(ctx context.Context, raw []byte, writes []Write, fast bool, tm Timing) (Verdict, *Observation, *Expectation) {
 	e := Expect(raw, s.opt.Limits, s.opt.Deviations)
+	e.Added = s.added
 	want := e.Want()
 	if fast {
 		if e.Settled() {
@@ -647,6 +663,7 @@ func (s *session) send(ctx context.Context, raw []byte, writes []Write, want int
 // over in front of it (framing); otherwise it is the target's own strictness.
 func (s *session) standalone(ctx context.Context, rest []byte, v Verdict, tm Timing) Verdict {
 	e := Expect(rest, s.opt.Limits, s.opt.Deviations)
+	e.Added = s.added
 	// Only the first answer matters, and it is waited for as long as the case's own: the
 	// configured timeouts and linger cost a keep-alive server 100ms for every rejection in
 	// a pipeline, known ones included (a third of a waitress session's time).
