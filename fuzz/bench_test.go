@@ -87,13 +87,25 @@ func BenchmarkSessionReference(b *testing.B) {
 // reports sameBytesRate: the same cases, with their writes and pauses, sent by a client that
 // does nothing else. The fuzzer's share of that figure is what its own work (generation,
 // the reference's interpretation, parsing and comparing answers) costs.
-func BenchmarkSessionGunicorn(b *testing.B) { benchReal(b, "gunicorn-sync") }
+func BenchmarkSessionGunicorn(b *testing.B) { benchReal(b, "gunicorn-sync", 1, 2, 4, 8, 16) }
 
 // BenchmarkSessionWaitress is the same against waitress (4 threads, connections kept open):
 // there a case ends at its last expected response plus a linger, not at a close.
-func BenchmarkSessionWaitress(b *testing.B) { benchReal(b, "waitress") }
+func BenchmarkSessionWaitress(b *testing.B) { benchReal(b, "waitress", 1, 2, 4, 8, 16) }
 
-func benchReal(b *testing.B, name string) {
+// BenchmarkSessionEveryServer is the same for every installed server, at the 4 workers a
+// session uses by default: one run gives each server's ratio to its own wrk capacity
+// (go test -run '^$' -bench SessionEveryServer -benchtime 500x ./fuzz/).
+func BenchmarkSessionEveryServer(b *testing.B) {
+	for _, s := range harness.Known() {
+		if _, err := s.Installed(); err != nil || s.Uwsgi {
+			continue
+		}
+		b.Run(s.Name, func(b *testing.B) { benchReal(b, s.Name, 4) })
+	}
+}
+
+func benchReal(b *testing.B, name string, workerCounts ...int) {
 	s, err := harness.Lookup(name)
 	if err != nil {
 		b.Fatal(err)
@@ -114,7 +126,7 @@ func benchReal(b *testing.B, name string) {
 		defer release()
 	}
 	meter := &busyMeter{pgid: in.PID, cpus: serverCPUs}
-	for _, workers := range []int{1, 2, 4, 8, 16} {
+	for _, workers := range workerCounts {
 		b.Run(fmt.Sprintf("workers=%d", workers), func(b *testing.B) {
 			meter.start()
 			capacity, werr := wrkRate(in.Addr, workers)
