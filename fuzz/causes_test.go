@@ -175,3 +175,16 @@ func TestReplayCommandNamesTheFront(t *testing.T) {
 		t.Errorf("replay command %q", got)
 	}
 }
+
+func TestCaseOfID(t *testing.T) {
+	for id, want := range map[string]int64{caseID(12, roleMain, 0): 12, caseID(0, roleFollow, 3): 0} {
+		if n, ok := CaseOfID(id); !ok || n != want {
+			t.Errorf("%s: %d %v", id, n, ok)
+		}
+	}
+	for _, id := range []string{"c12", "f-m0", "fx-m0", "f12", "harness-ready", "f-1-m0"} {
+		if n, ok := CaseOfID(id); ok {
+			t.Errorf("%s: case %d", id, n)
+		}
+	}
+}

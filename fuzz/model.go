@@ -394,6 +394,16 @@ func caseID(n int64, r role, k int) string {
 	return "f" + strconv.FormatInt(n, 10) + "-" + string(r) + strconv.Itoa(k)
 }
 
+// CaseOfID reads the case number back from an id made by caseID: "f12-m0" is case 12.
+func CaseOfID(id string) (int64, bool) {
+	num, _, ok := strings.Cut(id, "-")
+	if !ok || len(num) < 2 || num[0] != 'f' {
+		return 0, false
+	}
+	n, err := strconv.ParseInt(num[1:], 10, 64)
+	return n, err == nil && n >= 0
+}
+
 // idRole reads the role back from an id made by caseID ("" and foreign ids: 0).
 func idRole(id string) role {
 	i := strings.LastIndexByte(id, '-')

@@ -45,3 +45,13 @@ func BenchmarkDecode(b *testing.B) {
 		}
 	}
 }
+
+func TestRequestIDsAndMask(t *testing.T) {
+	raw := []byte("GET / HTTP/1.1\r\nX-Conform-Id: c1\r\n\r\nGET / HTTP/1.1\r\nx-conform-id:f2-m0\r\n\r\n")
+	if got := RequestIDs(raw); len(got) != 2 || got[0] != "c1" || got[1] != "f2-m0" {
+		t.Errorf("ids %q", got)
+	}
+	if got := MaskIDs(`printf 'GET / HTTP/1.1\r\nX-Conform-Id: c17\r\n\r\n'`); got != "printf 'GET / HTTP/1.1\\r\\nX-Conform-Id: \x00\\r\\n\\r\\n'" {
+		t.Errorf("masked %q", got)
+	}
+}

@@ -6,12 +6,12 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"regexp"
 	"slices"
 	"sort"
 	"strings"
 	"time"
 
+	"github.com/conform-wsgi/conform/probes"
 	"github.com/conform-wsgi/conform/spec"
 )
 
@@ -399,10 +399,6 @@ func sameSegments(segs []segment, b []byte) bool {
 	return s.String() == VisibleBytes(b)
 }
 
-// conformIDRE is the correlation header every request carries, its value counting the
-// requests of one run, written as ShellReplay writes it.
-var conformIDRE = regexp.MustCompile(`X-Conform-Id: [A-Za-z0-9._-]*`)
-
 // reproShape is a one-liner with its target's address and the run's correlation id taken
 // out: what is left is the request, the same for every server a check sent it to.
 func reproShape(repro, addr string) string {
@@ -410,7 +406,8 @@ func reproShape(repro, addr string) string {
 	if addr != "" {
 		s = strings.ReplaceAll(s, addr, "\x00")
 	}
-	return conformIDRE.ReplaceAllString(s, "X-Conform-Id: \x00")
+	// The correlation id counts the requests of one run.
+	return probes.MaskIDs(s)
 }
 
 // headAnd is how much of a message a page shows: the start line, the header section and

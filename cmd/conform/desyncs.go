@@ -4,20 +4,18 @@ import (
 	"bytes"
 	"context"
 	"fmt"
-	"regexp"
 	"strconv"
 	"time"
 
 	"github.com/conform-wsgi/conform/desync"
 	"github.com/conform-wsgi/conform/internal/harness"
 	"github.com/conform-wsgi/conform/internal/relay"
+	"github.com/conform-wsgi/conform/probes"
 	"github.com/conform-wsgi/conform/reports"
 )
 
 // desyncBytes is how much of an upstream connection's bytes a desync keeps in the report.
 const desyncBytes = 64 << 10
-
-var conformID = regexp.MustCompile(`(?i)\r?\nX-Conform-Id:[ \t]*([A-Za-z0-9_.-]+)`)
 
 // desyncsOverUwsgi is why a stack whose front speaks uwsgi to the server is not judged:
 // the desync judge counts the HTTP requests in what the front forwarded.
@@ -47,8 +45,8 @@ func judgeStack(in *harness.Instance, rep *reports.Report) {
 		d := reports.Desync{Conn: v.Conn, Meant: v.Meant, Served: v.Served, Why: v.Why,
 			Forwarded: capBytes(c.Forwarded, desyncBytes), Returned: capBytes(c.Returned, desyncBytes)}
 		seen := map[string]bool{}
-		for _, m := range conformID.FindAllSubmatch(c.Forwarded, -1) {
-			if id := owner[string(m[1])]; id != "" && !seen[id] {
+		for _, rid := range probes.RequestIDs(c.Forwarded) {
+			if id := owner[rid]; id != "" && !seen[id] {
 				seen[id] = true
 				d.Checks = append(d.Checks, id)
 			}
@@ -116,8 +114,8 @@ func checksByRequestID(rep *reports.Report) map[string]string {
 	out := map[string]string{}
 	for _, r := range rep.Results {
 		for _, e := range r.Evidence {
-			for _, m := range conformID.FindAllSubmatch(e.Request, -1) {
-				out[string(m[1])] = r.ID
+			for _, rid := range probes.RequestIDs(e.Request) {
+				out[rid] = r.ID
 			}
 		}
 	}

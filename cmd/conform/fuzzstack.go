@@ -8,9 +8,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
-	"regexp"
 	"slices"
-	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -21,14 +19,12 @@ import (
 	"github.com/conform-wsgi/conform/internal/harness"
 	"github.com/conform-wsgi/conform/internal/relay"
 	"github.com/conform-wsgi/conform/internal/safetext"
+	"github.com/conform-wsgi/conform/probes"
 )
 
 // stackDesyncsKept bounds the desyncs a fuzzing session through a front keeps; the rest
 // are counted.
 const stackDesyncsKept = 1000
-
-// caseID finds the fuzzer's case numbers in the X-Conform-Id fields a front forwarded.
-var caseID = regexp.MustCompile(`(?i)\nX-Conform-Id:[ \t]*f([0-9]+)-`)
 
 // stackDesync is one upstream connection on which the server answered more requests than
 // the front forwarded, during a fuzzing session through a front: the fuzzer's cases whose
@@ -119,8 +115,8 @@ func (w *stackWatch) judge(conns []relay.Conn) {
 			continue
 		}
 		d := stackDesync{Conn: v.Conn, Why: v.Why}
-		for _, m := range caseID.FindAllSubmatch(c.Forwarded, -1) {
-			if n, err := strconv.ParseInt(string(m[1]), 10, 64); err == nil && !slices.Contains(d.Cases, n) {
+		for _, id := range probes.RequestIDs(c.Forwarded) {
+			if n, ok := fuzz.CaseOfID(id); ok && !slices.Contains(d.Cases, n) {
 				d.Cases = append(d.Cases, n)
 			}
 		}
