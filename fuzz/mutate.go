@@ -192,7 +192,7 @@ func pickTerm(rng *rand.Rand) (string, string) {
 }
 
 func mutatorTable() []mutator {
-	return []mutator{
+	return append([]mutator{
 		// --- structural ---
 		{"smuggle-body", 3, structural, func(rng *rand.Rand, b *builder) string {
 			r := b.main
@@ -731,7 +731,7 @@ func mutatorTable() []mutator {
 			f.Name, f.Sep, f.Value = line, "", ""
 			return strconv.Quote(c)
 		}},
-	}
+	}, wsMutators()...)
 }
 
 // underscore writes a number with an underscore, as Python's int() accepts: "1_0" for "10",
