@@ -247,8 +247,8 @@ func TestRejectionOfStrayBytesAfterALenientRequest(t *testing.T) {
 }
 
 // FuzzMutators checks that no case, however mutated, ablated or minimized, makes the
-// generator or the minimizer panic, and that a case always ends with its sentinel and
-// rebuilds identically.
+// generator or the minimizer panic, and that a case always ends with its sentinel (or its
+// FIN) and rebuilds identically.
 func FuzzMutators(f *testing.F) {
 	seeds, err := CatalogSeeds(context.Background())
 	if err != nil {
@@ -271,17 +271,22 @@ func FuzzMutators(f *testing.F) {
 			keep[i] = mask&(1<<(i%16)) != 0
 		}
 		r := g.Rebuild(c, keep)
-		if !bytes.HasSuffix(r.Bytes, sentinel(n).appendTo(nil)) {
-			t.Fatalf("rebuilt case lost its sentinel: %q", r.Bytes)
+		// A case ends with its sentinel, or, with a fin feature, with a FIN inside its main
+		// request.
+		if fin := finFeature(r) != ""; fin != halfCloses(r.Writes) || !fin && !bytes.HasSuffix(r.Bytes, sentinel(n).appendTo(nil)) {
+			t.Fatalf("rebuilt case (%v, writes %+v) lost its sentinel or its FIN: %q", r.Features, r.Writes, r.Bytes)
 		}
 		_ = g.rebuildNeutral(c, keep, g.shapeOf(n))
-		e := Expect(r.Bytes, reference.Limits{}, reference.Deviations{})
+		e := expectCase(r.Bytes, r.Writes, reference.Limits{}, reference.Deviations{})
 		if v := Compare(e, PerfectObservation(e)); v.Class != "" {
 			t.Fatalf("oracle disagrees with the reference itself on %q: %s", r.Bytes, v.Detail)
 		}
 		minimize(context.Background(), r.Bytes, r.Writes, 30, func(b []byte, w []Write) bool {
 			if len(w) > 0 && writesLen(w) != len(b) {
 				t.Fatalf("remapped writes cover %d of %d bytes: %+v", writesLen(w), len(b), w)
+			}
+			if halfCloses(w) != halfCloses(r.Writes) {
+				t.Fatalf("remapped writes lost or gained the FIN: %+v from %+v", w, r.Writes)
 			}
 			return len(b)%3 != 0
 		})

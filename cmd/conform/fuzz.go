@@ -249,7 +249,11 @@ is shown escaped.`,
 			if o.DialErr != "" && errors.Is(ctx.Err(), context.Canceled) {
 				return ctx.Err()
 			}
-			fmt.Fprintf(stdout, "%d bytes from %s sent to %s\n\n", len(raw), args[0], addr)
+			fin := ""
+			if n := len(writes); n > 0 && writes[n-1].HalfClose {
+				fin = ", then a FIN (the sending side shut down)"
+			}
+			fmt.Fprintf(stdout, "%d bytes from %s sent to %s%s\n\n", len(raw), args[0], addr, fin)
 			fuzz.WriteSideBySide(stdout, e, o, v)
 			if v.Class != "" {
 				return exitError{exitFail}
