@@ -1,0 +1,61 @@
+package fuzz
+
+import (
+	"context"
+	"os"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+)
+
+// askedFor says CONFORM_SERVERS asks for server: "1", "all", "true" or "yes", or a comma
+// list naming it. These tests start real servers, so they run only when asked.
+func askedFor(t *testing.T, server string) {
+	t.Helper()
+	v := os.Getenv("CONFORM_SERVERS")
+	if !slices.Contains([]string{"1", "all", "true", "yes"}, v) && !slices.Contains(strings.Split(v, ","), server) {
+		t.Skipf("%s: set CONFORM_SERVERS=%s (or 1) to run", server, server)
+	}
+}
+
+// TestFinFindsCherootShortBody: cheroot hands the application a Content-Length body cut short
+// by the client's FIN as if it were whole: KnownLengthRFile.read returns what rfile.read
+// gave and counts it off `remaining` (cheroot/server.py:376-378), with no error when the
+// stream ended first. The session's FIN case finds it, and the finding replays with its FIN.
+func TestFinFindsCherootShortBody(t *testing.T) {
+	askedFor(t, "cheroot")
+	in := realServer(t, "cheroot")
+	const core = "leniency/served-incomplete/rfc9112/6.3 body shorter than Content-Length at the FIN"
+	sum := session1(t, Options{Instance: in, Seed: 1, Duration: 20 * time.Second, MinimizeBudget: -1},
+		want{core, func(f *Finding) bool { return f.Signature == core }})
+	for _, f := range sum.Findings {
+		if f.Signature != core {
+			continue
+		}
+		if !halfCloses(f.Writes) {
+			t.Fatalf("the finding's writes do not end with a FIN: %+v", f.Writes)
+		}
+		if _, o, v := Replay(context.Background(), in.Addr, f.Bytes, f.Writes, ReplayOptions{}); v.Core() != core {
+			t.Errorf("replayed alone: %q (%d answers, %s), want %q", v.Core(), len(o.Answers), o.End, core)
+		}
+	}
+}
+
+// TestOddFoldAgainstTornado: tornado takes a line that starts with any character str.isspace()
+// knows for an obs-fold continuation (`if line[0].isspace()`, tornado/httputil.py:173, on
+// the latin-1 text): VT, FF, NEL and NBSP too, where RFC 9112 §5.2 allows SP and HTAB.
+func TestOddFoldAgainstTornado(t *testing.T) {
+	askedFor(t, "tornado")
+	in := realServer(t, "tornado")
+	g := NewGenerator(11, nil)
+	for _, sp := range []string{"vt", "ff", "nel", "nbsp"} {
+		c := caseWithOnly(t, g, "fold-ws:"+sp+"-continued")
+		_, _, v := Replay(context.Background(), in.Addr, c.Bytes, c.Writes, ReplayOptions{})
+		if v.Class != Leniency && v.Class != Framing {
+			t.Errorf("%s: %q: verdict %q (%s), want tornado to take the line for a fold", sp, c.Bytes, v.Core(), v.Detail)
+		} else {
+			t.Logf("%s: %s", sp, v.Core())
+		}
+	}
+}
