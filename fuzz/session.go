@@ -840,10 +840,12 @@ func (s *session) fatal(err error) {
 }
 
 func (s *session) runCase(ctx context.Context, n int64) {
-	c := s.gen.Case(n)
+	c := s.spinFree(s.gen.Case(n))
 	sent := time.Now()
 	v, o, e := s.exchangeTimed(ctx, c.Bytes, c.Writes, true, s.screenTiming())
-	s.noteFin(c)
+	if s.noteFin(ctx, c, o) {
+		return
+	}
 	if s.watchesDeaths() {
 		s.noteSuspect(n, o)
 	}
@@ -1116,10 +1118,11 @@ func (s *session) takesDown(ctx context.Context, c *Case) (down bool, o *Observa
 		return false, o
 	}
 	if s.opt.Instance.Alive() && len(send(ctx, s.addr, livenessRequest(), nil, 1, Timing{Idle: 2 * time.Second, Deadline: 4 * time.Second}).Answers) > 0 {
-		return false, o
-	}
-	// A server slow under the case, not stopped by it, answers again within stallWait.
-	if s.opt.Instance.Alive() {
+		if !s.spinsAfterFin(ctx, c) {
+			return false, o
+		}
+	} else if s.opt.Instance.Alive() {
+		// A server slow under the case, not stopped by it, answers again within stallWait.
 		if kind, _ := s.silence(ctx); kind == "" {
 			return false, o
 		}
@@ -1218,6 +1221,7 @@ func (s *session) addFinding(ctx context.Context, sig string, v Verdict, c, mc *
 	s.record(ctx, f, v, prior)
 	s.mu.Lock()
 	s.findings = append(s.findings, f)
+	s.learnSpin(f)
 	s.byClass[f.Class]++
 	s.mu.Unlock()
 	s.report(f)

@@ -4,7 +4,10 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
+
+	"github.com/conform-wsgi/conform/wire"
 )
 
 // The spin watch. A server that spins after a FIN case (a read loop that takes the end of
@@ -12,7 +15,7 @@ import (
 // threads or workers, so no case ever finds it silent. Every spinEvery, when FIN cases ran
 // since the last look, the watch holds the gate (no case runs), lets the server settle and
 // reads its processes' CPU over spinQuiet: with nothing in flight, a server that keeps
-// spinShare of a core busy spins. If it still answers, the FIN cases since the last look
+// finSpinShare of a core busy, twice, spins. If it still answers, the FIN cases since the last look
 // are sent alone to a restarted server and halved down (as worker deaths are, deaths.go)
 // to the one after which it spins again: a crash/spins-after-fin finding. (One that
 // answers nothing is left to the crash path.) Reading the CPU needs the harness
@@ -26,11 +29,15 @@ const (
 	spinSettle = 30 * time.Millisecond
 	// spinQuiet is the window of a look: 20 ticks of /proc's 10ms.
 	spinQuiet = 200 * time.Millisecond
+	// finSpinShare is the share of a core a server with nothing in flight must keep busy
+	// to spin, twice in a row. An idle server uses next to none; gunicorn's spinning sync
+	// worker got 27 to 50% of a core on a 2-core machine shared with other work, under
+	// the 50% a silent server is held to (spinShare).
+	finSpinShare = 0.2
+	// spinBootWait bounds the wait for a restarted server's processes to go quiet.
+	spinBootWait = 5 * time.Second
 	// maxSpinCandidates bounds the FIN cases kept between two looks (the newest stay).
 	maxSpinCandidates = 512
-	// spinMinimizeBudget bounds the tries spent minimizing a spin: each one that spins costs
-	// a restart, and no case runs meanwhile.
-	spinMinimizeBudget = 16
 )
 
 // KindSpinsAfterFin is the kind of a crash finding for a server that keeps a core busy after
@@ -39,8 +46,9 @@ const KindSpinsAfterFin = "spins-after-fin"
 
 // spinState is the spin watch's part of the session (under session.mu).
 type spinState struct {
-	fins         []int64 // FIN cases since the last look
-	unattributed int     // spins no FIN case sent alone did again (Summary.UnattributedSpins)
+	fins         []int64         // FIN cases since the last look
+	unattributed int             // spins no FIN case sent alone did again (Summary.UnattributedSpins)
+	known        map[string]bool // fin features of the crash findings: not sent again (spinFree)
 }
 
 var errNoCPU = errors.New("the target's CPU time cannot be read")
@@ -66,7 +74,7 @@ func (s *session) restartTarget(ctx context.Context) (bool, error) {
 	case s.opt.Restart != nil:
 		err = s.opt.Restart(context.WithoutCancel(ctx))
 	case s.opt.Instance != nil:
-		err = s.opt.Instance.Restart(context.WithoutCancel(ctx))
+		err = s.opt.Instance.RestartKilled(context.WithoutCancel(ctx))
 	default:
 		return false, nil
 	}
@@ -76,20 +84,84 @@ func (s *session) restartTarget(ctx context.Context) (bool, error) {
 	s.mu.Lock()
 	s.restarts++
 	s.mu.Unlock()
+	// A server answers before its workers are done starting: gunicorn's spend a second of
+	// CPU importing the application, which a look right after would take for a spin.
+	for end := time.Now().Add(spinBootWait); time.Now().Before(end) && !ended(ctx); {
+		c0, err0 := s.cpuTime()
+		t0 := time.Now()
+		sleepCtx(ctx, spinQuiet)
+		c1, err1 := s.cpuTime()
+		if err0 != nil || err1 != nil || float64(c1-c0)/float64(time.Since(t0)) < finSpinShare {
+			break
+		}
+	}
 	return true, nil
 }
 
-// noteFin keeps a FIN case as a candidate for the next look.
-func (s *session) noteFin(c *Case) {
+// noteFin keeps a FIN case as a candidate for the next look; o is its exchange. It reports
+// whether the case was found to make the server spin: its other verdict is then moot, and
+// confirming it would take a worker down again. A FIN case
+// that got no answer and whose connection the server kept open after the FIN is looked at
+// at once, itself first: a server that spins on the end of the stream does just that, and
+// gunicorn 20.1's sync worker does it on every chunk-data FIN case, so waiting for the next
+// look let a second case take its other worker, and the whole server, down.
+func (s *session) noteFin(ctx context.Context, c *Case, o *Observation) (spun bool) {
 	if !halfCloses(c.Writes) || !s.readsCPU() {
-		return
+		return false
 	}
+	open := len(o.Answers) == 0 && o.DialErr == "" && (o.End == wire.EndIdle || o.End == wire.EndDeadline)
 	s.mu.Lock()
 	s.spin.fins = append(s.spin.fins, c.N)
 	if len(s.spin.fins) > maxSpinCandidates {
 		s.spin.fins = s.spin.fins[len(s.spin.fins)-maxSpinCandidates:]
 	}
+	var cands []int64
+	if open {
+		cands, s.spin.fins = s.spin.fins, nil
+	}
 	s.mu.Unlock()
+	if open && !ended(ctx) {
+		return s.lookForSpin(ctx, cands, []int64{c.N}) == c.N
+	}
+	return false
+}
+
+// learnSpin notes the fin feature of a crash finding (s.mu held): later cases with it are
+// sent without their FIN (spinFree), since each would take a worker down again and cost a
+// restart. Against gunicorn 20.1 every chunk-data FIN case spins a sync worker.
+func (s *session) learnSpin(f *Finding) {
+	if f.Class != Crash {
+		return
+	}
+	for _, feat := range f.AllFeatures {
+		if strings.HasPrefix(feat, "fin:") {
+			if s.spin.known == nil {
+				s.spin.known = map[string]bool{}
+			}
+			s.spin.known[feat] = true
+		}
+	}
+}
+
+// spinFree is c without its FIN when a crash finding already ends at the same place.
+func (s *session) spinFree(c *Case) *Case {
+	fin := ""
+	for _, f := range c.Features {
+		if strings.HasPrefix(f, "fin:") {
+			fin = f
+		}
+	}
+	s.mu.Lock()
+	known := fin != "" && s.spin.known[fin]
+	s.mu.Unlock()
+	if !known {
+		return c
+	}
+	keep := make([]bool, len(c.Features))
+	for i, f := range c.Features {
+		keep[i] = f != fin
+	}
+	return s.gen.Rebuild(c, keep)
 }
 
 // startSpinWatch runs the spin watch until stop is closed or ctx ends; the channel it
@@ -117,7 +189,7 @@ func (s *session) startSpinWatch(ctx context.Context, stop <-chan struct{}) <-ch
 			s.spin.fins = nil
 			s.mu.Unlock()
 			if len(cands) > 0 {
-				s.guard("watching the server's CPU after FIN cases", func() { s.lookForSpin(ctx, cands) })
+				s.guard("watching the server's CPU after FIN cases", func() { s.lookForSpin(ctx, cands, nil) })
 			}
 		}
 	}()
@@ -125,21 +197,21 @@ func (s *session) startSpinWatch(ctx context.Context, stop <-chan struct{}) <-ch
 }
 
 // lookForSpin reads the server's CPU with no case running and, when it spins, finds which
-// of the FIN cases cands made it spin.
-func (s *session) lookForSpin(ctx context.Context, cands []int64) {
+// of the FIN cases cands made it spin (prime ones first); it returns that case, or -1.
+func (s *session) lookForSpin(ctx context.Context, cands, prime []int64) int64 {
 	s.gate.Lock()
 	share, spinning := s.spinsNow(ctx)
 	if !spinning || !s.answers(ctx) {
 		// A server that answers nothing is the crash path's (deadOrAlive): its culprit is
 		// looked for among every case left without an answer, not only the FIN cases.
 		s.gate.Unlock()
-		return
+		return -1
 	}
-	culprit, o, err := s.narrowSpin(ctx, cands)
+	culprit, o, err := s.narrowSpin(ctx, cands, prime)
 	s.gate.Unlock()
 	if err != nil {
 		s.fatal(err)
-		return
+		return -1
 	}
 	if culprit < 0 {
 		if !ended(ctx) {
@@ -147,7 +219,7 @@ func (s *session) lookForSpin(ctx context.Context, cands []int64) {
 			s.spin.unattributed++
 			s.mu.Unlock()
 		}
-		return
+		return -1
 	}
 	v := Verdict{Class: Crash, Kind: KindSpinsAfterFin, Standalone: -1,
 		Detail: fmt.Sprintf("after this case ended with a FIN, the server's processes kept %.0f%% of a core busy with no request in flight; sent alone to the restarted server, it did so again", share*100)}
@@ -160,7 +232,7 @@ func (s *session) lookForSpin(ctx context.Context, cands []int64) {
 	s.mu.Unlock()
 	if known {
 		s.dups.Add(1)
-		return
+		return culprit
 	}
 	c := s.gen.Case(culprit)
 	f := s.addFinding(ctx, sig, v, c, c, c.Features, c.Base, o, nil)
@@ -171,10 +243,17 @@ func (s *session) lookForSpin(ctx context.Context, cands []int64) {
 		s.gate.Unlock()
 		if err != nil {
 			s.fatal(err)
-			return
+			return culprit
 		}
 	}
-	s.minimizeSpin(ctx, f, v)
+	s.mu.Lock()
+	f.Minimization = MinimizeSpin
+	prior := f.Observed
+	s.mu.Unlock()
+	fctx, fcancel := s.finishing(ctx)
+	defer fcancel()
+	s.record(fctx, f, v, prior)
+	return culprit
 }
 
 // answers says the server answers a plain GET of the echo on a new connection.
@@ -184,18 +263,37 @@ func (s *session) answers(ctx context.Context) bool {
 }
 
 // spinsNow reads the server's CPU over spinQuiet, after spinSettle (s.gate held: nothing is
-// in flight). It returns the share of a core its processes used, and whether that spins.
+// in flight), and once more when it is over finSpinShare. It returns the share of a core
+// its processes used, and whether they spin: over finSpinShare both times.
 func (s *session) spinsNow(ctx context.Context) (float64, bool) {
 	sleepCtx(ctx, spinSettle)
-	c0, err0 := s.cpuTime()
-	t0 := time.Now()
-	sleepCtx(ctx, spinQuiet)
-	c1, err1 := s.cpuTime()
-	if err0 != nil || err1 != nil || ended(ctx) {
-		return 0, false
+	share := 1.0
+	for k := 0; k < 2; k++ {
+		c0, err0 := s.cpuTime()
+		t0 := time.Now()
+		sleepCtx(ctx, spinQuiet)
+		c1, err1 := s.cpuTime()
+		if err0 != nil || err1 != nil || ended(ctx) {
+			return 0, false
+		}
+		if share = min(share, float64(c1-c0)/float64(time.Since(t0))); share < finSpinShare {
+			return share, false
+		}
 	}
-	share := float64(c1-c0) / float64(time.Since(t0))
-	return share, share >= spinShare
+	return share, true
+}
+
+// spinsAfterFin says c is a FIN case after which the server spins while it still answers:
+// one worker of several spinning is a server taken down by the case, as far as a crash's
+// culprit goes. (gunicorn 20.1's sync workers spin after chunk-data cut by a FIN, one per
+// case; the server stops answering only once both of its workers do, and no case alone
+// had taken it down.) s.gate is held.
+func (s *session) spinsAfterFin(ctx context.Context, c *Case) bool {
+	if !halfCloses(c.Writes) || !s.readsCPU() {
+		return false
+	}
+	_, spinning := s.spinsNow(ctx)
+	return spinning
 }
 
 // spinsAfter restarts the spinning server, sends the cases alone one after another, and
@@ -219,10 +317,10 @@ func (s *session) spinsAfter(ctx context.Context, cases ...*Case) (spins bool, o
 }
 
 // narrowSpin finds the FIN case after which the server spins: the server is restarted, the
-// candidates are sent alone, and the set that makes it spin is halved down to one case. It
-// returns -1 when they do not make it spin (or the server cannot be restarted). s.gate is
-// held.
-func (s *session) narrowSpin(ctx context.Context, cands []int64) (int64, *Observation, error) {
+// prime candidates are sent alone, one by one, then the other candidates together, and the
+// set that makes it spin is halved down to one case. It returns -1 when they do not make it
+// spin (or the server cannot be restarted). s.gate is held.
+func (s *session) narrowSpin(ctx context.Context, cands, prime []int64) (int64, *Observation, error) {
 	if ok, err := s.restartTarget(ctx); !ok {
 		return -1, nil, err
 	}
@@ -235,6 +333,11 @@ func (s *session) narrowSpin(ctx context.Context, cands []int64) (int64, *Observ
 			cases[i] = s.gen.Case(n)
 		}
 		return s.spinsAfter(ctx, cases...)
+	}
+	for _, k := range prime {
+		if ok, o, err := spins([]int64{k}); ok || err != nil {
+			return k, o, err
+		}
 	}
 	ok, o, err := spins(cands)
 	if !ok || err != nil {
@@ -261,53 +364,4 @@ func (s *session) narrowSpin(ctx context.Context, cands []int64) (int64, *Observ
 		return -1, nil, nil
 	}
 	return cands[0], o, nil
-}
-
-// minimizeSpin shrinks a spin finding while its bytes, sent alone, still make the server
-// spin (twice: a server that is only slow to settle must not shrink it), within
-// spinMinimizeBudget tries, no case running. The FIN stays (minimize keeps it).
-func (s *session) minimizeSpin(ctx context.Context, f *Finding, v Verdict) {
-	if s.opt.MinimizeBudget < 0 || ended(ctx) {
-		return
-	}
-	mctx, cancel := context.WithTimeout(ctx, s.minimizeLimitOf(ctx, time.Now(), crashMinimizeTime))
-	defer cancel()
-	budget := min(s.opt.MinimizeBudget, spinMinimizeBudget)
-	s.mu.Lock()
-	raw, writes := f.Bytes, f.Writes
-	s.mu.Unlock()
-	var last *Observation
-	var failed error
-	s.gate.Lock()
-	best, bestWrites, tries := minimize(mctx, raw, writes, budget, func(b []byte, w []Write) bool {
-		c := &Case{Bytes: b, Writes: w}
-		for k := 0; k < 2; k++ {
-			ok, o, err := s.spinsAfter(mctx, c)
-			if err != nil {
-				failed = err
-			}
-			if !ok {
-				return false
-			}
-			last = o
-		}
-		return true
-	})
-	s.gate.Unlock()
-	if failed != nil {
-		s.fatal(failed)
-		return
-	}
-	s.mu.Lock()
-	f.MinimizeTries, f.Minimization = tries, s.minimizeOutcome(mctx, tries, budget)
-	f.Minimized = f.Minimization == MinimizeDone
-	prior := f.Observed
-	if len(best) < len(f.Bytes) && last != nil {
-		f.Bytes, f.Writes, prior = best, bestWrites, last
-	}
-	s.mu.Unlock()
-	fctx, fcancel := s.finishing(ctx)
-	defer fcancel()
-	s.record(fctx, f, v, prior)
-	s.report(f)
 }
