@@ -59,3 +59,26 @@ func TestOddFoldAgainstTornado(t *testing.T) {
 		}
 	}
 }
+
+// TestFinSpinsGunicornSyncWorker: gunicorn 20.1's ChunkedReader, after a chunk's data, reads
+// until it has the two bytes of the CRLF that must follow (`while len(rest) < 2: rest +=
+// unreader.read()`, gunicorn/http/body.py:69-70); after the client's FIN, read() returns b""
+// for ever, and the sync worker spins on one core while the other worker serves. The spin
+// watch finds it from a FIN case that ends right after chunk-data.
+func TestFinSpinsGunicornSyncWorker(t *testing.T) {
+	askedFor(t, "gunicorn-sync")
+	in := realServer(t, "gunicorn-sync")
+	spins := func(f *Finding) bool {
+		return f.Class == Crash && (f.Kind == KindSpinsAfterFin || f.Kind == KindSpins) && halfCloses(f.Writes)
+	}
+	sum := session1(t, Options{Instance: in, Seed: 1, Duration: 40 * time.Second, MinimizeBudget: -1}, want{"spin after a FIN", spins})
+	for _, f := range sum.Findings {
+		if !spins(f) {
+			continue
+		}
+		if !slices.Contains(f.AllFeatures, "fin:chunk-data") {
+			t.Errorf("the spin finding (%s) ends elsewhere than after chunk-data: %v, %q", f.Signature, f.AllFeatures, f.Bytes)
+		}
+		t.Logf("%s: %q", f.Signature, f.Bytes)
+	}
+}
