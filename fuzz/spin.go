@@ -46,9 +46,15 @@ const KindSpinsAfterFin = "spins-after-fin"
 
 // spinState is the spin watch's part of the session (under session.mu).
 type spinState struct {
-	fins         []int64         // FIN cases since the last look
-	unattributed int             // spins no FIN case sent alone did again (Summary.UnattributedSpins)
-	known        map[string]bool // fin features of the crash findings: not sent again (spinFree)
+	fins         []int64 // FIN cases since the last look
+	unattributed int     // spins no FIN case sent alone did again (Summary.UnattributedSpins)
+	// silent: the last look found the server answering nothing, and it has not been
+	// restarted since (restarts then): the crash path's, so no FIN case is looked at
+	// until it has been. Tornado spinning on a chunk-size of -5 leaves every later FIN case
+	// open without an answer; a look at each held the cases for seconds.
+	silent   bool
+	restarts int
+	known    map[string]bool // fin features of the crash findings: not sent again (spinFree)
 }
 
 var errNoCPU = errors.New("the target's CPU time cannot be read")
@@ -120,10 +126,18 @@ func (s *session) noteFin(ctx context.Context, c *Case, o *Observation) (spun bo
 		cands, s.spin.fins = s.spin.fins, nil
 	}
 	s.mu.Unlock()
-	if open && !ended(ctx) {
+	if open && !ended(ctx) && !s.silentSinceLook() {
 		return s.lookForSpin(ctx, cands, []int64{c.N}) == c.N
 	}
 	return false
+}
+
+// silentSinceLook says the last look found the server answering nothing and it has not
+// been restarted since.
+func (s *session) silentSinceLook() bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.spin.silent && s.spin.restarts == s.restarts
 }
 
 // learnSpin notes the fin feature of a crash finding (s.mu held): later cases with it are
@@ -201,9 +215,16 @@ func (s *session) startSpinWatch(ctx context.Context, stop <-chan struct{}) <-ch
 func (s *session) lookForSpin(ctx context.Context, cands, prime []int64) int64 {
 	s.gate.Lock()
 	share, spinning := s.spinsNow(ctx)
-	if !spinning || !s.answers(ctx) {
+	if !spinning {
+		s.gate.Unlock()
+		return -1
+	}
+	if !s.answers(ctx) {
 		// A server that answers nothing is the crash path's (deadOrAlive): its culprit is
 		// looked for among every case left without an answer, not only the FIN cases.
+		s.mu.Lock()
+		s.spin.silent, s.spin.restarts = true, s.restarts
+		s.mu.Unlock()
 		s.gate.Unlock()
 		return -1
 	}
@@ -258,7 +279,7 @@ func (s *session) lookForSpin(ctx context.Context, cands, prime []int64) int64 {
 
 // answers says the server answers a plain GET of the echo on a new connection.
 func (s *session) answers(ctx context.Context) bool {
-	o := send(ctx, s.addr, livenessRequest(), nil, 1, Timing{Idle: 2 * time.Second, Deadline: 3 * time.Second})
+	o := send(ctx, s.addr, livenessRequest(), nil, 1, Timing{Idle: time.Second, Deadline: 1500 * time.Millisecond})
 	return len(o.Answers) > 0
 }
 
