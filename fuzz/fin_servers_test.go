@@ -1,6 +1,7 @@
 package fuzz
 
 import (
+	"bytes"
 	"context"
 	"os"
 	"slices"
@@ -80,5 +81,29 @@ func TestFinSpinsGunicornSyncWorker(t *testing.T) {
 			t.Errorf("the spin finding (%s) ends elsewhere than after chunk-data: %v, %q", f.Signature, f.AllFeatures, f.Bytes)
 		}
 		t.Logf("%s: %q", f.Signature, f.Bytes)
+	}
+}
+
+// TestFinSpinsWerkzeug: werkzeug 2.2's DechunkedInput.readinto counts the n bytes it asked
+// for as read whatever `self._rfile.read(n)` returned (werkzeug/serving.py:134-136, and
+// 130-132): after the client's FIN read() gives b"", the chunk's length left is never used
+// up, and an application reading to the end of a chunk announced far longer than what came
+// loops for ever (on a thread of its own: the server goes on answering). The session starts
+// from a chunked request with such a chunk-size, as the chunk-size mutator's "huge" spelling
+// writes it. (A seed's body is not rebuilt as chunks, so the FIN comes at fin:length-body,
+// anywhere in the chunk line or its data: a cut chunk-size line is still a huge length.)
+func TestFinSpinsWerkzeug(t *testing.T) {
+	askedFor(t, "werkzeug")
+	in := realServer(t, "werkzeug")
+	seed := Seed{Check: "huge-chunk", Bytes: []byte("POST /__conform__/echo HTTP/1.1\r\nHost: localhost\r\nTransfer-Encoding: chunked\r\n\r\nfffffffffffffffff5\r\nhello\r\n0\r\n\r\n")}
+	spins := func(f *Finding) bool { return f.Class == Crash && f.Kind == KindSpinsAfterFin }
+	sum := session1(t, Options{Instance: in, Seed: 1, Duration: 40 * time.Second, MinimizeBudget: -1, Catalog: []Seed{seed}}, want{"spin after a FIN", spins})
+	for _, f := range sum.Findings {
+		if spins(f) {
+			if !halfCloses(f.Writes) || !bytes.Contains(f.Bytes, []byte("\r\n\r\nfff")) {
+				t.Errorf("the spin finding does not end inside the huge chunk with a FIN: %v, %+v, %q", f.AllFeatures, f.Writes, f.Bytes)
+			}
+			t.Logf("%s: %q", f.Signature, f.Bytes)
+		}
 	}
 }
