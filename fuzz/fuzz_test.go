@@ -37,8 +37,8 @@ func TestGeneratorIsDeterministic(t *testing.T) {
 		if !bytes.Equal(x.Bytes, y.Bytes) || strings.Join(x.Features, ",") != strings.Join(y.Features, ",") {
 			t.Fatalf("case %d differs between two generators with the same seed", n)
 		}
-		if !bytes.HasSuffix(x.Bytes, sentinel(n).appendTo(nil)) {
-			t.Fatalf("case %d does not end with its sentinel:\n%q", n, x.Bytes)
+		if fin := finFeature(x) != ""; fin != halfCloses(x.Writes) || !fin && !bytes.HasSuffix(x.Bytes, sentinel(n).appendTo(nil)) {
+			t.Fatalf("case %d (%v) ends neither with its sentinel nor with a FIN:\n%q", n, x.Features, x.Bytes)
 		}
 	}
 	if bytes.Equal(NewGenerator(1, seeds).Case(5).Bytes, NewGenerator(2, seeds).Case(5).Bytes) {
@@ -1007,8 +1007,9 @@ func TestGeneratorNeverPanics(t *testing.T) {
 	for seed := uint64(1); seed <= 5; seed++ {
 		g := NewGenerator(seed, seeds)
 		for i := int64(0); i < n; i++ {
-			if c := g.Case(i); !bytes.HasSuffix(c.Bytes, sentinel(i).appendTo(nil)) {
-				t.Fatalf("seed %d case %d does not end with its sentinel", seed, i)
+			c := g.Case(i)
+			if fin := finFeature(c) != ""; fin != halfCloses(c.Writes) || !fin && !bytes.HasSuffix(c.Bytes, sentinel(i).appendTo(nil)) {
+				t.Fatalf("seed %d case %d (%v) ends neither with its sentinel nor with a FIN", seed, i, c.Features)
 			}
 		}
 	}
