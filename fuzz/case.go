@@ -31,6 +31,8 @@ type Case struct {
 type Write struct {
 	Len   int           `json:"len"`
 	Delay time.Duration `json:"delay_ns"`
+	// HalfClose, on the last write, shuts down the sending side after it (a FIN case).
+	HalfClose bool `json:"half_close,omitempty"`
 }
 
 // Generator makes cases. It is deterministic: the case numbered n for a given seed is always
@@ -79,6 +81,7 @@ type plan struct {
 	follows  []planStep // m indexes followKinds
 	frag     uint64     // 0: no fragmentation
 	read     uint64     // 0: the probe's default read mode
+	fin      uint64     // 0: the case ends with the sentinel; else it ends inside the main request, with a FIN
 }
 
 type planStep struct {
@@ -124,6 +127,8 @@ func (g *Generator) plan(n int64) plan {
 	if rng.IntN(3) == 0 {
 		p.read = rng.Uint64() | 1
 	}
+	// The FIN place, drawn after the read mode for the same reason.
+	planFin(rng, &p)
 	return p
 }
 
@@ -170,11 +175,12 @@ func (b *builder) smuggled() string {
 }
 
 // Item numbering: mutation steps are 0.., follow-ups 100.., fragmentation 200, the read
-// mode 300.
+// mode 300, the FIN 400.
 const (
 	itemFollow = 100
 	itemFrag   = 200
 	itemRead   = 300
+	itemFin    = 400
 )
 
 func (g *Generator) build(n int64, allow func(item int) bool, neutral string) *Case {
@@ -240,20 +246,31 @@ func (g *Generator) build(n int64, allow func(item int) bool, neutral string) *C
 		}
 	}
 	var out []byte
-	out = b.main.appendTo(out)
-	for _, r := range b.extra {
-		out = r.appendTo(out)
+	fin := ""
+	if p.fin != 0 && allow(itemFin) {
+		out, fin = cutForFin(rand.New(rand.NewPCG(p.fin, 3)), b.main)
 	}
-	for _, r := range b.follows {
-		out = r.appendTo(out)
+	if fin == "" {
+		out = b.main.appendTo(out)
+		for _, r := range b.extra {
+			out = r.appendTo(out)
+		}
+		for _, r := range b.follows {
+			out = r.appendTo(out)
+		}
+		out = sentinel(n).appendTo(out)
 	}
-	out = sentinel(n).appendTo(out)
 	c.Bytes = out
 	if p.frag != 0 && allow(itemFrag) {
 		rng := rand.New(rand.NewPCG(p.frag, 2))
 		c.Writes = fragment(rng, len(out))
 		c.Features = append(c.Features, fmt.Sprintf("frag:%d", len(c.Writes)))
 		c.items = append(c.items, itemFrag)
+	}
+	if fin != "" {
+		c.Writes = withHalfClose(c.Writes, len(out))
+		c.Features = append(c.Features, "fin:"+fin)
+		c.items = append(c.items, itemFin)
 	}
 	return c
 }

@@ -37,8 +37,8 @@ func TestGeneratorIsDeterministic(t *testing.T) {
 		if !bytes.Equal(x.Bytes, y.Bytes) || strings.Join(x.Features, ",") != strings.Join(y.Features, ",") {
 			t.Fatalf("case %d differs between two generators with the same seed", n)
 		}
-		if !bytes.HasSuffix(x.Bytes, sentinel(n).appendTo(nil)) {
-			t.Fatalf("case %d does not end with its sentinel:\n%q", n, x.Bytes)
+		if fin := finFeature(x) != ""; fin != halfCloses(x.Writes) || !fin && !bytes.HasSuffix(x.Bytes, sentinel(n).appendTo(nil)) {
+			t.Fatalf("case %d (%v) ends neither with its sentinel nor with a FIN:\n%q", n, x.Features, x.Bytes)
 		}
 	}
 	if bytes.Equal(NewGenerator(1, seeds).Case(5).Bytes, NewGenerator(2, seeds).Case(5).Bytes) {
@@ -247,8 +247,8 @@ func TestRejectionOfStrayBytesAfterALenientRequest(t *testing.T) {
 }
 
 // FuzzMutators checks that no case, however mutated, ablated or minimized, makes the
-// generator or the minimizer panic, and that a case always ends with its sentinel and
-// rebuilds identically.
+// generator or the minimizer panic, and that a case always ends with its sentinel (or its
+// FIN) and rebuilds identically.
 func FuzzMutators(f *testing.F) {
 	seeds, err := CatalogSeeds(context.Background())
 	if err != nil {
@@ -271,17 +271,22 @@ func FuzzMutators(f *testing.F) {
 			keep[i] = mask&(1<<(i%16)) != 0
 		}
 		r := g.Rebuild(c, keep)
-		if !bytes.HasSuffix(r.Bytes, sentinel(n).appendTo(nil)) {
-			t.Fatalf("rebuilt case lost its sentinel: %q", r.Bytes)
+		// A case ends with its sentinel, or, with a fin feature, with a FIN inside its main
+		// request.
+		if fin := finFeature(r) != ""; fin != halfCloses(r.Writes) || !fin && !bytes.HasSuffix(r.Bytes, sentinel(n).appendTo(nil)) {
+			t.Fatalf("rebuilt case (%v, writes %+v) lost its sentinel or its FIN: %q", r.Features, r.Writes, r.Bytes)
 		}
 		_ = g.rebuildNeutral(c, keep, g.shapeOf(n))
-		e := Expect(r.Bytes, reference.Limits{}, reference.Deviations{})
+		e := expectCase(r.Bytes, r.Writes, reference.Limits{}, reference.Deviations{})
 		if v := Compare(e, PerfectObservation(e)); v.Class != "" {
 			t.Fatalf("oracle disagrees with the reference itself on %q: %s", r.Bytes, v.Detail)
 		}
 		minimize(context.Background(), r.Bytes, r.Writes, 30, func(b []byte, w []Write) bool {
 			if len(w) > 0 && writesLen(w) != len(b) {
 				t.Fatalf("remapped writes cover %d of %d bytes: %+v", writesLen(w), len(b), w)
+			}
+			if halfCloses(w) != halfCloses(r.Writes) {
+				t.Fatalf("remapped writes lost or gained the FIN: %+v from %+v", w, r.Writes)
 			}
 			return len(b)%3 != 0
 		})
@@ -991,23 +996,20 @@ func TestGeneratorNeverPanics(t *testing.T) {
 		n = 2000
 	}
 	regression := 0
-	g := NewGenerator(2, seeds)
-	for i := int64(0); i < n; i++ {
-		f := g.Case(i).Features
-		if k := slices.Index(f, "last-chunk:missing"); k >= 0 && slices.ContainsFunc(f[k+1:], func(s string) bool { return strings.HasPrefix(s, "chunk") }) {
-			regression++
-		}
-	}
-	if regression == 0 {
-		t.Errorf("none of seed 2's first %d cases removes the last chunk and then mutates a chunk: the regression is no longer exercised", n)
-	}
 	for seed := uint64(1); seed <= 5; seed++ {
 		g := NewGenerator(seed, seeds)
 		for i := int64(0); i < n; i++ {
-			if c := g.Case(i); !bytes.HasSuffix(c.Bytes, sentinel(i).appendTo(nil)) {
-				t.Fatalf("seed %d case %d does not end with its sentinel", seed, i)
+			c := g.Case(i)
+			if k := slices.Index(c.Features, "last-chunk:missing"); k >= 0 && slices.ContainsFunc(c.Features[k+1:], func(s string) bool { return strings.HasPrefix(s, "chunk") }) {
+				regression++
+			}
+			if fin := finFeature(c) != ""; fin != halfCloses(c.Writes) || !fin && !bytes.HasSuffix(c.Bytes, sentinel(i).appendTo(nil)) {
+				t.Fatalf("seed %d case %d (%v) ends neither with its sentinel nor with a FIN", seed, i, c.Features)
 			}
 		}
+	}
+	if regression == 0 {
+		t.Errorf("none of seeds 1-5's first %d cases removes the last chunk and then mutates a chunk: the regression is no longer exercised", n)
 	}
 }
 

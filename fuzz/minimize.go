@@ -72,8 +72,20 @@ func explode(us []unit) []unit {
 
 // remap places the original writes' boundaries in what the units keep: a boundary at
 // original offset p goes after every kept byte that was before p. Boundaries that meet,
-// or fall at either end, merge (keeping the longer pause).
+// or fall at either end, merge (keeping the longer pause). A FIN after the last write stays.
 func remap(us []unit, writes []Write) []Write {
+	out := remapCuts(us, writes)
+	if !halfCloses(writes) {
+		return out
+	}
+	total := 0
+	for _, u := range us {
+		total += len(u.b)
+	}
+	return withHalfClose(out, total)
+}
+
+func remapCuts(us []unit, writes []Write) []Write {
 	if len(writes) < 2 {
 		return nil
 	}

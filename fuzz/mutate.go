@@ -192,7 +192,7 @@ func pickTerm(rng *rand.Rand) (string, string) {
 }
 
 func mutatorTable() []mutator {
-	return append(baseMutators(), cgiNameMutator())
+	return append(append(baseMutators(), wsMutators()...), cgiNameMutator())
 }
 
 func baseMutators() []mutator {

@@ -175,6 +175,7 @@ func send(ctx context.Context, addr string, raw []byte, writes []Write, want int
 		s.LingerDone = answered(id)
 	}
 	s.Steps = steps(raw, writes)
+	s.HalfClose = halfCloses(writes)
 	start := time.Now()
 	x, err := wire.Do(ctx, addr, s)
 	o := &Observation{Elapsed: time.Since(start)}

@@ -102,6 +102,8 @@ type Expectation struct {
 	// Added are the environ names of the fields a front before the server adds to every
 	// request (Options.FrontFields): the app sees them though no case sent them.
 	Added map[string]bool
+	// Fin: the client shuts down its sending side after Raw (a FIN case, fin.go).
+	Fin bool
 }
 
 // Expect interprets raw with the reference (and the given deviations, normally none).
@@ -577,6 +579,9 @@ func (e *Expectation) compareBeyond(i int, T []Answer) Verdict {
 		}
 		return lenient
 	case e.In.Incomplete:
+		if t.Echo != nil && e.Fin {
+			return e.servedAtFin(i, t.Echo)
+		}
 		if t.Echo != nil {
 			return v(Framing, "early-end", "", i, "the target served a request (%s %s, id %q, %d body bytes %s) whose bytes the reference is still receiving: it ended the request earlier", t.Echo.Method, clip(t.Echo.Path, 60), t.Echo.ID, t.Echo.BodyLen, quoteClip(t.Echo.Body))
 		}
@@ -790,6 +795,9 @@ func (e *Expectation) compareMissing(o *Observation) Verdict {
 	case o.End == wire.EndGarbage:
 		// Not a framing verdict: the request side may well agree; the response stream is broken.
 		return v(Semantic, "garbage-response", "", served, "the target sent bytes that are not an HTTP/1.x response after %d responses: %s", served, o.Garbage)
+	case e.Fin && !open:
+		// A server may take the client's FIN for the end of the connection (RFC 9112 §9.6).
+		return agree()
 	case served < len(rs) && open:
 		if served == 0 {
 			return v(Hang, "no-response", "", 0, "no response in time (connection %s); the reference serves %d request(s)", o.End, len(rs))

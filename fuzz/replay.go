@@ -61,6 +61,8 @@ func WriteSideBySide(w io.Writer, e *Expectation, o *Observation, v Verdict) {
 	switch {
 	case e.In.Error != nil:
 		left = append(left, fmt.Sprintf("#%d rejected: %d %s", len(e.In.Requests)+1, e.In.Error.Status, e.In.Error.Reason), "   "+e.In.Error.Rule, "   then closes the connection")
+	case e.In.Incomplete && e.Fin:
+		left = append(left, "the client's FIN cuts a request: closed, not served")
 	case e.In.Incomplete:
 		left = append(left, "waits for the rest of a request")
 	default:

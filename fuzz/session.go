@@ -85,6 +85,10 @@ type Options struct {
 	// forwards (X-Forwarded-For, Via, ...): the app seeing them is no finding. With an
 	// Instance behind a front, that front's are added.
 	FrontFields []string
+	// CPU and Restart stand for the Instance's CPUTime and Restart for a target the session
+	// does not start (an in-process server): with CPU the spin watch runs (spin.go).
+	CPU     func() (time.Duration, error)
+	Restart func(context.Context) error
 }
 
 // DefaultTiming bounds an exchange with a local server.
@@ -123,8 +127,11 @@ type Summary struct {
 	UnreproducedCrashes int
 	// Stalls counts times the server answered nothing, its processes idle, and answered
 	// again within stallWait: slow under the cases, not stopped by one.
-	Stalls      int
-	Interrupted bool
+	Stalls int
+	// UnattributedSpins counts times the server kept a core busy with no case running and
+	// no recent FIN case sent alone did it again (spin.go).
+	UnattributedSpins int
+	Interrupted       bool
 	// Causes group the findings (with a directory, every one written there) by cause.
 	Causes *Causes
 }
@@ -163,6 +170,9 @@ func (s *Summary) WriteText(w io.Writer) {
 	}
 	if s.Stalls > 0 {
 		fmt.Fprintf(w, "  the server stalled %d time(s): silent, its processes idle, then answering again (not a crash)\n", s.Stalls)
+	}
+	if s.UnattributedSpins > 0 {
+		fmt.Fprintf(w, "  the server spun %d time(s) with no case running where no recent FIN case sent alone made it spin again: no finding for those\n", s.UnattributedSpins)
 	}
 	if s.Known > 0 {
 		fmt.Fprintf(w, "  findings known from earlier sessions: %d\n", s.Known)
@@ -279,6 +289,7 @@ type session struct {
 	minSpent  time.Duration
 	minCount  int
 	minWake   chan struct{}
+	spin      spinState // the spin watch (spin.go), under mu
 }
 
 // Run runs a fuzzing session until a bound is reached or ctx is cancelled, and returns its
@@ -407,6 +418,7 @@ func Run(ctx context.Context, opt Options) (*Summary, error) {
 	} else {
 		close(watchDone)
 	}
+	spinDone := s.startSpinWatch(runCtx, stopWatch)
 	var wg sync.WaitGroup
 	for w := 0; w < s.opt.Workers; w++ {
 		wg.Add(1)
@@ -418,6 +430,7 @@ func Run(ctx context.Context, opt Options) (*Summary, error) {
 	wg.Wait()
 	close(stopWatch)
 	<-watchDone
+	<-spinDone
 	s.writeUnnoticedCrash(ctx)
 	s.mu.Lock()
 	s.stopped = time.Now()
@@ -599,7 +612,7 @@ func (s *session) screenTiming() Timing {
 }
 
 func (s *session) exchangeTimed(ctx context.Context, raw []byte, writes []Write, fast bool, tm Timing) (Verdict, *Observation, *Expectation) {
-	e := Expect(raw, s.opt.Limits, s.opt.Deviations)
+	e := expectCase(raw, writes, s.opt.Limits, s.opt.Deviations)
 	e.Added = s.added
 	want := e.Want()
 	if fast {
@@ -844,9 +857,12 @@ func (s *session) fatal(err error) {
 }
 
 func (s *session) runCase(ctx context.Context, n int64) {
-	c := s.gen.Case(n)
+	c := s.spinFree(s.gen.Case(n))
 	sent := time.Now()
 	v, o, e := s.exchangeTimed(ctx, c.Bytes, c.Writes, true, s.screenTiming())
+	if s.noteFin(ctx, c, o) {
+		return
+	}
 	if s.watchesDeaths() {
 		s.noteSuspect(n, o)
 	}
@@ -1119,10 +1135,11 @@ func (s *session) takesDown(ctx context.Context, c *Case) (down bool, o *Observa
 		return false, o
 	}
 	if s.opt.Instance.Alive() && len(send(ctx, s.addr, livenessRequest(), nil, 1, Timing{Idle: 2 * time.Second, Deadline: 4 * time.Second}).Answers) > 0 {
-		return false, o
-	}
-	// A server slow under the case, not stopped by it, answers again within stallWait.
-	if s.opt.Instance.Alive() {
+		if !s.spinsAfterFin(ctx, c) {
+			return false, o
+		}
+	} else if s.opt.Instance.Alive() {
+		// A server slow under the case, not stopped by it, answers again within stallWait.
 		if kind, _ := s.silence(ctx); kind == "" {
 			return false, o
 		}
@@ -1224,6 +1241,7 @@ func (s *session) addFinding(ctx context.Context, sig string, v Verdict, c, mc *
 	s.record(ctx, f, v, prior)
 	s.mu.Lock()
 	s.findings = append(s.findings, f)
+	s.learnSpin(f)
 	s.byClass[f.Class]++
 	s.mu.Unlock()
 	s.report(f)
@@ -1610,7 +1628,7 @@ func (s *session) record(ctx context.Context, f *Finding, v Verdict, prior *Obse
 	var o *Observation
 	var e *Expectation
 	if prior != nil && (sawEnd(prior) || v.Class == Crash && prior.DialErr != "") {
-		o, e = prior, Expect(raw, s.opt.Limits, s.opt.Deviations)
+		o, e = prior, expectCase(raw, writes, s.opt.Limits, s.opt.Deviations)
 	} else {
 		_, o, e = s.exchangeTimed(ctx, raw, writes, true, tm)
 		if prior != nil && ended(ctx) {
@@ -1686,7 +1704,7 @@ func (s *session) summary(ctx context.Context) *Summary {
 	}
 	sum := &Summary{Target: s.opt.Label, Seed: s.opt.Seed, FirstCase: s.first, Cases: s.cases.Load(), Responses: s.resps.Load(), Elapsed: end.Sub(s.start),
 		Findings: append([]*Finding(nil), s.findings...), Known: s.known, ByClass: map[Class]int{}, Duplicates: s.dups.Load(),
-		Flaky: s.flaky.Load(), Restarts: s.restarts, Unattributed: s.unattributed, UnreproducedCrashes: s.unreproducedCrashes, Stalls: s.stalls, Interrupted: ctx.Err() != nil}
+		Flaky: s.flaky.Load(), Restarts: s.restarts, Unattributed: s.unattributed, UnreproducedCrashes: s.unreproducedCrashes, Stalls: s.stalls, UnattributedSpins: s.spin.unattributed, Interrupted: ctx.Err() != nil}
 	for k, v := range s.byClass {
 		sum.ByClass[k] = v
 	}

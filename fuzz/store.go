@@ -75,6 +75,7 @@ const (
 	MinimizeOff       = "off"            // --minimize-budget is negative
 	MinimizeNoReplay  = "not-resent"     // a crash found without --server: each try would need a restart
 	MinimizeNoRepro   = "not-reproduced" // its bytes, sent alone to minimize them, did not show it again
+	MinimizeSpin      = "spin"           // a spin after a FIN: each try would restart a spinning server
 )
 
 // minimizeNotes say in words how a minimization ended, for the summary.
@@ -88,13 +89,14 @@ var minimizeNotes = map[string]string{
 	MinimizeOff:       "not minimized: --minimize-budget is negative",
 	MinimizeNoReplay:  "not minimized: a crash conform cannot restart the server after",
 	MinimizeNoRepro:   "not minimized: its bytes sent alone did not show it again",
+	MinimizeSpin:      "not minimized: each try would restart a spinning server (5 s to stop gunicorn's)",
 }
 
 // MinimizationNote says in words how the finding's minimization ended ("" when its record
 // does not say).
 func (f *Finding) MinimizationNote() string { return minimizeNotes[f.Minimization] }
 
-var minimizeOrder = []string{MinimizeDone, MinimizeBudget, MinimizeTime, MinimizeOutOfTime, MinimizeStopped, MinimizeOff, MinimizeNoReplay, MinimizeNoRepro, MinimizePending}
+var minimizeOrder = []string{MinimizeDone, MinimizeBudget, MinimizeTime, MinimizeOutOfTime, MinimizeStopped, MinimizeOff, MinimizeNoReplay, MinimizeNoRepro, MinimizeSpin, MinimizePending}
 
 // Suspect is a case that may have caused a crash.
 type Suspect struct {

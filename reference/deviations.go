@@ -490,6 +490,13 @@ type Deviations struct {
 	// gevent and cheroot do after the last chunk (RFC 9112 §7.1: the coding is complete only
 	// at the empty line that ends the trailer section).
 	ChunkedEOFComplete bool
+	// SpinAfterClientClose, when the client ends the stream inside a request body, keeps
+	// the connection's goroutine busy (a core, until the server closes, at most 30 s) and
+	// answers nothing on it, while other connections are served: a read loop that takes the
+	// end of the stream for data still to come (RFC 9112 §8: a server that receives an
+	// incomplete request MAY answer an error, then closes the connection). The checks see
+	// the connection left open; the fuzzer's spin watch sees the core kept busy.
+	SpinAfterClientClose bool
 
 	// ---- Open sentences of PEP 3333 (spec/open_sentences_pep.go) ----
 

@@ -422,7 +422,7 @@ func (c *conn) serve() {
 			// The whole request is received before the application runs, except when the
 			// client waits for 100 Continue (then the application's first read fetches it).
 			if st, err = c.next(); err != nil {
-				if c.shortBodyComplete(err) || c.chunkedEOFComplete(err) {
+				if c.shortBodyComplete(err) || c.chunkedEOFComplete(err) || c.spinAfterClientClose(err) {
 					return
 				}
 				if e := c.readFailure(err); e != nil {

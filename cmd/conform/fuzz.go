@@ -373,7 +373,11 @@ bytes each way, and fails the replay.`,
 			if o.DialErr != "" && errors.Is(ctx.Err(), context.Canceled) {
 				return ctx.Err()
 			}
-			fmt.Fprintf(stdout, "%d bytes from %s sent to %s\n\n", len(raw), args[0], addr)
+			fin := ""
+			if n := len(writes); n > 0 && writes[n-1].HalfClose {
+				fin = ", then a FIN (the sending side shut down)"
+			}
+			fmt.Fprintf(stdout, "%d bytes from %s sent to %s%s\n\n", len(raw), args[0], addr, fin)
 			fuzz.WriteSideBySide(stdout, e, o, v)
 			failed := v.Class != ""
 			if in != nil && in.Front != nil {

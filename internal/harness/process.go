@@ -751,7 +751,15 @@ func (in *Instance) Stop() error {
 // Restart stops the server (if it is still running) and starts it again on the same
 // port, with the same probe and state directories. The log keeps accumulating, with a
 // marker line between runs. Restart after Stop is an error.
-func (in *Instance) Restart(ctx context.Context) error {
+func (in *Instance) Restart(ctx context.Context) error { return in.restart(ctx, false) }
+
+// RestartKilled is Restart with the old processes killed at once (SIGKILL to the group), not
+// stopped gracefully: a server that spins does not stop on SIGTERM (gunicorn's sync worker
+// finishes its request first, and that request never ends), so the graceful stop would only
+// wait out its 5 s.
+func (in *Instance) RestartKilled(ctx context.Context) error { return in.restart(ctx, true) }
+
+func (in *Instance) restart(ctx context.Context, kill bool) error {
 	in.opMu.Lock()
 	defer in.opMu.Unlock()
 	in.mu.Lock()
@@ -761,7 +769,11 @@ func (in *Instance) Restart(ctx context.Context) error {
 		return fmt.Errorf("%s: restart after Stop", in.Server)
 	}
 	if p != nil {
-		if err := p.stop(); err != nil {
+		stop := p.stop
+		if kill {
+			stop = p.kill
+		}
+		if err := stop(); err != nil {
 			return fmt.Errorf("%s: restart: %w", in.Server, err)
 		}
 	}

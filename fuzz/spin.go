@@ -1,0 +1,388 @@
+package fuzz
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/conform-wsgi/conform/wire"
+)
+
+// The spin watch. A server that spins after a FIN case (a read loop that takes the end of
+// the stream for more data to come) may keep serving other connections from its other
+// threads or workers, so no case ever finds it silent. Every spinEvery, when FIN cases ran
+// since the last look, the watch holds the gate (no case runs), lets the server settle and
+// reads its processes' CPU over spinQuiet: with nothing in flight, a server that keeps
+// finSpinShare of a core busy, twice, spins. If it still answers, the FIN cases since the last look
+// are sent alone to a restarted server and halved down (as worker deaths are, deaths.go)
+// to the one after which it spins again: a crash/spins-after-fin finding. (One that
+// answers nothing is left to the crash path.) Reading the CPU needs the harness
+// (Options.Instance) or Options.CPU; attributing needs a restart (the Instance's, or
+// Options.Restart).
+
+const (
+	// spinEvery is how often the watch looks; each look stops the cases for spinSettle
+	// plus spinQuiet (and for the wait of the exchanges in flight), about 8% of the time.
+	spinEvery  = 3 * time.Second
+	spinSettle = 30 * time.Millisecond
+	// spinQuiet is the window of a look: 20 ticks of /proc's 10ms.
+	spinQuiet = 200 * time.Millisecond
+	// finSpinShare is the share of a core a server with nothing in flight must keep busy
+	// to spin, twice in a row. An idle server uses next to none; gunicorn's spinning sync
+	// worker got 27 to 50% of a core on a 2-core machine shared with other work, under
+	// the 50% a silent server is held to (spinShare).
+	finSpinShare = 0.2
+	// spinBootWait bounds the wait for a restarted server's processes to go quiet.
+	spinBootWait = 5 * time.Second
+	// maxSpinCandidates bounds the FIN cases kept between two looks (the newest stay).
+	maxSpinCandidates = 512
+)
+
+// KindSpinsAfterFin is the kind of a crash finding for a server that keeps a core busy after
+// a FIN case, whether or not it still answers.
+const KindSpinsAfterFin = "spins-after-fin"
+
+// spinState is the spin watch's part of the session (under session.mu).
+type spinState struct {
+	fins         []int64 // FIN cases since the last look
+	unattributed int     // spins no FIN case sent alone did again (Summary.UnattributedSpins)
+	// silent: the last look found the server answering nothing, and it has not been
+	// restarted since (restarts then): the crash path's, so no FIN case is looked at
+	// until it has been. Tornado spinning on a chunk-size of -5 leaves every later FIN case
+	// open without an answer; a look at each held the cases for seconds.
+	silent   bool
+	restarts int
+	known    map[string]bool // fin features of the crash findings: not sent again (spinFree)
+}
+
+var errNoCPU = errors.New("the target's CPU time cannot be read")
+
+// readsCPU says the target's CPU time can be read: a harness server, or Options.CPU.
+func (s *session) readsCPU() bool { return s.opt.CPU != nil || s.opt.Instance != nil }
+
+func (s *session) cpuTime() (time.Duration, error) {
+	switch {
+	case s.opt.CPU != nil:
+		return s.opt.CPU()
+	case s.opt.Instance != nil:
+		return s.opt.Instance.CPUTime()
+	}
+	return 0, errNoCPU
+}
+
+// restartTarget restarts the target (the harness's server, or Options.Restart); false when
+// it cannot be restarted.
+func (s *session) restartTarget(ctx context.Context) (bool, error) {
+	var err error
+	switch {
+	case s.opt.Restart != nil:
+		err = s.opt.Restart(context.WithoutCancel(ctx))
+	case s.opt.Instance != nil:
+		err = s.opt.Instance.RestartKilled(context.WithoutCancel(ctx))
+	default:
+		return false, nil
+	}
+	if err != nil {
+		return false, fmt.Errorf("fuzz: %s could not be restarted after it spun: %w", s.opt.Label, err)
+	}
+	s.mu.Lock()
+	s.restarts++
+	s.mu.Unlock()
+	// A server answers before its workers are done starting: gunicorn's spend a second of
+	// CPU importing the application, which a look right after would take for a spin.
+	for end := time.Now().Add(spinBootWait); time.Now().Before(end) && !ended(ctx); {
+		c0, err0 := s.cpuTime()
+		t0 := time.Now()
+		sleepCtx(ctx, spinQuiet)
+		c1, err1 := s.cpuTime()
+		if err0 != nil || err1 != nil || float64(c1-c0)/float64(time.Since(t0)) < finSpinShare {
+			break
+		}
+	}
+	return true, nil
+}
+
+// noteFin keeps a FIN case as a candidate for the next look; o is its exchange. It reports
+// whether the case was found to make the server spin: its other verdict is then moot, and
+// confirming it would take a worker down again. A FIN case
+// that got no answer and whose connection the server kept open after the FIN is looked at
+// at once, itself first: a server that spins on the end of the stream does just that, and
+// gunicorn 20.1's sync worker does it on every chunk-data FIN case, so waiting for the next
+// look let a second case take its other worker, and the whole server, down.
+func (s *session) noteFin(ctx context.Context, c *Case, o *Observation) (spun bool) {
+	if !halfCloses(c.Writes) || !s.readsCPU() {
+		return false
+	}
+	open := len(o.Answers) == 0 && o.DialErr == "" && (o.End == wire.EndIdle || o.End == wire.EndDeadline)
+	s.mu.Lock()
+	s.spin.fins = append(s.spin.fins, c.N)
+	if len(s.spin.fins) > maxSpinCandidates {
+		s.spin.fins = s.spin.fins[len(s.spin.fins)-maxSpinCandidates:]
+	}
+	var cands []int64
+	if open {
+		cands, s.spin.fins = s.spin.fins, nil
+	}
+	s.mu.Unlock()
+	if open && !ended(ctx) && !s.silentSinceLook() {
+		return s.lookForSpin(ctx, cands, []int64{c.N}) == c.N
+	}
+	return false
+}
+
+// silentSinceLook says the last look found the server answering nothing and it has not
+// been restarted since.
+func (s *session) silentSinceLook() bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.spin.silent && s.spin.restarts == s.restarts
+}
+
+// learnSpin notes the fin feature of a crash finding (s.mu held): later cases with it are
+// sent without their FIN (spinFree), since each would take a worker down again and cost a
+// restart. Against gunicorn 20.1 every chunk-data FIN case spins a sync worker.
+func (s *session) learnSpin(f *Finding) {
+	if f.Class != Crash {
+		return
+	}
+	for _, feat := range f.AllFeatures {
+		if strings.HasPrefix(feat, "fin:") {
+			if s.spin.known == nil {
+				s.spin.known = map[string]bool{}
+			}
+			s.spin.known[feat] = true
+		}
+	}
+}
+
+// spinFree is c without its FIN when a crash finding already ends at the same place.
+func (s *session) spinFree(c *Case) *Case {
+	fin := ""
+	for _, f := range c.Features {
+		if strings.HasPrefix(f, "fin:") {
+			fin = f
+		}
+	}
+	s.mu.Lock()
+	known := fin != "" && s.spin.known[fin]
+	s.mu.Unlock()
+	if !known {
+		return c
+	}
+	keep := make([]bool, len(c.Features))
+	for i, f := range c.Features {
+		keep[i] = f != fin
+	}
+	return s.gen.Rebuild(c, keep)
+}
+
+// startSpinWatch runs the spin watch until stop is closed or ctx ends; the channel it
+// returns is closed when the watch is done.
+func (s *session) startSpinWatch(ctx context.Context, stop <-chan struct{}) <-chan struct{} {
+	done := make(chan struct{})
+	if !s.readsCPU() {
+		close(done)
+		return done
+	}
+	go func() {
+		defer close(done)
+		t := time.NewTicker(spinEvery)
+		defer t.Stop()
+		for {
+			select {
+			case <-stop:
+				return
+			case <-ctx.Done():
+				return
+			case <-t.C:
+			}
+			s.mu.Lock()
+			cands := s.spin.fins
+			s.spin.fins = nil
+			s.mu.Unlock()
+			if len(cands) > 0 {
+				s.guard("watching the server's CPU after FIN cases", func() { s.lookForSpin(ctx, cands, nil) })
+			}
+		}
+	}()
+	return done
+}
+
+// lookForSpin reads the server's CPU with no case running and, when it spins, finds which
+// of the FIN cases cands made it spin (prime ones first); it returns that case, or -1.
+func (s *session) lookForSpin(ctx context.Context, cands, prime []int64) int64 {
+	s.gate.Lock()
+	share, spinning := s.spinsNow(ctx)
+	if !spinning {
+		s.gate.Unlock()
+		return -1
+	}
+	if !s.answers(ctx) {
+		// A server that answers nothing is the crash path's (deadOrAlive): its culprit is
+		// looked for among every case left without an answer, not only the FIN cases.
+		s.mu.Lock()
+		s.spin.silent, s.spin.restarts = true, s.restarts
+		s.mu.Unlock()
+		s.gate.Unlock()
+		return -1
+	}
+	culprit, o, err := s.narrowSpin(ctx, cands, prime)
+	s.gate.Unlock()
+	if err != nil {
+		s.fatal(err)
+		return -1
+	}
+	if culprit < 0 {
+		if !ended(ctx) {
+			s.mu.Lock()
+			s.spin.unattributed++
+			s.mu.Unlock()
+		}
+		return -1
+	}
+	v := Verdict{Class: Crash, Kind: KindSpinsAfterFin, Standalone: -1,
+		Detail: fmt.Sprintf("after this case ended with a FIN, the server's processes kept %.0f%% of a core busy with no request in flight; sent alone to the restarted server, it did so again", share*100)}
+	sig := v.Core()
+	s.mu.Lock()
+	known := s.sigs[sig]
+	if !known {
+		s.addSignature(sig)
+	}
+	s.mu.Unlock()
+	if known {
+		s.dups.Add(1)
+		return culprit
+	}
+	c := s.gen.Case(culprit)
+	f := s.addFinding(ctx, sig, v, c, c, c.Features, c.Base, o, nil)
+	if !sawEnd(o) {
+		// Recording sent the bytes again: the server spins again.
+		s.gate.Lock()
+		_, err = s.restartTarget(ctx)
+		s.gate.Unlock()
+		if err != nil {
+			s.fatal(err)
+			return culprit
+		}
+	}
+	s.mu.Lock()
+	f.Minimization = MinimizeSpin
+	prior := f.Observed
+	s.mu.Unlock()
+	fctx, fcancel := s.finishing(ctx)
+	defer fcancel()
+	s.record(fctx, f, v, prior)
+	return culprit
+}
+
+// answers says the server answers a plain GET of the echo on a new connection.
+func (s *session) answers(ctx context.Context) bool {
+	o := send(ctx, s.addr, livenessRequest(), nil, 1, Timing{Idle: time.Second, Deadline: 1500 * time.Millisecond})
+	return len(o.Answers) > 0
+}
+
+// spinsNow reads the server's CPU over spinQuiet, after spinSettle (s.gate held: nothing is
+// in flight), and once more when it is over finSpinShare. It returns the share of a core
+// its processes used, and whether they spin: over finSpinShare both times.
+func (s *session) spinsNow(ctx context.Context) (float64, bool) {
+	sleepCtx(ctx, spinSettle)
+	share := 1.0
+	for k := 0; k < 2; k++ {
+		c0, err0 := s.cpuTime()
+		t0 := time.Now()
+		sleepCtx(ctx, spinQuiet)
+		c1, err1 := s.cpuTime()
+		if err0 != nil || err1 != nil || ended(ctx) {
+			return 0, false
+		}
+		if share = min(share, float64(c1-c0)/float64(time.Since(t0))); share < finSpinShare {
+			return share, false
+		}
+	}
+	return share, true
+}
+
+// spinsAfterFin says c is a FIN case after which the server spins while it still answers:
+// one worker of several spinning is a server taken down by the case, as far as a crash's
+// culprit goes. (gunicorn 20.1's sync workers spin after chunk-data cut by a FIN, one per
+// case; the server stops answering only once both of its workers do, and no case alone
+// had taken it down.) s.gate is held.
+func (s *session) spinsAfterFin(ctx context.Context, c *Case) bool {
+	if !halfCloses(c.Writes) || !s.readsCPU() {
+		return false
+	}
+	_, spinning := s.spinsNow(ctx)
+	return spinning
+}
+
+// spinsAfter restarts the spinning server, sends the cases alone one after another, and
+// says whether the server spins after them (then it is restarted again). s.gate is held. o
+// is the last case's exchange.
+func (s *session) spinsAfter(ctx context.Context, cases ...*Case) (spins bool, o *Observation, err error) {
+	for _, c := range cases {
+		if ended(ctx) {
+			return false, o, nil
+		}
+		e := expectCase(c.Bytes, c.Writes, s.opt.Limits, s.opt.Deviations)
+		o = send(ctx, s.addr, c.Bytes, c.Writes, max(e.Want(), 1), s.screenTiming())
+	}
+	if _, spins = s.spinsNow(ctx); !spins {
+		return false, o, nil
+	}
+	if ok, err := s.restartTarget(ctx); !ok {
+		return false, o, err
+	}
+	return true, o, nil
+}
+
+// narrowSpin finds the FIN case after which the server spins: the server is restarted, the
+// prime candidates are sent alone, one by one, then the other candidates together, and the
+// set that makes it spin is halved down to one case. It returns -1 when they do not make it
+// spin (or the server cannot be restarted). s.gate is held.
+func (s *session) narrowSpin(ctx context.Context, cands, prime []int64) (int64, *Observation, error) {
+	if ok, err := s.restartTarget(ctx); !ok {
+		return -1, nil, err
+	}
+	if _, spinning := s.spinsNow(ctx); spinning {
+		return -1, nil, nil // it spins on its own, freshly started
+	}
+	spins := func(set []int64) (bool, *Observation, error) {
+		cases := make([]*Case, len(set))
+		for i, n := range set {
+			cases[i] = s.gen.Case(n)
+		}
+		return s.spinsAfter(ctx, cases...)
+	}
+	for _, k := range prime {
+		if ok, o, err := spins([]int64{k}); ok || err != nil {
+			return k, o, err
+		}
+	}
+	ok, o, err := spins(cands)
+	if !ok || err != nil {
+		return -1, nil, err
+	}
+	for len(cands) > 1 && !ended(ctx) {
+		half, rest := cands[:len(cands)/2], cands[len(cands)/2:]
+		if ok, o2, err := spins(half); err != nil {
+			return -1, nil, err
+		} else if ok {
+			cands, o = half, o2
+			continue
+		}
+		ok, o2, err := spins(rest)
+		if err != nil {
+			return -1, nil, err
+		}
+		if !ok {
+			return -1, nil, nil // it takes cases of both halves, or does not always reproduce
+		}
+		cands, o = rest, o2
+	}
+	if len(cands) != 1 || ended(ctx) {
+		return -1, nil, nil
+	}
+	return cands[0], o, nil
+}
