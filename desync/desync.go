@@ -12,6 +12,7 @@ import (
 	"strings"
 
 	"github.com/conform-wsgi/conform/internal/relay"
+	"github.com/conform-wsgi/conform/probes"
 	"github.com/conform-wsgi/conform/wire"
 )
 
@@ -58,6 +59,13 @@ func Judge(c relay.Conn) Verdict {
 		allowed++
 	}
 	sent := describe(msgs, rest)
+	if i, got, ok := boundaryMismatch(msgs, x.Responses); ok {
+		// As many answers as requests, but not to the requests the front sent: a smuggled
+		// request took another's place (its prefix completed by the next request).
+		v.Desync = true
+		v.Why = fmt.Sprintf("the front forwarded %s, and the server's answer %d is the probe's echo of request %q where the front sent %q there: it read the requests at other boundaries than the front (a smuggled one)", sent, i+1, got, msgs[i].id)
+		return v
+	}
 	switch {
 	case v.Served > allowed:
 		v.Desync = true
@@ -81,8 +89,27 @@ func Judge(c relay.Conn) Verdict {
 	return v
 }
 
-// message is one request as the front framed it.
-type message struct{ method string }
+// message is one request as the front framed it, with its X-Conform-Id ("" for none).
+type message struct{ method, id string }
+
+// boundaryMismatch finds the first answer that is the probe's echo of another request than
+// the one the front forwarded at its place, told by their X-Conform-Id; answers that are no
+// echo (a HEAD's, an error page) and messages without an id are not compared.
+func boundaryMismatch(msgs []message, answers []*wire.Response) (int, string, bool) {
+	for i, r := range answers {
+		if i >= len(msgs) || msgs[i].id == "" {
+			continue
+		}
+		e, err := probes.Decode(r.Body)
+		if err != nil || e.Scenario != "echo" {
+			continue
+		}
+		if e.ID != msgs[i].id {
+			return i, e.ID, true
+		}
+	}
+	return 0, "", false
+}
 
 // split frames the forwarded bytes the way RFC 9112 §6.3 frames a request, and nothing
 // more: each message is a header section, then a body by Transfer-Encoding chunked or by
@@ -112,6 +139,9 @@ func frame(b []byte) (int, message, bool) {
 	n := end + 4
 	lines := strings.Split(head, "\r\n")
 	m := message{method: strings.SplitN(lines[0], " ", 2)[0]}
+	if ids := probes.RequestIDs([]byte(head)); len(ids) > 0 {
+		m.id = ids[0]
+	}
 	chunked, length := false, -1
 	for _, l := range lines[1:] {
 		name, value, ok := strings.Cut(l, ":")

@@ -2,6 +2,7 @@ package desync
 
 import (
 	"context"
+	"fmt"
 	"io"
 	"net"
 	"os"
@@ -11,6 +12,7 @@ import (
 
 	"github.com/conform-wsgi/conform/internal/harness"
 	"github.com/conform-wsgi/conform/internal/relay"
+	"github.com/conform-wsgi/conform/probes"
 	"github.com/conform-wsgi/conform/reference"
 )
 
@@ -38,6 +40,8 @@ func TestJudgeCountsWhatTheServerAnsweredAgainstWhatTheFrontMeant(t *testing.T) 
 		{"an answer beyond the one cut short", relay.Conn{ID: 9, Forwarded: []byte("POST /a HTTP/1.1\r\nHost: x\r\nContent-Length: 10\r\n\r\nhello"), Returned: []byte(ok + bad), Closed: true}, true, true, 0, 2, "smuggled"},
 		{"bytes that are not HTTP after every answer owed", relay.Conn{ID: 12, Forwarded: []byte(chunked), Returned: []byte(ok + "<!DOCTYPE HTML>\n<html>400</html>\n"), Closed: true}, true, false, 1, 1, "not an HTTP response"},
 		{"not HTTP in place of an answer owed", relay.Conn{ID: 13, Forwarded: []byte(chunked + chunked), Returned: []byte(ok + "<!DOCTYPE HTML>\n"), Closed: true}, true, false, 2, 1, "is not HTTP"},
+		{"answers to other requests than the front sent", relay.Conn{ID: 14, Forwarded: []byte(withID("a1") + withID("a2")), Returned: []byte(echo("a1") + echo("")), Closed: true}, true, true, 2, 2, "other boundaries"},
+		{"answers to the requests the front sent", relay.Conn{ID: 15, Forwarded: []byte(withID("a1") + withID("a2")), Returned: []byte(echo("a1") + echo("a2")), Closed: true}, true, false, 2, 2, "answered each"},
 		{"open connections wait", relay.Conn{ID: 6, Forwarded: []byte(chunked), Returned: []byte(ok + bad)}, false, false, 0, 0, "not judged"},
 		{"partial records wait", relay.Conn{ID: 7, Forwarded: []byte(chunked), Returned: []byte(ok + bad), Closed: true, Truncated: true}, false, false, 0, 0, "not judged"},
 	} {
@@ -49,6 +53,16 @@ func TestJudgeCountsWhatTheServerAnsweredAgainstWhatTheFrontMeant(t *testing.T) 
 			t.Errorf("%s: %+v", tc.name, v)
 		}
 	}
+}
+
+func withID(id string) string {
+	return "GET /__conform__/echo HTTP/1.1\r\nHost: x\r\nX-Conform-Id: " + id + "\r\n\r\n"
+}
+
+// echo is an answer of the probe's echo to the request with id.
+func echo(id string) string {
+	body := fmt.Sprintf(`{"probe":"conform-probe","version":%d,"id":%q,"scenario":"echo"}`, probes.Version, id)
+	return fmt.Sprintf("HTTP/1.1 200 OK\r\nContent-Length: %d\r\n\r\n%s", len(body), body)
 }
 
 // TestALenientServerBehindARealFrontDesyncs: haproxy forwards a chunked body as chunked; a

@@ -49,14 +49,23 @@ func TestFinFindsCherootShortBody(t *testing.T) {
 func TestOddFoldAgainstTornado(t *testing.T) {
 	askedFor(t, "tornado")
 	in := realServer(t, "tornado")
-	g := NewGenerator(11, nil)
-	for _, sp := range []string{"vt", "ff", "nel", "nbsp"} {
-		c := caseWithOnly(t, g, "fold-ws:"+sp+"-continued")
-		_, _, v := Replay(context.Background(), in.Addr, c.Bytes, c.Writes, ReplayOptions{})
+	// The fold continues a field no framing depends on, so that tornado, taking it, serves
+	// the request the reference rejects (a fold onto Content-Length may make both reject).
+	for sp, b := range map[string]string{"vt": "\v", "ff": "\f", "nel": "\x85", "nbsp": "\xa0"} {
+		raw := []byte("POST /__conform__/echo HTTP/1.1\r\nHost: localhost\r\nX-Conform-Id: f1-m0\r\nX-Fold: one\r\n" + b +
+			"two\r\nContent-Length: 5\r\n\r\nhello" + string(sentinel(1).appendTo(nil)))
+		_, _, v := Replay(context.Background(), in.Addr, raw, nil, ReplayOptions{})
 		if v.Class != Leniency && v.Class != Framing {
-			t.Errorf("%s: %q: verdict %q (%s), want tornado to take the line for a fold", sp, c.Bytes, v.Core(), v.Detail)
+			t.Errorf("%s: %q: verdict %q (%s), want tornado to take the line for a fold", sp, raw, v.Core(), v.Detail)
 		} else {
 			t.Logf("%s: %s", sp, v.Core())
+		}
+	}
+	// The mutator makes such lines: each variant is there.
+	g := NewGenerator(11, nil)
+	for _, sp := range []string{"vt", "ff", "nel", "nbsp"} {
+		if c := caseWithOnly(t, g, "fold-ws:"+sp+"-continued"); !bytes.Contains(c.Bytes, []byte("\r\n"+map[string]string{"vt": "\v", "ff": "\f", "nel": "\x85", "nbsp": "\xa0"}[sp])) {
+			t.Errorf("fold-ws:%s-continued: no line starts with it: %q", sp, c.Bytes)
 		}
 	}
 }
