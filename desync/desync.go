@@ -92,6 +92,17 @@ func Judge(c relay.Conn) Verdict {
 // message is one request as the front framed it, with its X-Conform-Id ("" for none).
 type message struct{ method, id string }
 
+// leadingID is the run of id characters (those probes.RequestIDs takes) that starts s.
+func leadingID(s string) string {
+	end := strings.IndexFunc(s, func(r rune) bool {
+		return !('a' <= r && r <= 'z' || 'A' <= r && r <= 'Z' || '0' <= r && r <= '9' || r == '_' || r == '.' || r == '-')
+	})
+	if end < 0 {
+		return s
+	}
+	return s[:end]
+}
+
 // boundaryMismatch finds the first answer that is the probe's echo of another request than
 // the one the front forwarded at its place, told by their X-Conform-Id; answers that are no
 // echo (a HEAD's, an error page) and messages without an id are not compared.
@@ -104,7 +115,9 @@ func boundaryMismatch(msgs []message, answers []*wire.Response) (int, string, bo
 		if err != nil || e.Scenario != "echo" {
 			continue
 		}
-		if e.ID != msgs[i].id {
+		// A line folded onto the id's field (replaced by SP) extends the value the app sees:
+		// the id is its first word.
+		if got := leadingID(e.ID); got != msgs[i].id {
 			return i, e.ID, true
 		}
 	}
@@ -139,9 +152,6 @@ func frame(b []byte) (int, message, bool) {
 	n := end + 4
 	lines := strings.Split(head, "\r\n")
 	m := message{method: strings.SplitN(lines[0], " ", 2)[0]}
-	if ids := probes.RequestIDs([]byte(head)); len(ids) > 0 {
-		m.id = ids[0]
-	}
 	chunked, length := false, -1
 	for _, l := range lines[1:] {
 		name, value, ok := strings.Cut(l, ":")
@@ -150,11 +160,30 @@ func frame(b []byte) (int, message, bool) {
 		}
 		value = strings.Trim(value, " \t")
 		switch strings.ToLower(name) {
+		case strings.ToLower(probes.IDHeader):
+			// A field line of its own: a front may have joined it into another's value.
+			if m.id == "" {
+				m.id = leadingID(value)
+			}
 		case "transfer-encoding":
-			codings := strings.Split(value, ",")
-			chunked = strings.EqualFold(strings.TrimSpace(codings[len(codings)-1]), "chunked")
+			// The final coding of all the lines' list, empty elements ignored (RFC 9110
+			// §5.6.1.2); a parameter does not change the coding's name.
+			for _, c := range strings.Split(value, ",") {
+				c, _, _ = strings.Cut(c, ";")
+				if c = strings.Trim(c, " \t"); c != "" {
+					chunked = strings.EqualFold(c, "chunked")
+				}
+			}
 		case "content-length":
-			if v, err := strconv.ParseUint(value, 10, 62); err == nil {
+			// A list of one value repeated is that value (RFC 9112 §6.3 lets a recipient
+			// take it).
+			length = -1
+			for i, m := range strings.Split(value, ",") {
+				v, err := strconv.ParseUint(strings.Trim(m, " \t"), 10, 62)
+				if err != nil || i > 0 && int(v) != length {
+					length = -1
+					break
+				}
 				length = int(v)
 			}
 		}

@@ -41,7 +41,11 @@ func TestJudgeCountsWhatTheServerAnsweredAgainstWhatTheFrontMeant(t *testing.T) 
 		{"bytes that are not HTTP after every answer owed", relay.Conn{ID: 12, Forwarded: []byte(chunked), Returned: []byte(ok + "<!DOCTYPE HTML>\n<html>400</html>\n"), Closed: true}, true, false, 1, 1, "not an HTTP response"},
 		{"not HTTP in place of an answer owed", relay.Conn{ID: 13, Forwarded: []byte(chunked + chunked), Returned: []byte(ok + "<!DOCTYPE HTML>\n"), Closed: true}, true, false, 2, 1, "is not HTTP"},
 		{"answers to other requests than the front sent", relay.Conn{ID: 14, Forwarded: []byte(withID("a1") + withID("a2")), Returned: []byte(echo("a1") + echo("")), Closed: true}, true, true, 2, 2, "other boundaries"},
+		{"an id with a line folded onto it", relay.Conn{ID: 16, Forwarded: []byte(withID("a1") + withID("a2")), Returned: []byte(echo("a1   User-Agent: x") + echo("a2")), Closed: true}, true, false, 2, 2, "answered each"},
 		{"answers to the requests the front sent", relay.Conn{ID: 15, Forwarded: []byte(withID("a1") + withID("a2")), Returned: []byte(echo("a1") + echo("a2")), Closed: true}, true, false, 2, 2, "answered each"},
+		{"a Transfer-Encoding list with an empty element and lines", relay.Conn{ID: 17, Forwarded: []byte("POST / HTTP/1.1\r\nTransfer-Encoding: gzip\r\nTransfer-Encoding: chunked ,\r\n\r\n5\r\nhello\r\n0\r\n\r\nGET / HTTP/1.1\r\n\r\n"), Returned: []byte(ok + ok), Closed: true}, true, false, 2, 2, "answered each"},
+		{"a Content-Length list of one value", relay.Conn{ID: 18, Forwarded: []byte("POST / HTTP/1.1\r\nContent-Length: 5, 5\r\n\r\nhelloGET / HTTP/1.1\r\n\r\n"), Returned: []byte(ok + ok), Closed: true}, true, false, 2, 2, "answered each"},
+		{"an id inside another field's value is none", relay.Conn{ID: 19, Forwarded: []byte("GET / HTTP/1.1\r\nX-A: 1 X-Conform-Id: a1\r\n\r\n"), Returned: []byte(echo("")), Closed: true}, true, false, 1, 1, "answered each"},
 		{"open connections wait", relay.Conn{ID: 6, Forwarded: []byte(chunked), Returned: []byte(ok + bad)}, false, false, 0, 0, "not judged"},
 		{"partial records wait", relay.Conn{ID: 7, Forwarded: []byte(chunked), Returned: []byte(ok + bad), Closed: true, Truncated: true}, false, false, 0, 0, "not judged"},
 	} {
