@@ -625,7 +625,7 @@ func TestCrashIsBlamedOnTheCaseThatCausesIt(t *testing.T) {
 	if crash == nil {
 		t.Fatal("no minimized crash finding")
 	}
-	t.Logf("%d bytes, minimized from %d in %d tries: %q", len(crash.Bytes), len(crash.Original), crash.MinimizeTries, crash.Bytes)
+	t.Logf("%d bytes, minimized from %d in %d tries (%s): %q", len(crash.Bytes), len(crash.Original), crash.MinimizeTries, crash.Minimization, crash.Bytes)
 	if len(crash.Bytes) >= len(crash.Original) {
 		t.Errorf("the crash was not minimized (%d tries)", crash.MinimizeTries)
 	}

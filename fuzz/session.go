@@ -1163,14 +1163,20 @@ const crashMinimizeBudget = 30
 const crashMinimizeTime = 40 * time.Second
 
 // minimizeCrash shrinks a crash finding while its bytes, sent alone, still take the server
-// down, within crashMinimizeBudget tries and minimizeTime, no other case running. The
+// down, within crashMinimizeBudget tries and crashMinimizeTime (or the session's time left,
+// not shared with the minimizations queued behind it: a crash ranks above them), no other
+// case running. The
 // finding keeps the exchange of its smallest bytes as its record: sending them again would
 // take the server down once more.
 func (s *session) minimizeCrash(ctx context.Context, f *Finding, v Verdict) {
 	if s.opt.MinimizeBudget < 0 || s.opt.Instance == nil || ended(ctx) {
 		return
 	}
-	mctx, cancel := context.WithTimeout(ctx, s.minimizeLimitOf(ctx, time.Now(), crashMinimizeTime))
+	limit := crashMinimizeTime
+	if dl, ok := ctx.Deadline(); ok {
+		limit = min(limit, time.Until(dl))
+	}
+	mctx, cancel := context.WithTimeout(ctx, limit)
 	defer cancel()
 	budget := min(s.opt.MinimizeBudget, crashMinimizeBudget)
 	s.mu.Lock()

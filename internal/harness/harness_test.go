@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"github.com/conform-wsgi/conform/internal/uwsgiproto"
 	"io"
 	"net"
 	"os"
@@ -38,6 +39,47 @@ func get(t *testing.T, addr, path string) (string, string) {
 	status, err := br.ReadString('\n')
 	if err != nil {
 		t.Fatalf("read status line from %s: %v (got %q)", addr, err, status)
+	}
+	rest, _ := io.ReadAll(br)
+	return strings.TrimRight(status, "\r\n"), status + string(rest)
+}
+
+// echo asks a started server for the probe's echo (ask).
+func echo(t *testing.T, in *Instance) (string, string) {
+	t.Helper()
+	return ask(t, in, "/__conform__/echo")
+}
+
+// ask sends a started server a GET of target, as an HTTP/1.0 request or, to a server
+// speaking uwsgi, as the uwsgi packet a front would send for it.
+func ask(t *testing.T, in *Instance, target string) (string, string) {
+	t.Helper()
+	if !in.Uwsgi {
+		return get(t, in.Addr, target)
+	}
+	path, query, _ := strings.Cut(target, "?")
+	conn, err := net.DialTimeout("tcp", in.Addr, 5*time.Second)
+	if err != nil {
+		t.Fatalf("dial %s: %v", in.Addr, err)
+	}
+	defer conn.Close()
+	conn.SetDeadline(time.Now().Add(10 * time.Second))
+	host, port, _ := net.SplitHostPort(in.Addr)
+	packet, err := uwsgiproto.Packet([]uwsgiproto.Var{
+		{Key: "REQUEST_METHOD", Value: "GET"}, {Key: "REQUEST_URI", Value: target},
+		{Key: "PATH_INFO", Value: path}, {Key: "QUERY_STRING", Value: query},
+		{Key: "SERVER_PROTOCOL", Value: "HTTP/1.0"}, {Key: "SERVER_NAME", Value: host},
+		{Key: "SERVER_PORT", Value: port}, {Key: "REMOTE_ADDR", Value: host}, {Key: "REMOTE_PORT", Value: "0"},
+		{Key: "HTTP_HOST", Value: "127.0.0.1"}, {Key: "HTTP_X_CONFORM_ID", Value: "harness-test"},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	conn.Write(packet)
+	br := bufio.NewReader(conn)
+	status, err := br.ReadString('\n')
+	if err != nil {
+		t.Fatalf("read status line from %s: %v (got %q)", in.Addr, err, status)
 	}
 	rest, _ := io.ReadAll(br)
 	return strings.TrimRight(status, "\r\n"), status + string(rest)
@@ -84,7 +126,7 @@ func TestServers(t *testing.T) {
 			if !in.Alive() {
 				t.Fatalf("not alive after Start; log:\n%s", in.Log())
 			}
-			status, resp := get(t, in.Addr, "/__conform__/echo")
+			status, resp := echo(t, in)
 			if !strings.HasPrefix(status, "HTTP/1.") {
 				t.Fatalf("status line %q is not HTTP/1.x", status)
 			}
@@ -104,7 +146,7 @@ func TestServers(t *testing.T) {
 				t.Errorf("after Restart: Addr %s (was %s), PID %d (was %d)", in.Addr, addr, in.PID, oldPID)
 			}
 			assertGone(t, oldPID)
-			if status, resp := get(t, in.Addr, "/__conform__/echo"); !strings.Contains(status, " 200") {
+			if status, resp := echo(t, in); !strings.Contains(status, " 200") {
 				t.Errorf("after Restart: status line %q\n%s", status, resp)
 			}
 
@@ -157,7 +199,7 @@ func checkProbe(t *testing.T, in *Instance, resp string) {
 			}
 		}
 	}
-	status, resp := get(t, in.Addr, "/__conform__/close?token=harness")
+	status, resp := ask(t, in, "/__conform__/close?token=harness")
 	if !strings.Contains(status, " 200") {
 		t.Errorf("close scenario: %q\n%s", status, resp)
 	}
