@@ -108,7 +108,7 @@ func TestFuzzThroughAFrontFindsTheDesync(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			dir := filepath.Join(t.TempDir(), "findings")
 			server := append([]string{"--", bin, "reference", "--listen", "{host}:{port}"}, tc.deviate...)
-			_, stdout, stderr := run(t, append([]string{"fuzz", "--front", "haproxy", "--duration", "20s", "--minimize-budget", "-1", "--dir", dir, "-q"}, server...)...)
+			_, stdout, stderr := run(t, append([]string{"fuzz", "--front", "haproxy", "--duration", "12s", "--minimize-budget", "-1", "--dir", dir, "-q"}, server...)...)
 			if !strings.Contains(stdout, "upstream connections judged between the front and the server") {
 				t.Fatalf("no stack judgement in the summary:\n%s\n%s", stdout, stderr)
 			}
