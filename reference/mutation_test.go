@@ -208,7 +208,7 @@ var mutations = []mutation{
 // rowServers bounds the reference servers running at once; rowWorkers bounds the checks one
 // row runs side by side.
 const (
-	rowServers = 5
+	rowServers = 3
 	rowWorkers = 24
 )
 
