@@ -1120,6 +1120,14 @@ func (s *session) crashCulprit(ctx context.Context, n int64) (int64, *Observatio
 		if ended(ctx) {
 			break
 		}
+		// A server still down (or spinning) from before is restarted first: the candidate
+		// must take down one that answered.
+		if !s.opt.Instance.Alive() || len(send(ctx, s.addr, livenessRequest(), nil, 1, Timing{Idle: 2 * time.Second, Deadline: 4 * time.Second}).Answers) == 0 {
+			if err := s.opt.Instance.Restart(context.WithoutCancel(ctx)); err != nil {
+				s.fatal(fmt.Errorf("fuzz: %s is down and could not be restarted: %w", s.opt.Label, err))
+				return -1, nil
+			}
+		}
 		if down, o := s.takesDown(ctx, s.gen.Case(k)); down {
 			return k, o
 		}
