@@ -3,13 +3,11 @@ package desync
 import (
 	"context"
 	"fmt"
-	"os"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/conform-wsgi/conform/internal/harness"
-	"github.com/conform-wsgi/conform/internal/relay"
 	"github.com/conform-wsgi/conform/reference"
 )
 
@@ -24,16 +22,7 @@ func TestASmuggledRequestAnswersTheNextClient(t *testing.T) {
 	// lets the attack reach the server.
 	for _, front := range []string{"nginx", "haproxy", "apache", "varnish", "squid"} {
 		exploitable := front != "varnish" && front != "squid"
-		f, err := harness.LookupFront(front)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if _, err := f.Installed(); err != nil {
-			if os.Getenv("CI") == "true" {
-				t.Fatal(err)
-			}
-			t.Skip(err)
-		}
+		requireFront(t, front)
 		for _, tc := range []struct {
 			name      string
 			dev       reference.Deviations
@@ -43,16 +32,7 @@ func TestASmuggledRequestAnswersTheNextClient(t *testing.T) {
 			{"GET body ignored", reference.Deviations{NoBodyOnGET: true}, true},
 		} {
 			t.Run(front+"/"+tc.name, func(t *testing.T) {
-				origin, err := reference.Start(reference.Options{Deviations: tc.dev})
-				if err != nil {
-					t.Fatal(err)
-				}
-				defer origin.Close()
-				rel, err := relay.Start("127.0.0.1:0", origin.Addr, relay.Limits{})
-				if err != nil {
-					t.Fatal(err)
-				}
-				defer rel.Close()
+				rel := referenceBehindRelay(t, tc.dev)
 				ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 				defer cancel()
 				var confirmed []string

@@ -74,16 +74,7 @@ func echo(id string) string {
 // uWSGI's --http-socket do) reads the body as a second request. The conforming reference
 // behind the same front gives no desync.
 func TestALenientServerBehindARealFrontDesyncs(t *testing.T) {
-	f, err := harness.LookupFront("haproxy")
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := f.Installed(); err != nil {
-		if os.Getenv("CI") == "true" {
-			t.Fatal(err)
-		}
-		t.Skip(err)
-	}
+	requireFront(t, "haproxy")
 	for _, tc := range []struct {
 		name    string
 		dev     reference.Deviations
@@ -93,16 +84,7 @@ func TestALenientServerBehindARealFrontDesyncs(t *testing.T) {
 		{"Transfer-Encoding ignored", reference.Deviations{NoChunkedSupport: true}, true},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			origin, err := reference.Start(reference.Options{Deviations: tc.dev})
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer origin.Close()
-			rel, err := relay.Start("127.0.0.1:0", origin.Addr, relay.Limits{})
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer rel.Close()
+			rel := referenceBehindRelay(t, tc.dev)
 			ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 			defer cancel()
 			front, err := harness.StartFront(ctx, "haproxy", rel.Addr(), harness.Options{})
@@ -156,4 +138,37 @@ func TestALenientServerBehindARealFrontDesyncs(t *testing.T) {
 			t.Logf("%+v", found)
 		})
 	}
+}
+
+// requireFront skips a test whose front is not installed (fails it in CI, where the install
+// script must have installed it).
+func requireFront(t *testing.T, name string) {
+	t.Helper()
+	f, err := harness.LookupFront(name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.Installed(); err != nil {
+		if os.Getenv("CI") == "true" {
+			t.Fatal(err)
+		}
+		t.Skip(err)
+	}
+}
+
+// referenceBehindRelay starts the reference with dev and a recording relay before it, both
+// stopped when the test ends; a front goes before the relay.
+func referenceBehindRelay(t *testing.T, dev reference.Deviations) *relay.Relay {
+	t.Helper()
+	origin, err := reference.Start(reference.Options{Deviations: dev})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { origin.Close() })
+	rel, err := relay.Start("127.0.0.1:0", origin.Addr, relay.Limits{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { rel.Close() })
+	return rel
 }
