@@ -124,7 +124,11 @@ func TestRelayKeepsOnlyItsLimits(t *testing.T) {
 	if got := exchange(t, r.Addr(), long); got != "ok:"+long {
 		t.Fatalf("bytes past the record limit must still pass: %d bytes back", len(got))
 	}
+	// Each record must be closed before the next connection comes: only closed ones are
+	// dropped, and the client sees the end of stream before the relay marks it closed.
+	waitClosed(t, r, 1)
 	exchange(t, r.Addr(), "two")
+	waitClosed(t, r, 2)
 	exchange(t, r.Addr(), "three")
 	cs := waitClosed(t, r, 2)
 	if len(cs) != 2 || cs[0].ID != 2 || cs[1].ID != 3 {
