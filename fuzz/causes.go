@@ -28,11 +28,15 @@ import (
 type Cause struct {
 	Key   string `json:"key"`
 	Class Class  `json:"class"`
-	// Kind is what the target did ("accepted", "rejected", "waits", "closed", "body", ...);
-	// Detail completes it where the kind alone does not say it: the reference's rule for a
-	// leniency, the field of an injected header, a worker death's log line.
+	// Kind is what the target did ("accepted", "rejected", "waits", "closed", "desync",
+	// ...); Detail completes it where the kind alone does not say it: the reference's rule
+	// for a leniency or a desync in bytes it rejects, the field of an injected header, a
+	// worker death's log line.
 	Kind   string `json:"kind"`
 	Detail string `json:"detail,omitempty"`
+	// Shown are the findings' own kinds, for a desync what the bytes after it showed
+	// ("body-overrun", "served-smuggled", ...).
+	Shown []string `json:"shown,omitempty"`
 	// Features are the normalised minimal features ("plain get" when none is needed).
 	Features []string `json:"features"`
 	Label    string   `json:"label"`
@@ -121,6 +125,11 @@ func causeOf(f *Finding) Cause {
 		if f.Class == Semantic && f.Kind == "not-echo" || f.Class == Input {
 			c.Detail = f.Rule // the answer the application never gave, the exception it got: the behaviour
 		}
+		if f.Class == Framing {
+			// One behaviour, whichever kind the bytes after it showed (Verdict.Core); the
+			// rule is the reference's, when it rejects the bytes the target went on past.
+			c.Kind, c.Detail = Desync, f.Rule
+		}
 	}
 	c.Key = string(c.Class) + "/" + c.Kind
 	if c.Detail != "" {
@@ -130,7 +139,10 @@ func causeOf(f *Finding) Cause {
 		c.Key += " | " + strings.Join(c.Features, " + ")
 	}
 	c.Label = c.Kind
-	if c.Detail != "" {
+	switch {
+	case c.Class == Framing && c.Detail != "":
+		c.Label += " after a request the reference rejects (" + c.Detail + ")"
+	case c.Detail != "":
 		c.Label += " " + c.Detail
 	}
 	if len(c.Features) > 0 {
@@ -200,6 +212,9 @@ func GroupCauses(findings []*Finding, dir string) *Causes {
 		}
 		p.Count++
 		p.Findings = append(p.Findings, f.ID)
+		if f.Kind != p.Kind && !slices.Contains(p.Shown, f.Kind) {
+			p.Shown = append(p.Shown, f.Kind)
+		}
 		if e := examples[k]; e == nil || betterExample(f, e) {
 			examples[k] = f
 		}
@@ -208,6 +223,7 @@ func GroupCauses(findings []*Finding, dir string) *Causes {
 		c := byKey[k]
 		e := examples[k]
 		sort.Strings(c.Findings)
+		sort.Strings(c.Shown)
 		c.Example, c.ExampleBytes, c.Replay = e.ID, e.Bytes, replayCommand(e, dir)
 		if c.Choice != "" {
 			out.Choices = append(out.Choices, *c)
@@ -327,7 +343,11 @@ func (cs *Causes) writeText(w io.Writer) {
 	}
 	fmt.Fprintf(w, "  causes: %d behind %d finding(s), worst first (with --dir, every finding in it)\n", len(cs.Causes), cs.Findings)
 	for _, c := range cs.Causes {
-		fmt.Fprintf(w, "  %4d  %-10s %s\n        e.g. %s: %s\n", c.Count, c.Class, safetext.Line(clip(c.Label, 200)), safetext.Line(c.Example), safetext.Line(c.Replay))
+		label := c.Label
+		if len(c.Shown) > 0 {
+			label += " (" + strings.Join(c.Shown, ", ") + ")"
+		}
+		fmt.Fprintf(w, "  %4d  %-10s %s\n        e.g. %s: %s\n", c.Count, c.Class, safetext.Line(clip(label, 200)), safetext.Line(c.Example), safetext.Line(c.Replay))
 	}
 	for _, c := range cs.Choices {
 		fmt.Fprintf(w, "  observed choice (not a finding, %d record(s)): %s, e.g. %s\n", c.Count, safetext.Line(c.Choice), safetext.Line(c.Example))

@@ -31,6 +31,10 @@ func TestGroupCauses(t *testing.T) {
 		{ID: "framing-k", Class: Framing, Kind: "body", Signature: "framing/body/ | cl-dup + te:comma", Features: []string{"te:comma", "cl-dup"}, Bytes: []byte("00")},
 		// Not a superset: a cause of its own.
 		{ID: "framing-l", Class: Framing, Kind: "body", Signature: "framing/body/ | cl:plus", Features: []string{"cl:plus"}, Bytes: []byte("00")},
+		// The same features, another kind: what followed the desync, not another cause.
+		{ID: "framing-m", Class: Framing, Kind: "stalled", Signature: "framing/desync/ | cl:plus", Features: []string{"cl:plus"}, Bytes: []byte("000")},
+		// The same features in bytes the reference rejects: a desync after a leniency.
+		{ID: "framing-n", Class: Framing, Kind: "stalled", Rule: "rfc9112/3.2 Host required", Signature: "framing/desync/rfc9112/3.2 Host required | cl:plus", Features: []string{"cl:plus"}, Bytes: []byte("000")},
 		{ID: "hang-h", Class: Hang, Kind: "no-response", Signature: "hang/no-response/ | plain get", Base: "neutral:get", Bytes: []byte("0")},
 		// A bare LF rejected: RFC 9112 §2.2 leaves it to the target.
 		{ID: "strictness-i", Class: Strictness, Kind: "rejected", Rule: "400", Signature: "strictness/rejected/400 | eol:lf", Features: []string{"eol:lf@all"}, Bytes: []byte("GET / HTTP/1.1\nHost: x\n\nGET /__conform__/echo HTTP/1.1\r\nHost: x\r\n\r\n")},
@@ -43,8 +47,9 @@ func TestGroupCauses(t *testing.T) {
 		got = append(got, c.Key+" = "+strings.Join(c.Findings, ","))
 	}
 	want := []string{
-		"framing/body | te:comma = framing-g,framing-k",
-		"framing/body | cl:plus = framing-l",
+		"framing/desync | cl:plus = framing-l,framing-m",
+		"framing/desync | te:comma = framing-g,framing-k",
+		"framing/desync/rfc9112/3.2 Host required | cl:plus = framing-n",
 		"hang/no-response | plain get = hang-h",
 		"leniency/accepted/rfc9110/8.6 = leniency-e,leniency-f",
 		"strictness/rejected | expect:100-continue = strictness-a,strictness-b",
@@ -55,8 +60,8 @@ func TestGroupCauses(t *testing.T) {
 	if !slices.Equal(got, want) {
 		t.Errorf("causes, worst first:\n  %s\nwant\n  %s", strings.Join(got, "\n  "), strings.Join(want, "\n  "))
 	}
-	if cs.Findings != 11 || len(cs.Choices) != 1 || cs.Choices[0].Example != "strictness-i" || !strings.Contains(cs.Choices[0].Choice, "§2.2") {
-		t.Errorf("%d findings, choices %+v; want 11 and the bare LF as a choice", cs.Findings, cs.Choices)
+	if cs.Findings != 13 || len(cs.Choices) != 1 || cs.Choices[0].Example != "strictness-i" || !strings.Contains(cs.Choices[0].Choice, "§2.2") {
+		t.Errorf("%d findings, choices %+v; want 13 and the bare LF as a choice", cs.Findings, cs.Choices)
 	}
 	for _, c := range cs.Causes {
 		switch c.Example {
@@ -64,8 +69,11 @@ func TestGroupCauses(t *testing.T) {
 			t.Errorf("%s: example %s, not the minimized or shorter one", c.Key, c.Example)
 		}
 	}
-	if c := cs.Causes[0]; c.Replay != "conform replay 'out dir/framing-g.json' --server waitress" {
+	if c := cs.Causes[1]; c.Replay != "conform replay 'out dir/framing-g.json' --server waitress" {
 		t.Errorf("replay command %q", c.Replay)
+	}
+	if c := cs.Causes[0]; !slices.Equal(c.Shown, []string{"body", "stalled"}) {
+		t.Errorf("%s shows %v, want the kinds of its findings", c.Key, c.Shown)
 	}
 }
 
@@ -116,8 +124,9 @@ func TestSessionCauses(t *testing.T) {
 		t.Errorf("causes count %d findings (choices %d), the session wrote %d", n, len(read.Choices), len(sum.Findings))
 	}
 
-	// A real finding again with another status (what the generator meant does not matter),
-	// and again with one more minimal feature (a cause of its own).
+	// A real finding again with another status (what the generator meant does not matter)
+	// or, for a desync, another kind (what the bytes after it showed), and again with one
+	// more minimal feature (a cause of its own).
 	var f *Finding
 	for _, g := range sum.Findings {
 		if !coreIsSignature(Verdict{Class: g.Class, Kind: g.Kind}) && g.PermittedChoice() == "" {
@@ -131,6 +140,13 @@ func TestSessionCauses(t *testing.T) {
 	same, other := *f, *f
 	core := Verdict{Class: f.Class, Kind: f.Kind, Rule: f.Rule}.Core()
 	same.ID, same.Rule, same.Signature = f.ID+"-same", "999", strings.Replace(f.Signature, core, core+"999", 1)
+	if f.Class == Framing {
+		same.Rule, same.Signature = f.Rule, f.Signature
+		same.Kind = "phantom"
+		if f.Kind == same.Kind {
+			same.Kind = "body-overrun"
+		}
+	}
 	other.ID = f.ID + "-other"
 	other.Features = append(slices.Clone(f.Features), "host:missing")
 	other.Signature = ""

@@ -60,7 +60,8 @@ type Verdict struct {
 	Class Class `json:"class,omitempty"` // "" when the target agrees with the reference
 	// Kind names what differed, in a few fixed words ("body", "served-smuggled", ...).
 	Kind string `json:"kind,omitempty"`
-	// Rule is the reference's rule for a request it rejects (leniency), or the target's
+	// Rule is the reference's rule for a request it rejects (leniency, and framing in
+	// bytes the reference rejects), or the target's
 	// status (strictness, 5xx): with Class and Kind it makes the normalised description.
 	Rule   string `json:"rule,omitempty"`
 	Detail string `json:"detail,omitempty"`
@@ -74,8 +75,26 @@ type Verdict struct {
 	Otherwise *Verdict `json:"-"`
 }
 
-// Core is the normalised description of the disagreement, without the case's features.
+// Core is what a disagreement is known by, without the case's features: what it is
+// deduplicated, ablated and minimized by. Every framing kind is one behaviour, a desync:
+// which kind shows (a body overrun, a phantom, a stall...) depends on the bytes that follow
+// the request the two frame differently, not on the fault.
 func (v Verdict) Core() string {
+	if v.Class == "" {
+		return ""
+	}
+	kind := v.Kind
+	if v.Class == Framing {
+		kind = Desync
+	}
+	return string(v.Class) + "/" + kind + "/" + v.Rule
+}
+
+// Desync is the behaviour of every framing verdict in its Core.
+const Desync = "desync"
+
+// Describe is the verdict's class, kind and rule: the words a person reads.
+func (v Verdict) Describe() string {
 	if v.Class == "" {
 		return ""
 	}
@@ -201,7 +220,19 @@ func sha(b []byte) string {
 // Compare is the oracle: it judges what the target did with the bytes against what the
 // reference sees in them. The rules, and why each avoids false positives, are in README.md
 // ("Oracle rules"). The verdict is the most important disagreement found.
+//
+// A framing verdict in bytes the reference rejects carries the reference's rule: the target
+// went on past a request it should have rejected, and a smaller case that the reference
+// rejects for another reason (a minimization that drops a Host line) is another finding.
 func Compare(e *Expectation, o *Observation) Verdict {
+	v := compare(e, o)
+	if v.Class == Framing && e.In.Error != nil {
+		v.Rule = e.In.Error.Rule
+	}
+	return v
+}
+
+func compare(e *Expectation, o *Observation) Verdict {
 	best := agree()
 	note := func(v Verdict) {
 		if v.worse(best) || best.Class == "" && v.Class != "" {

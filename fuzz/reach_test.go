@@ -207,7 +207,7 @@ func TestCompareReachRules(t *testing.T) {
 		{"an application that never read", bad, &Observation{Answers: []Answer{served("f1-m0", "", func(e *EchoView) { e.Mode = "none" })}, End: wire.EndClosed}, ""},
 		{"an application that never read, body left as a request", good, both(served("f1-m0", "", func(e *EchoView) { e.Mode = "none" })), ""},
 	} {
-		if got := Compare(c.e, c.o).Core(); !strings.HasPrefix(got, c.want) || c.want == "" && got != "" {
+		if got := Compare(c.e, c.o).Describe(); !strings.HasPrefix(got, c.want) || c.want == "" && got != "" {
 			t.Errorf("%s: %q, want %q", c.name, got, c.want)
 		}
 	}

@@ -106,7 +106,7 @@ func WriteSideBySide(w io.Writer, e *Expectation, o *Observation, v Verdict) {
 		fmt.Fprintln(w, "verdict: the target agrees with the reference")
 		return
 	}
-	fmt.Fprintf(w, "verdict: %s (%s)\n  %s\n", v.Class, safetext.Line(v.Core()), safetext.Line(v.Detail))
+	fmt.Fprintf(w, "verdict: %s (%s)\n  %s\n", v.Class, safetext.Line(v.Describe()), safetext.Line(v.Detail))
 }
 
 // pad cuts or pads s to n runes.
