@@ -335,9 +335,11 @@ func ReadCauses(dir string) (*Causes, error) {
 	return &cs, nil
 }
 
-// writeText is the causes part of the summary: one line per cause, worst first, with
+func (cs *Causes) writeText(w io.Writer) { cs.WriteText(w) }
+
+// WriteText is the causes part of the summary: one line per cause, worst first, with
 // its count and the example to replay; then the choices the RFC leaves to the target.
-func (cs *Causes) writeText(w io.Writer) {
+func (cs *Causes) WriteText(w io.Writer) {
 	if cs == nil || len(cs.Causes)+len(cs.Choices) == 0 {
 		return
 	}

@@ -180,6 +180,24 @@ func TestCompareRules(t *testing.T) {
 	}
 }
 
+// Bytes that are not UTF-8 before an id (an NBSP in a value) leave every id where it is: a
+// target that serves a request the reference rejects, then the sentinel, went on in order.
+func TestIDsAfterHighBytes(t *testing.T) {
+	raw := "GET / HTTP/1.1\r\nX-Conform-Id: f1-m0\r\nX-Ws: \xa0v\xa0\r\n\r\n" +
+		"GET /__conform__/echo HTTP/1.1\r\nHost: a\r\nX-Conform-Id: f1-s0\r\n\r\n"
+	e := Expect([]byte(raw), reference.Limits{}, reference.Deviations{})
+	if e.In.Error == nil {
+		t.Fatal("the reference serves a request without Host")
+	}
+	if got := e.idPos("f1-s0"); got != strings.Index(raw, "f1-s0") {
+		t.Errorf("f1-s0 found at %d, want %d (ids %+v)", got, strings.Index(raw, "f1-s0"), e.IDs)
+	}
+	o := &Observation{Answers: []Answer{echoAnswer("f1-m0", "GET", "/", ""), echoAnswer("f1-s0", "GET", "/__conform__/echo", "")}, End: wire.EndOpen}
+	if got := Compare(e, o).Describe(); got != "leniency/accepted/rfc9112/3.2 Host required" {
+		t.Errorf("verdict %q, want only the leniency", got)
+	}
+}
+
 // A target that serves a request the reference rejects, then rejects what follows it, is
 // out of step with the next request only when nothing but that request follows the lenient
 // one's framing. Stray bytes left by the case itself (a body with no Content-Length) are

@@ -427,7 +427,7 @@ type idOccurrence struct {
 // (head or body).
 func findIDs(raw []byte) []idOccurrence {
 	var out []idOccurrence
-	lower := bytes.ToLower(raw)
+	lower := asciiLower(raw)
 	key := []byte(strings.ToLower(probes.IDHeader))
 	for off := 0; ; {
 		i := bytes.Index(lower[off:], key)
@@ -447,4 +447,18 @@ func findIDs(raw []byte) []idOccurrence {
 			out = append(out, idOccurrence{ID: string(raw[p:q]), Pos: p})
 		}
 	}
+}
+
+// asciiLower lower-cases A-Z only and keeps every other byte where it was: bytes.ToLower
+// reads UTF-8, and turns each invalid byte (a \xa0 in a value) into the three of U+FFFD,
+// which moved every later offset.
+func asciiLower(b []byte) []byte {
+	out := make([]byte, len(b))
+	for i, c := range b {
+		if 'A' <= c && c <= 'Z' {
+			c += 'a' - 'A'
+		}
+		out[i] = c
+	}
+	return out
 }

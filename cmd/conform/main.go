@@ -105,7 +105,7 @@ Host the probe with your server ('conform probe --write DIR', then e.g.
 	root.SetErr(stderr)
 	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error { return usageError{err} })
 	opts.bind(root)
-	root.AddCommand(newListCommand(stdout), newProbeCommand(stdout), newServersCommand(stdout), newRunCommand(stdout, stderr), newReferenceCommand(stdout, stderr), newMatrixCommand(stdout, stderr), newFuzzCommand(stdout, stderr), newReplayCommand(stdout, stderr), newBaselineCommand(stdout, stderr), newVersionCommand(stdout))
+	root.AddCommand(newListCommand(stdout), newProbeCommand(stdout), newServersCommand(stdout), newRunCommand(stdout, stderr), newReferenceCommand(stdout, stderr), newMatrixCommand(stdout, stderr), newFuzzCommand(stdout, stderr), newReplayCommand(stdout, stderr), newCausesCommand(stdout), newBaselineCommand(stdout, stderr), newVersionCommand(stdout))
 	registerCompletions(root)
 	return root
 }
