@@ -104,10 +104,40 @@ func (f *Finding) PermittedChoice() string {
 	return "does not take a bare LF for a line terminator, so it rejects what the reference serves (RFC 9112 §2.2: a recipient MAY recognize a single LF; the reference does, and rejects these bytes too when it does not)"
 }
 
+// Choice says which choice the RFC leaves to the target the finding only shows, "" when
+// it is a finding (PermittedChoice, LimitChoice).
+func (f *Finding) Choice() string {
+	if c := f.PermittedChoice(); c != "" {
+		return c
+	}
+	return f.LimitChoice()
+}
+
+// LimitChoice says why a leniency only shows a larger limit than the reference's ("" when
+// it is a finding): the reference rejected the request for its size alone (413, 414, 431,
+// a chunk line or a method longer than its bound), which the RFCs leave to each server
+// (RFC 9110 §15.5.14 "larger than the server is willing or able to process"; RFC 9112 §3
+// "longer than any URI it wishes to parse"; §7.1.1 "ought to limit"; RFC 6585 §5 "MAY").
+func (f *Finding) LimitChoice() string {
+	if f.Class != Leniency && !(f.Class == Input && f.Kind == "silent") {
+		return ""
+	}
+	pe := f.Reference.Error
+	if pe == nil || pe.Rule != f.Rule {
+		return ""
+	}
+	switch {
+	case pe.Status == 413 || pe.Status == 414 || pe.Status == 431,
+		pe.Rule == "rfc9112/7.1.1 chunk extensions too long", pe.Rule == "rfc9112/3 method too long":
+		return "accepts what is larger than the reference's limit (" + pe.Rule + "): each server sets its own"
+	}
+	return ""
+}
+
 // causeOf is the cause a finding belongs to (without its count and example).
 func causeOf(f *Finding) Cause {
-	c := Cause{Class: f.Class, Kind: f.Kind}
 	v := Verdict{Class: f.Class, Kind: f.Kind, Rule: f.Rule}
+	c := Cause{Class: f.Class, Kind: v.behaviour()}
 	if coreIsSignature(v) {
 		c.Detail = f.Rule
 	} else {
@@ -119,6 +149,9 @@ func causeOf(f *Finding) Cause {
 		} else {
 			c.Features = signatureParts(f.Base, f.Features, f.Class == Status5xx)
 		}
+		if f.Class == Status5xx {
+			c.Features = catalogFamilies(c.Features)
+		}
 		if len(c.Features) == 0 {
 			c.Features = []string{"plain " + strings.TrimPrefix(f.Base, "neutral:")}
 		}
@@ -128,7 +161,7 @@ func causeOf(f *Finding) Cause {
 		if f.Class == Framing {
 			// One behaviour, whichever kind the bytes after it showed (Verdict.Core); the
 			// rule is the reference's, when it rejects the bytes the target went on past.
-			c.Kind, c.Detail = Desync, f.Rule
+			c.Detail = f.Rule
 		}
 	}
 	c.Key = string(c.Class) + "/" + c.Kind
@@ -151,6 +184,25 @@ func causeOf(f *Finding) Cause {
 	return c
 }
 
+// catalogFamilies names a catalog request by its RFC section ("catalog:rfc9112/6.1"), as a
+// 5xx's features are named by their family: an exception escaping the parser is one bug
+// whichever of the section's requests raised it.
+func catalogFamilies(features []string) []string {
+	var out []string
+	for _, f := range features {
+		if id, ok := strings.CutPrefix(f, "catalog:"); ok {
+			if parts := strings.SplitN(id, "/", 3); len(parts) == 3 {
+				f = "catalog:" + parts[0] + "/" + parts[1]
+			}
+		}
+		if !slices.Contains(out, f) {
+			out = append(out, f)
+		}
+	}
+	sort.Strings(out)
+	return out
+}
+
 // GroupCauses groups findings into causes, worst first, and sets apart the findings that
 // only show a choice the RFC permits. dir is where the findings are, for the replay
 // commands ("" when they were not written).
@@ -171,6 +223,8 @@ func GroupCauses(findings []*Finding, dir string) *Causes {
 		if choice := f.PermittedChoice(); choice != "" {
 			// One choice, however many requests showed it.
 			c = Cause{Key: "choice/bare-lf", Class: Strictness, Kind: "rejected", Label: "does not take a bare LF for a line terminator", Choice: choice}
+		} else if choice := f.LimitChoice(); choice != "" {
+			c = Cause{Key: "choice/limit/" + f.Rule, Class: f.Class, Kind: c.Kind, Detail: f.Rule, Label: "a larger limit: " + f.Rule, Choice: choice}
 		}
 		if _, ok := protos[c.Key]; !ok {
 			protos[c.Key] = c

@@ -26,6 +26,8 @@ func TestGroupCauses(t *testing.T) {
 		// Leniency is not ablated: the reference's rule names what the target let through.
 		{ID: "leniency-e", Class: Leniency, Kind: "accepted", Rule: "rfc9110/8.6", Signature: "leniency/accepted/rfc9110/8.6", Features: []string{"cl:plus"}, Bytes: []byte("0")},
 		{ID: "leniency-f", Class: Leniency, Kind: "accepted", Rule: "rfc9110/8.6", Signature: "leniency/accepted/rfc9110/8.6", Features: []string{"cl:underscore", "eol:cr@field"}, Bytes: []byte("00")},
+		// Waiting for a body after the lenient request is accepting it too.
+		{ID: "leniency-o", Class: Leniency, Kind: "waits", Rule: "rfc9110/8.6", Signature: "leniency/accepted/rfc9110/8.6", Features: []string{"cl:plus"}, Bytes: []byte("000")},
 		{ID: "framing-g", Class: Framing, Kind: "body", Signature: "framing/body/ | te:comma", Features: []string{"te:comma"}, Bytes: []byte("0"), Server: "waitress"},
 		// The same body, found first with a feature more than it needs: the cause is the smaller set.
 		{ID: "framing-k", Class: Framing, Kind: "body", Signature: "framing/body/ | cl-dup + te:comma", Features: []string{"te:comma", "cl-dup"}, Bytes: []byte("00")},
@@ -35,9 +37,15 @@ func TestGroupCauses(t *testing.T) {
 		{ID: "framing-m", Class: Framing, Kind: "stalled", Signature: "framing/desync/ | cl:plus", Features: []string{"cl:plus"}, Bytes: []byte("000")},
 		// The same features in bytes the reference rejects: a desync after a leniency.
 		{ID: "framing-n", Class: Framing, Kind: "stalled", Rule: "rfc9112/3.2 Host required", Signature: "framing/desync/rfc9112/3.2 Host required | cl:plus", Features: []string{"cl:plus"}, Bytes: []byte("000")},
+		// A 5xx from two catalog requests of one section: one exception, two spellings.
+		{ID: "5xx-p", Class: Status5xx, Kind: "status", Rule: "500", Signature: "5xx/status/500 | catalog:rfc9112/6.1/te-list/nbsp", Base: "catalog:rfc9112/6.1/te-list/nbsp", Bytes: []byte("0")},
+		{ID: "5xx-q", Class: Status5xx, Kind: "status", Rule: "500", Signature: "5xx/status/500 | catalog:rfc9112/6.1/unknown-transfer-coding", Base: "catalog:rfc9112/6.1/unknown-transfer-coding", Bytes: []byte("0")},
 		{ID: "hang-h", Class: Hang, Kind: "no-response", Signature: "hang/no-response/ | plain get", Base: "neutral:get", Bytes: []byte("0")},
 		// A bare LF rejected: RFC 9112 §2.2 leaves it to the target.
 		{ID: "strictness-i", Class: Strictness, Kind: "rejected", Rule: "400", Signature: "strictness/rejected/400 | eol:lf", Features: []string{"eol:lf@all"}, Bytes: []byte("GET / HTTP/1.1\nHost: x\n\nGET /__conform__/echo HTTP/1.1\r\nHost: x\r\n\r\n")},
+		// Serving a request the reference rejects for its size alone: a larger limit.
+		{ID: "leniency-r", Class: Leniency, Kind: "accepted", Rule: "rfc6585/5 too many header fields", Signature: "leniency/accepted/rfc6585/5 too many header fields", Bytes: []byte("0"),
+			Reference: RefView{Error: &reference.ParseError{Status: 431, Rule: "rfc6585/5 too many header fields"}}},
 		// Not when the target rejected what even a reader of CRLF alone serves.
 		{ID: "strictness-j", Class: Strictness, Kind: "rejected", Rule: "400", Signature: "strictness/rejected/400 | plain get", Bytes: []byte("GET / HTTP/1.1\r\nHost: x\r\n\r\n")},
 	}
@@ -51,7 +59,8 @@ func TestGroupCauses(t *testing.T) {
 		"framing/desync | te:comma = framing-g,framing-k",
 		"framing/desync/rfc9112/3.2 Host required | cl:plus = framing-n",
 		"hang/no-response | plain get = hang-h",
-		"leniency/accepted/rfc9110/8.6 = leniency-e,leniency-f",
+		"5xx/status | catalog:rfc9112/6.1 = 5xx-p,5xx-q",
+		"leniency/accepted/rfc9110/8.6 = leniency-e,leniency-f,leniency-o",
 		"strictness/rejected | expect:100-continue = strictness-a,strictness-b",
 		"strictness/closed | ws:nbsp = strictness-d",
 		"strictness/rejected | plain get = strictness-j",
@@ -60,8 +69,12 @@ func TestGroupCauses(t *testing.T) {
 	if !slices.Equal(got, want) {
 		t.Errorf("causes, worst first:\n  %s\nwant\n  %s", strings.Join(got, "\n  "), strings.Join(want, "\n  "))
 	}
-	if cs.Findings != 13 || len(cs.Choices) != 1 || cs.Choices[0].Example != "strictness-i" || !strings.Contains(cs.Choices[0].Choice, "§2.2") {
-		t.Errorf("%d findings, choices %+v; want 13 and the bare LF as a choice", cs.Findings, cs.Choices)
+	choice := map[string]string{}
+	for _, c := range cs.Choices {
+		choice[c.Example] = c.Choice
+	}
+	if cs.Findings != 16 || len(cs.Choices) != 2 || !strings.Contains(choice["strictness-i"], "§2.2") || !strings.Contains(choice["leniency-r"], "limit") {
+		t.Errorf("%d findings, choices %+v; want 16, the bare LF and the limit as choices", cs.Findings, cs.Choices)
 	}
 	for _, c := range cs.Causes {
 		switch c.Example {
@@ -74,6 +87,11 @@ func TestGroupCauses(t *testing.T) {
 	}
 	if c := cs.Causes[0]; !slices.Equal(c.Shown, []string{"body", "stalled"}) {
 		t.Errorf("%s shows %v, want the kinds of its findings", c.Key, c.Shown)
+	}
+	for _, c := range cs.Causes {
+		if c.Class == Leniency && !slices.Equal(c.Shown, []string{"waits"}) {
+			t.Errorf("%s shows %v, want the waits beside the accepted", c.Key, c.Shown)
+		}
 	}
 }
 

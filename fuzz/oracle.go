@@ -78,16 +78,25 @@ type Verdict struct {
 // Core is what a disagreement is known by, without the case's features: what it is
 // deduplicated, ablated and minimized by. Every framing kind is one behaviour, a desync:
 // which kind shows (a body overrun, a phantom, a stall...) depends on the bytes that follow
-// the request the two frame differently, not on the fault.
+// the request the two frame differently, not on the fault; likewise a leniency that waits.
 func (v Verdict) Core() string {
 	if v.Class == "" {
 		return ""
 	}
-	kind := v.Kind
-	if v.Class == Framing {
-		kind = Desync
+	return string(v.Class) + "/" + v.behaviour() + "/" + v.Rule
+}
+
+// behaviour is the kind as Core knows it. A target that waits for more bytes after a
+// request the reference rejects accepted that request as one that serves it does: what
+// follows (a body it then waits for) is the case's, not the fault's.
+func (v Verdict) behaviour() string {
+	switch {
+	case v.Class == Framing:
+		return Desync
+	case v.Class == Leniency && v.Kind == "waits":
+		return "accepted"
 	}
-	return string(v.Class) + "/" + kind + "/" + v.Rule
+	return v.Kind
 }
 
 // Desync is the behaviour of every framing verdict in its Core.
@@ -221,13 +230,19 @@ func sha(b []byte) string {
 // reference sees in them. The rules, and why each avoids false positives, are in README.md
 // ("Oracle rules"). The verdict is the most important disagreement found.
 //
-// A framing verdict in bytes the reference rejects carries the reference's rule: the target
-// went on past a request it should have rejected, and a smaller case that the reference
-// rejects for another reason (a minimization that drops a Host line) is another finding.
+// A framing verdict in bytes the reference rejects carries the reference's rule (the target
+// went on past a request it should have rejected), and so does a 5xx answer to the request
+// the reference rejects: a smaller case that the reference rejects for another reason (a
+// minimization that drops a Host line) is another finding.
 func Compare(e *Expectation, o *Observation) Verdict {
 	v := compare(e, o)
-	if v.Class == Framing && e.In.Error != nil {
-		v.Rule = e.In.Error.Rule
+	if e.In.Error != nil {
+		switch {
+		case v.Class == Framing:
+			v.Rule = e.In.Error.Rule
+		case v.Class == Status5xx && v.Index >= len(e.In.Requests):
+			v.Rule += " where the reference rejects (" + e.In.Error.Rule + ")"
+		}
 	}
 	return v
 }
