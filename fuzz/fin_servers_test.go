@@ -29,7 +29,7 @@ func TestFinFindsCherootShortBody(t *testing.T) {
 	in := realServer(t, "cheroot")
 	const core = "leniency/served-incomplete/rfc9112/6.3 body shorter than Content-Length at the FIN"
 	sum := session1(t, Options{Instance: in, Seed: 1, Duration: 20 * time.Second, MinimizeBudget: -1},
-		want{core, func(f *Finding) bool { return f.Signature == core }})
+		want{name: core, match: func(f *Finding) bool { return f.Signature == core }})
 	for _, f := range sum.Findings {
 		if f.Signature != core {
 			continue
@@ -81,7 +81,7 @@ func TestFinSpinsGunicornSyncWorker(t *testing.T) {
 	spins := func(f *Finding) bool {
 		return f.Class == Crash && (f.Kind == KindSpinsAfterFin || f.Kind == KindSpins) && halfCloses(f.Writes)
 	}
-	sum := session1(t, Options{Instance: in, Seed: 1, Duration: 40 * time.Second, MinimizeBudget: -1}, want{"spin after a FIN", spins})
+	sum := session1(t, Options{Instance: in, Seed: 1, Duration: 40 * time.Second, MinimizeBudget: -1}, want{name: "spin after a FIN", match: spins})
 	for _, f := range sum.Findings {
 		if !spins(f) {
 			continue
@@ -106,7 +106,7 @@ func TestFinSpinsWerkzeug(t *testing.T) {
 	in := realServer(t, "werkzeug")
 	seed := Seed{Check: "huge-chunk", Bytes: []byte("POST /__conform__/echo HTTP/1.1\r\nHost: localhost\r\nTransfer-Encoding: chunked\r\n\r\nfffffffffffffffff5\r\nhello\r\n0\r\n\r\n")}
 	spins := func(f *Finding) bool { return f.Class == Crash && f.Kind == KindSpinsAfterFin }
-	sum := session1(t, Options{Instance: in, Seed: 1, Duration: 40 * time.Second, MinimizeBudget: -1, Catalog: []Seed{seed}}, want{"spin after a FIN", spins})
+	sum := session1(t, Options{Instance: in, Seed: 1, Duration: 40 * time.Second, MinimizeBudget: -1, Catalog: []Seed{seed}}, want{name: "spin after a FIN", match: spins})
 	for _, f := range sum.Findings {
 		if spins(f) {
 			if !halfCloses(f.Writes) || !bytes.Contains(f.Bytes, []byte("\r\n\r\nfff")) {

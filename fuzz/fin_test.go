@@ -141,7 +141,7 @@ func TestFinServedIncompleteIsLenient(t *testing.T) {
 			dir := t.TempDir()
 			core := "leniency/served-incomplete/" + c.rule
 			sum := session1(t, Options{Addr: ref.Addr, Seed: 5, Duration: 20 * time.Second, MinimizeBudget: -1, NoCatalog: true, Dir: dir},
-				want{core, func(f *Finding) bool { return f.Signature == core }})
+				want{name: core, match: func(f *Finding) bool { return f.Signature == core }})
 			var f *Finding
 			for _, x := range sum.Findings {
 				if x.Signature == core {
@@ -237,7 +237,7 @@ func TestSpinWatchFindsASpinAfterFin(t *testing.T) {
 		ref := startRestartable(t, reference.Options{Deviations: reference.Deviations{SpinAfterClientClose: true}})
 		core := "crash/" + KindSpinsAfterFin + "/"
 		sum := session1(t, Options{Addr: ref.addr, Seed: 5, Duration: 25 * time.Second, NoCatalog: true, Workers: 2, CPU: processCPU, Restart: ref.restart},
-			want{core, func(f *Finding) bool { return f.Signature == core }})
+			want{name: core, match: func(f *Finding) bool { return f.Signature == core }})
 		for _, f := range sum.Findings {
 			if f.Signature != core {
 				continue

@@ -404,24 +404,29 @@ func TestSessionAgainstReferenceFindsNothing(t *testing.T) {
 }
 
 // want is a finding a bounded session must produce: any finding of a class, or the finding
-// that shows a published bug.
+// that shows a published bug. needs are the features its cause must name.
 type want struct {
 	name  string
 	match func(*Finding) bool
+	needs []string
 }
 
 // class wants any finding of class c (for framing, one about where requests or bodies end).
 func class(c Class) want {
-	return want{string(c), func(f *Finding) bool {
+	return want{name: string(c), match: func(f *Finding) bool {
 		return f.Class == c && (c != Framing || requestFraming(f.Kind))
 	}}
 }
 
-// published wants the finding that shows bug id: a signature beginning with prefix and
-// naming every feature in needs.
+// published wants the finding that shows bug id: its class, kind and rule beginning with
+// prefix ("leniency/accepted/rfc9110/8.6"), its signature naming every feature in needs.
 func published(id, prefix string, needs ...string) want {
-	return want{id + " (" + strings.Join(append([]string{prefix}, needs...), " ") + ")", func(f *Finding) bool {
-		if !strings.HasPrefix(f.Signature, prefix) {
+	return want{name: id + " (" + strings.Join(append([]string{prefix}, needs...), " ") + ")", needs: needs, match: func(f *Finding) bool {
+		desc := string(f.Class) + "/" + f.Kind + "/" + f.Rule
+		if _, parts, ok := strings.Cut(f.Signature, " | "); ok {
+			desc += " | " + parts
+		}
+		if !strings.HasPrefix(desc, prefix) {
 			return false
 		}
 		for _, n := range needs {
@@ -434,13 +439,19 @@ func published(id, prefix string, needs ...string) want {
 }
 
 // session1 runs a bounded session and stops as soon as every wanted finding was found. It
-// logs how long each took to find.
+// logs how long each took to find. Then each must still show what was wanted on its final
+// (minimized) bytes and be listed under a cause of its class that names the rule and the
+// features it needs: what a maintainer reads first.
 func session1(t *testing.T, opt Options, wants ...want) *Summary {
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
+	type hit struct {
+		at time.Duration
+		f  *Finding
+	}
 	var mu sync.Mutex
-	found := map[string]time.Duration{}
+	found := map[string]hit{}
 	start := time.Now()
 	opt.OnFinding = func(f *Finding) {
 		mu.Lock()
@@ -448,7 +459,7 @@ func session1(t *testing.T, opt Options, wants ...want) *Summary {
 		missing := 0
 		for _, w := range wants {
 			if _, ok := found[w.name]; !ok && w.match(f) {
-				found[w.name] = time.Since(start)
+				found[w.name] = hit{time.Since(start), f}
 			}
 			if _, ok := found[w.name]; !ok {
 				missing++
@@ -465,13 +476,47 @@ func session1(t *testing.T, opt Options, wants ...want) *Summary {
 	mu.Lock()
 	defer mu.Unlock()
 	for _, w := range wants {
-		if at, ok := found[w.name]; ok {
-			t.Logf("found %s after %s", w.name, at.Round(100*time.Millisecond))
-		} else {
+		h, ok := found[w.name]
+		if !ok {
 			t.Errorf("no finding for %s in %d cases (%s); found: %v", w.name, sum.Cases, sum.Elapsed.Round(time.Second), sum.ByClass)
+			continue
+		}
+		t.Logf("found %s after %s", w.name, h.at.Round(100*time.Millisecond))
+		if !w.match(h.f) {
+			t.Errorf("%s: finding %s shows %s/%s/%s on its final bytes (%s)", w.name, h.f.ID, h.f.Class, h.f.Kind, h.f.Rule, h.f.Minimization)
+		}
+		if c := causeHolding(sum.Causes, h.f.ID); c == nil {
+			t.Errorf("%s: finding %s is under no cause", w.name, h.f.ID)
+		} else if c.Class != h.f.Class || coreIsSignature(Verdict{Class: h.f.Class, Kind: h.f.Kind}) && c.Detail != h.f.Rule || !containsAll(c.Features, w.needs) {
+			t.Errorf("%s: finding %s is under the cause %q", w.name, h.f.ID, c.Label)
+		} else {
+			t.Logf("  cause: %s %s (%d findings)", c.Class, c.Label, c.Count)
 		}
 	}
 	return sum
+}
+
+// causeHolding is the cause listing the finding id (nil when none, or only a choice does).
+func causeHolding(cs *Causes, id string) *Cause {
+	if cs == nil {
+		return nil
+	}
+	for i := range cs.Causes {
+		if slices.Contains(cs.Causes[i].Findings, id) {
+			return &cs.Causes[i]
+		}
+	}
+	return nil
+}
+
+// containsAll says each of needs is one of the features, or the family of one.
+func containsAll(features, needs []string) bool {
+	for _, n := range needs {
+		if !slices.ContainsFunc(features, func(f string) bool { return f == n || strings.HasPrefix(f, n+":") }) {
+			return false
+		}
+	}
+	return true
 }
 
 // requestFraming says a framing kind is about where requests or bodies end.

@@ -16,12 +16,16 @@ import (
 // needs wants a finding of class c and kind (any kind when ""), with rule prefix rule, whose
 // minimal features include one starting with feature ("" for any).
 func needs(c Class, kind, rule, feature string) want {
-	return want{string(c) + "/" + kind + "/" + rule + " with " + feature, func(f *Finding) bool {
+	w := want{name: string(c) + "/" + kind + "/" + rule + " with " + feature, match: func(f *Finding) bool {
 		if f.Class != c || kind != "" && f.Kind != kind || !strings.HasPrefix(f.Rule, rule) {
 			return false
 		}
 		return feature == "" || slices.ContainsFunc(f.Features, func(x string) bool { return strings.HasPrefix(x, feature) })
 	}}
+	if family, _, _ := strings.Cut(feature, ":"); family != "" && !coreIsSignature(Verdict{Class: c, Kind: kind}) {
+		w.needs = []string{family}
+	}
+	return w
 }
 
 // Each reach of the generator (read modes, gateway-variable field names, wsgi.input
