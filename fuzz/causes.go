@@ -37,6 +37,8 @@ type Cause struct {
 	// Shown are the findings' own kinds, for a desync what the bytes after it showed
 	// ("body-overrun", "served-smuggled", ...).
 	Shown []string `json:"shown,omitempty"`
+	// Rules are the reference's rules for the bytes of a desync after a leniency.
+	Rules []string `json:"rules,omitempty"`
 	// Features are the normalised minimal features ("plain get" when none is needed).
 	Features []string `json:"features"`
 	Label    string   `json:"label"`
@@ -151,6 +153,8 @@ func causeOf(f *Finding) Cause {
 		}
 		if f.Class == Status5xx {
 			c.Features = catalogFamilies(c.Features)
+		} else {
+			c.Features = catalogCarrier(c.Features)
 		}
 		if len(c.Features) == 0 {
 			c.Features = []string{"plain " + strings.TrimPrefix(f.Base, "neutral:")}
@@ -158,10 +162,15 @@ func causeOf(f *Finding) Cause {
 		if f.Class == Semantic && f.Kind == "not-echo" || f.Class == Input {
 			c.Detail = f.Rule // the answer the application never gave, the exception it got: the behaviour
 		}
-		if f.Class == Framing {
-			// One behaviour, whichever kind the bytes after it showed (Verdict.Core); the
-			// rule is the reference's, when it rejects the bytes the target went on past.
-			c.Detail = f.Rule
+		if f.Class == Framing && f.Rule != "" {
+			// One behaviour, whichever kind the bytes after it showed (Verdict.Core). In
+			// bytes the reference rejects, what the target frames differently is told by
+			// the features about framing; a field or request-line the target let through on
+			// the way is the leniency's own cause, and would pair with every desync.
+			c.Detail = afterLenient
+			if triggers := withoutEnablers(c.Features); len(triggers) > 0 {
+				c.Features = triggers
+			}
 		}
 	}
 	c.Key = string(c.Class) + "/" + c.Kind
@@ -174,7 +183,7 @@ func causeOf(f *Finding) Cause {
 	c.Label = c.Kind
 	switch {
 	case c.Class == Framing && c.Detail != "":
-		c.Label += " after a request the reference rejects (" + c.Detail + ")"
+		c.Label += " " + c.Detail
 	case c.Detail != "":
 		c.Label += " " + c.Detail
 	}
@@ -182,6 +191,26 @@ func causeOf(f *Finding) Cause {
 		c.Label += " with " + strings.Join(c.Features, " + ")
 	}
 	return c
+}
+
+// afterLenient is the Detail of a desync in bytes the reference rejects.
+const afterLenient = "after a request the reference rejects"
+
+// enablers are the feature families that touch the request-line or a field no reader
+// frames a body by: in a desync after a leniency they got the request past the target.
+var enablers = []string{"request-line", "host", "header-count", "head-byte", "value-byte", "name-byte", "ws", "eol", "expect", "connection"}
+
+// withoutEnablers is the features of a desync less the enablers (nil when nothing else is
+// left: then the enabler is what the target frames by).
+func withoutEnablers(features []string) []string {
+	var out []string
+	for _, f := range features {
+		family, _, _ := strings.Cut(f, ":")
+		if !slices.Contains(enablers, family) {
+			out = append(out, f)
+		}
+	}
+	return out
 }
 
 // catalogFamilies names a catalog request by its RFC section ("catalog:rfc9112/6.1"), as a
@@ -194,6 +223,27 @@ func catalogFamilies(features []string) []string {
 			if parts := strings.SplitN(id, "/", 3); len(parts) == 3 {
 				f = "catalog:" + parts[0] + "/" + parts[1]
 			}
+		}
+		if !slices.Contains(out, f) {
+			out = append(out, f)
+		}
+	}
+	sort.Strings(out)
+	return out
+}
+
+// catalogCarrier names a catalog request "catalog" when the finding needs other features
+// too: the request only carries them (the neutral request of its shape did not), and the
+// same features on two catalog requests are one cause. A catalog request alone is its own.
+func catalogCarrier(features []string) []string {
+	other := slices.ContainsFunc(features, func(f string) bool { return !strings.HasPrefix(f, "catalog:") })
+	if !other {
+		return features
+	}
+	var out []string
+	for _, f := range features {
+		if strings.HasPrefix(f, "catalog:") {
+			f = "catalog"
 		}
 		if !slices.Contains(out, f) {
 			out = append(out, f)
@@ -243,7 +293,10 @@ func GroupCauses(findings []*Finding, dir string) *Causes {
 		for _, k2 := range order {
 			head2, _, _ := strings.Cut(k2, " | ")
 			b, c2 := protos[best], protos[k2]
-			if k2 == k || head2 != head || !strictSubset(c2.Features, protos[k].Features) {
+			// A desync found with fewer features is the cause whatever the reference
+			// rejected: the feature more got the request past another of its rules.
+			sameBehaviour := head2 == head || c2.Class == Framing && protos[k].Class == Framing
+			if k2 == k || !sameBehaviour || !strictSubset(c2.Features, protos[k].Features) {
 				continue
 			}
 			if best == k || len(c2.Features) < len(b.Features) || len(c2.Features) == len(b.Features) && k2 < best {
@@ -269,6 +322,9 @@ func GroupCauses(findings []*Finding, dir string) *Causes {
 		if f.Kind != p.Kind && !slices.Contains(p.Shown, f.Kind) {
 			p.Shown = append(p.Shown, f.Kind)
 		}
+		if p.Detail == afterLenient && !slices.Contains(p.Rules, f.Rule) {
+			p.Rules = append(p.Rules, f.Rule)
+		}
 		if e := examples[k]; e == nil || betterExample(f, e) {
 			examples[k] = f
 		}
@@ -278,6 +334,7 @@ func GroupCauses(findings []*Finding, dir string) *Causes {
 		e := examples[k]
 		sort.Strings(c.Findings)
 		sort.Strings(c.Shown)
+		sort.Strings(c.Rules)
 		c.Example, c.ExampleBytes, c.Replay = e.ID, e.Bytes, replayCommand(e, dir)
 		if c.Choice != "" {
 			out.Choices = append(out.Choices, *c)
@@ -402,6 +459,9 @@ func (cs *Causes) WriteText(w io.Writer) {
 		label := c.Label
 		if len(c.Shown) > 0 {
 			label += " (" + strings.Join(c.Shown, ", ") + ")"
+		}
+		if len(c.Rules) > 0 {
+			label += "; the reference rejects: " + strings.Join(c.Rules, "; ")
 		}
 		fmt.Fprintf(w, "  %4d  %-10s %s\n        e.g. %s: %s\n", c.Count, c.Class, safetext.Line(clip(label, 200)), safetext.Line(c.Example), safetext.Line(c.Replay))
 	}

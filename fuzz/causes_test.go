@@ -40,6 +40,16 @@ func TestGroupCauses(t *testing.T) {
 		// A 5xx from two catalog requests of one section: one exception, two spellings.
 		{ID: "5xx-p", Class: Status5xx, Kind: "status", Rule: "500", Signature: "5xx/status/500 | catalog:rfc9112/6.1/te-list/nbsp", Base: "catalog:rfc9112/6.1/te-list/nbsp", Bytes: []byte("0")},
 		{ID: "5xx-q", Class: Status5xx, Kind: "status", Rule: "500", Signature: "5xx/status/500 | catalog:rfc9112/6.1/unknown-transfer-coding", Base: "catalog:rfc9112/6.1/unknown-transfer-coding", Bytes: []byte("0")},
+		// Desyncs after two leniencies with the same framing feature: one cause, whichever
+		// field or request-line got the request past the target.
+		{ID: "framing-s", Class: Framing, Kind: "body-overrun", Rule: "rfc9112/3.2 Host required", Signature: "framing/desync/rfc9112/3.2 Host required | cl-offset + host", Features: []string{"cl-offset:1", "host:missing"}, Bytes: []byte("0")},
+		{ID: "framing-t", Class: Framing, Kind: "phantom", Rule: "rfc9110/9.1 method is a token", Signature: "framing/desync/rfc9110/9.1 method is a token | cl-offset + request-line", Features: []string{"cl-offset:3", "request-line:method-odd"}, Bytes: []byte("00")},
+		// The same features carried by two catalog requests: one cause.
+		{ID: "semantic-u", Class: Semantic, Kind: "path", Signature: "semantic/path/ | catalog:rfc9112/9.8/close-notify + expect:100-continue", Base: "catalog:rfc9112/9.8/close-notify", Features: []string{"expect:100-Continue"}, Bytes: []byte("0")},
+		{ID: "semantic-v", Class: Semantic, Kind: "path", Signature: "semantic/path/ | catalog:rfc9112/9.6/close-option-sent + expect:100-continue", Base: "catalog:rfc9112/9.6/close-option-sent", Features: []string{"expect:100-continue"}, Bytes: []byte("0")},
+		// A catalog request alone is what the target rejects: a cause of its own.
+		{ID: "strictness-w", Class: Strictness, Kind: "rejected", Rule: "400", Signature: "strictness/rejected/400 | catalog:rfc9112/3/method-case/lower", Base: "catalog:rfc9112/3/method-case/lower", Bytes: []byte("0")},
+		{ID: "strictness-x", Class: Strictness, Kind: "rejected", Rule: "400", Signature: "strictness/rejected/400 | catalog:rfc9112/7.1.1/chunk-extension-quoted-bws", Base: "catalog:rfc9112/7.1.1/chunk-extension-quoted-bws", Bytes: []byte("0")},
 		{ID: "hang-h", Class: Hang, Kind: "no-response", Signature: "hang/no-response/ | plain get", Base: "neutral:get", Bytes: []byte("0")},
 		// A bare LF rejected: RFC 9112 §2.2 leaves it to the target.
 		{ID: "strictness-i", Class: Strictness, Kind: "rejected", Rule: "400", Signature: "strictness/rejected/400 | eol:lf", Features: []string{"eol:lf@all"}, Bytes: []byte("GET / HTTP/1.1\nHost: x\n\nGET /__conform__/echo HTTP/1.1\r\nHost: x\r\n\r\n")},
@@ -57,14 +67,18 @@ func TestGroupCauses(t *testing.T) {
 	want := []string{
 		"framing/desync | cl:plus = framing-l,framing-m",
 		"framing/desync | te:comma = framing-g,framing-k",
-		"framing/desync/rfc9112/3.2 Host required | cl:plus = framing-n",
+		"framing/desync/after a request the reference rejects | cl-offset = framing-s,framing-t",
+		"framing/desync/after a request the reference rejects | cl:plus = framing-n",
 		"hang/no-response | plain get = hang-h",
 		"5xx/status | catalog:rfc9112/6.1 = 5xx-p,5xx-q",
 		"leniency/accepted/rfc9110/8.6 = leniency-e,leniency-f,leniency-o",
 		"strictness/rejected | expect:100-continue = strictness-a,strictness-b",
 		"strictness/closed | ws:nbsp = strictness-d",
+		"strictness/rejected | catalog:rfc9112/3/method-case/lower = strictness-w",
+		"strictness/rejected | catalog:rfc9112/7.1.1/chunk-extension-quoted-bws = strictness-x",
 		"strictness/rejected | plain get = strictness-j",
 		"strictness/rejected | ws:nbsp = strictness-c",
+		"semantic/path | catalog + expect:100-continue = semantic-u,semantic-v",
 	}
 	if !slices.Equal(got, want) {
 		t.Errorf("causes, worst first:\n  %s\nwant\n  %s", strings.Join(got, "\n  "), strings.Join(want, "\n  "))
@@ -73,8 +87,8 @@ func TestGroupCauses(t *testing.T) {
 	for _, c := range cs.Choices {
 		choice[c.Example] = c.Choice
 	}
-	if cs.Findings != 16 || len(cs.Choices) != 2 || !strings.Contains(choice["strictness-i"], "§2.2") || !strings.Contains(choice["leniency-r"], "limit") {
-		t.Errorf("%d findings, choices %+v; want 16, the bare LF and the limit as choices", cs.Findings, cs.Choices)
+	if cs.Findings != 22 || len(cs.Choices) != 2 || !strings.Contains(choice["strictness-i"], "§2.2") || !strings.Contains(choice["leniency-r"], "limit") {
+		t.Errorf("%d findings, choices %+v; want 22, the bare LF and the limit as choices", cs.Findings, cs.Choices)
 	}
 	for _, c := range cs.Causes {
 		switch c.Example {
@@ -89,6 +103,9 @@ func TestGroupCauses(t *testing.T) {
 		t.Errorf("%s shows %v, want the kinds of its findings", c.Key, c.Shown)
 	}
 	for _, c := range cs.Causes {
+		if c.Detail == afterLenient && c.Count == 2 && !slices.Equal(c.Rules, []string{"rfc9110/9.1 method is a token", "rfc9112/3.2 Host required"}) {
+			t.Errorf("%s: rules %v, want both the reference rejects", c.Key, c.Rules)
+		}
 		if c.Class == Leniency && !slices.Equal(c.Shown, []string{"waits"}) {
 			t.Errorf("%s shows %v, want the waits beside the accepted", c.Key, c.Shown)
 		}
