@@ -107,12 +107,73 @@ func (f *Finding) PermittedChoice() string {
 }
 
 // Choice says which choice the RFC leaves to the target the finding only shows, "" when
-// it is a finding (PermittedChoice, LimitChoice).
+// it is a finding (PermittedChoice, LimitChoice, and a rejection the RFC permits).
 func (f *Finding) Choice() string {
+	_, why := f.choice()
+	return why
+}
+
+// choice is Choice with the key its findings are grouped by.
+func (f *Finding) choice() (key, why string) {
 	if c := f.PermittedChoice(); c != "" {
-		return c
+		return "choice/bare-lf", c
 	}
-	return f.LimitChoice()
+	if c := f.LimitChoice(); c != "" {
+		return "choice/limit/" + f.Rule, c
+	}
+	r := f.rejectedRequest()
+	if f.Class != Strictness || r == nil {
+		return "", ""
+	}
+	if !slices.Contains(registeredMethods, r.Method) {
+		return "choice/method", "rejects a method it does not recognise (RFC 9110 §9.1: all methods but GET and HEAD are OPTIONAL, and an unrecognized one SHOULD get 501)"
+	}
+	if repeatedLength(r.Header) {
+		return "choice/length-list", "rejects a Content-Length of one value repeated (RFC 9110 §8.6: the recipient MAY either reject the message as invalid or replace the list with that value)"
+	}
+	return "", ""
+}
+
+// registeredMethods are the methods RFC 9110 §9 and RFC 5789 define.
+var registeredMethods = []string{"GET", "HEAD", "POST", "PUT", "DELETE", "CONNECT", "OPTIONS", "TRACE", "PATCH"}
+
+// rejectedRequest is the reference's view of the request the target rejected: the one its
+// first rejection answers.
+func (f *Finding) rejectedRequest() *RefRequest {
+	if f.Observed == nil {
+		return nil
+	}
+	for i, a := range f.Observed.Answers {
+		if isRejection(a.Status) {
+			if i < len(f.Reference.Requests) {
+				return &f.Reference.Requests[i]
+			}
+			return nil
+		}
+	}
+	return nil
+}
+
+// repeatedLength says the Content-Length lines, taken together as one list, repeat one
+// decimal value.
+func repeatedLength(header []reference.Field) bool {
+	var values []string
+	for _, h := range header {
+		if strings.EqualFold(h.Name, "Content-Length") {
+			for _, v := range strings.Split(h.Value, ",") {
+				values = append(values, strings.Trim(v, " \t"))
+			}
+		}
+	}
+	if len(values) < 2 || values[0] == "" || strings.Trim(values[0], "0123456789") != "" {
+		return false
+	}
+	for _, v := range values[1:] {
+		if v != values[0] {
+			return false
+		}
+	}
+	return true
 }
 
 // LimitChoice says why a leniency only shows a larger limit than the reference's ("" when
@@ -270,11 +331,9 @@ func GroupCauses(findings []*Finding, dir string) *Causes {
 			out.Target = f.Target
 		}
 		c := causeOf(f)
-		if choice := f.PermittedChoice(); choice != "" {
+		if key, why := f.choice(); why != "" {
 			// One choice, however many requests showed it.
-			c = Cause{Key: "choice/bare-lf", Class: Strictness, Kind: "rejected", Label: "does not take a bare LF for a line terminator", Choice: choice}
-		} else if choice := f.LimitChoice(); choice != "" {
-			c = Cause{Key: "choice/limit/" + f.Rule, Class: f.Class, Kind: c.Kind, Detail: f.Rule, Label: "a larger limit: " + f.Rule, Choice: choice}
+			c = Cause{Key: key, Class: f.Class, Kind: c.Kind, Detail: f.Rule, Label: why, Choice: why}
 		}
 		if _, ok := protos[c.Key]; !ok {
 			protos[c.Key] = c

@@ -56,6 +56,15 @@ func TestGroupCauses(t *testing.T) {
 		// Serving a request the reference rejects for its size alone: a larger limit.
 		{ID: "leniency-r", Class: Leniency, Kind: "accepted", Rule: "rfc6585/5 too many header fields", Signature: "leniency/accepted/rfc6585/5 too many header fields", Bytes: []byte("0"),
 			Reference: RefView{Error: &reference.ParseError{Status: 431, Rule: "rfc6585/5 too many header fields"}}},
+		// Rejecting a method that is no registered one, or a length repeated: RFC 9110
+		// §9.1 and §8.6 permit it (the second request is the one rejected).
+		{ID: "strictness-y", Class: Strictness, Kind: "rejected", Rule: "400", Signature: "strictness/rejected/400 | drop-framing", Bytes: []byte("0"),
+			Reference: RefView{Requests: []RefRequest{{Method: "POST"}, {Method: "helloGET"}}}, Observed: &Observation{Answers: []Answer{{Status: 200}, {Status: 400}}}},
+		{ID: "strictness-z", Class: Strictness, Kind: "rejected", Rule: "400", Signature: "strictness/rejected/400 | cl-dup:same", Bytes: []byte("0"),
+			Reference: RefView{Requests: []RefRequest{{Method: "POST", Header: []reference.Field{{Name: "Content-Length", Value: "5"}, {Name: "content-length", Value: "5, 5"}}}}}, Observed: &Observation{Answers: []Answer{{Status: 400}}}},
+		// Not a list of one value.
+		{ID: "strictness-0", Class: Strictness, Kind: "rejected", Rule: "400", Signature: "strictness/rejected/400 | cl:list-diff", Bytes: []byte("0"),
+			Reference: RefView{Requests: []RefRequest{{Method: "POST", Header: []reference.Field{{Name: "Content-Length", Value: "5, 6"}}}}}, Observed: &Observation{Answers: []Answer{{Status: 400}}}},
 		// Not when the target rejected what even a reader of CRLF alone serves.
 		{ID: "strictness-j", Class: Strictness, Kind: "rejected", Rule: "400", Signature: "strictness/rejected/400 | plain get", Bytes: []byte("GET / HTTP/1.1\r\nHost: x\r\n\r\n")},
 	}
@@ -76,6 +85,7 @@ func TestGroupCauses(t *testing.T) {
 		"strictness/closed | ws:nbsp = strictness-d",
 		"strictness/rejected | catalog:rfc9112/3/method-case/lower = strictness-w",
 		"strictness/rejected | catalog:rfc9112/7.1.1/chunk-extension-quoted-bws = strictness-x",
+		"strictness/rejected | cl:list-diff = strictness-0",
 		"strictness/rejected | plain get = strictness-j",
 		"strictness/rejected | ws:nbsp = strictness-c",
 		"semantic/path | catalog + expect:100-continue = semantic-u,semantic-v",
@@ -87,8 +97,9 @@ func TestGroupCauses(t *testing.T) {
 	for _, c := range cs.Choices {
 		choice[c.Example] = c.Choice
 	}
-	if cs.Findings != 22 || len(cs.Choices) != 2 || !strings.Contains(choice["strictness-i"], "§2.2") || !strings.Contains(choice["leniency-r"], "limit") {
-		t.Errorf("%d findings, choices %+v; want 22, the bare LF and the limit as choices", cs.Findings, cs.Choices)
+	if cs.Findings != 23 || len(cs.Choices) != 4 || !strings.Contains(choice["strictness-i"], "§2.2") || !strings.Contains(choice["leniency-r"], "limit") ||
+		!strings.Contains(choice["strictness-y"], "§9.1") || !strings.Contains(choice["strictness-z"], "§8.6") {
+		t.Errorf("%d findings, choices %+v; want 23, and the bare LF, the limit, the method and the repeated length as choices", cs.Findings, cs.Choices)
 	}
 	for _, c := range cs.Causes {
 		switch c.Example {
