@@ -212,6 +212,16 @@ func causeOf(f *Finding) Cause {
 		} else {
 			c.Features = signatureParts(f.Base, f.Features, f.Class == Status5xx)
 		}
+		if f.Class == Framing && f.Rule != "" {
+			// One behaviour, whichever kind the bytes after it showed (Verdict.Core). In
+			// bytes the reference rejects, what the target frames differently is told by
+			// the features about framing; a field or request-line the target let through on
+			// the way is the leniency's own cause, and would pair with every desync.
+			c.Detail = afterLenient
+			if triggers := withoutEnablers(c.Features); len(triggers) > 0 {
+				c.Features = triggers
+			}
+		}
 		if f.Class == Status5xx {
 			c.Features = catalogFamilies(c.Features)
 		} else {
@@ -223,16 +233,6 @@ func causeOf(f *Finding) Cause {
 		if f.Class == Semantic && f.Kind == "not-echo" || f.Class == Input {
 			c.Detail = f.Rule // the answer the application never gave, the exception it got: the behaviour
 		}
-		if f.Class == Framing && f.Rule != "" {
-			// One behaviour, whichever kind the bytes after it showed (Verdict.Core). In
-			// bytes the reference rejects, what the target frames differently is told by
-			// the features about framing; a field or request-line the target let through on
-			// the way is the leniency's own cause, and would pair with every desync.
-			c.Detail = afterLenient
-			if triggers := withoutEnablers(c.Features); len(triggers) > 0 {
-				c.Features = triggers
-			}
-		}
 	}
 	c.Key = string(c.Class) + "/" + c.Kind
 	if c.Detail != "" {
@@ -242,10 +242,7 @@ func causeOf(f *Finding) Cause {
 		c.Key += " | " + strings.Join(c.Features, " + ")
 	}
 	c.Label = c.Kind
-	switch {
-	case c.Class == Framing && c.Detail != "":
-		c.Label += " " + c.Detail
-	case c.Detail != "":
+	if c.Detail != "" {
 		c.Label += " " + c.Detail
 	}
 	if len(c.Features) > 0 {
