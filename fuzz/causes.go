@@ -203,6 +203,9 @@ func causeOf(f *Finding) Cause {
 	c := Cause{Class: f.Class, Kind: v.behaviour()}
 	if coreIsSignature(v) {
 		c.Detail = f.Rule
+		if f.Class == Semantic && f.Kind == "header-injected" {
+			c.Detail = injectedShape(f.Rule)
+		}
 	} else {
 		// The signature's parts are the normalised minimal features (with the families a
 		// 5xx or a desync in rejected bytes is told apart by); a record without them is
@@ -249,6 +252,24 @@ func causeOf(f *Finding) Cause {
 		c.Label += " with " + strings.Join(c.Features, " + ")
 	}
 	return c
+}
+
+// injectedShape tells injected variables apart by what makes their names odd, not by the
+// field each came from: a bare LF kept at the start of every field name is one cause.
+func injectedShape(name string) string {
+	var odd []string
+	for _, b := range []byte(name) {
+		if !('A' <= b && b <= 'Z' || '0' <= b && b <= '9' || b == '_') {
+			if x := fmt.Sprintf("%q", string([]byte{b})); !slices.Contains(odd, x) {
+				odd = append(odd, x)
+			}
+		}
+	}
+	if len(odd) == 0 {
+		return "a field the reference does not see"
+	}
+	sort.Strings(odd)
+	return "a name holding " + strings.Join(odd, " ")
 }
 
 // afterLenient is the Detail of a desync in bytes the reference rejects.

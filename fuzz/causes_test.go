@@ -49,6 +49,10 @@ func TestGroupCauses(t *testing.T) {
 		// The same features carried by two catalog requests: one cause.
 		{ID: "semantic-u", Class: Semantic, Kind: "path", Signature: "semantic/path/ | catalog:rfc9112/9.8/close-notify + expect:100-continue", Base: "catalog:rfc9112/9.8/close-notify", Features: []string{"expect:100-Continue"}, Bytes: []byte("0")},
 		{ID: "semantic-v", Class: Semantic, Kind: "path", Signature: "semantic/path/ | catalog:rfc9112/9.6/close-option-sent + expect:100-continue", Base: "catalog:rfc9112/9.6/close-option-sent", Features: []string{"expect:100-continue"}, Bytes: []byte("0")},
+		// Injected variables are told apart by what makes their names odd.
+		{ID: "semantic-2", Class: Semantic, Kind: "header-injected", Rule: "HTTP_\nHOST", Signature: "semantic/header-injected/HTTP_\nHOST", Bytes: []byte("0")},
+		{ID: "semantic-3", Class: Semantic, Kind: "header-injected", Rule: "HTTP_\nX_A\xa0", Signature: "semantic/header-injected/HTTP_\nX_A\xa0", Bytes: []byte("0")},
+		{ID: "semantic-4", Class: Semantic, Kind: "header-injected", Rule: "HTTP_X_\nB", Signature: "semantic/header-injected/HTTP_X_\nB", Bytes: []byte("0")},
 		// A catalog request alone is what the target rejects: a cause of its own.
 		{ID: "strictness-w", Class: Strictness, Kind: "rejected", Rule: "400", Signature: "strictness/rejected/400 | catalog:rfc9112/3/method-case/lower", Base: "catalog:rfc9112/3/method-case/lower", Bytes: []byte("0")},
 		{ID: "strictness-x", Class: Strictness, Kind: "rejected", Rule: "400", Signature: "strictness/rejected/400 | catalog:rfc9112/7.1.1/chunk-extension-quoted-bws", Base: "catalog:rfc9112/7.1.1/chunk-extension-quoted-bws", Bytes: []byte("0")},
@@ -91,7 +95,9 @@ func TestGroupCauses(t *testing.T) {
 		"strictness/rejected | cl:list-diff = strictness-0",
 		"strictness/rejected | plain get = strictness-j",
 		"strictness/rejected | ws:nbsp = strictness-c",
+		"semantic/header-injected/a name holding \"\\n\" = semantic-2,semantic-4",
 		"semantic/path | catalog + expect:100-continue = semantic-u,semantic-v",
+		"semantic/header-injected/a name holding \"\\n\" \"\\xa0\" = semantic-3",
 	}
 	if !slices.Equal(got, want) {
 		t.Errorf("causes, worst first:\n  %s\nwant\n  %s", strings.Join(got, "\n  "), strings.Join(want, "\n  "))
@@ -100,9 +106,9 @@ func TestGroupCauses(t *testing.T) {
 	for _, c := range cs.Choices {
 		choice[c.Example] = c.Choice
 	}
-	if cs.Findings != 24 || len(cs.Choices) != 4 || !strings.Contains(choice["strictness-i"], "§2.2") || !strings.Contains(choice["leniency-r"], "limit") ||
+	if cs.Findings != 27 || len(cs.Choices) != 4 || !strings.Contains(choice["strictness-i"], "§2.2") || !strings.Contains(choice["leniency-r"], "limit") ||
 		!strings.Contains(choice["strictness-y"], "§9.1") || !strings.Contains(choice["strictness-z"], "§8.6") {
-		t.Errorf("%d findings, choices %+v; want 24, and the bare LF, the limit, the method and the repeated length as choices", cs.Findings, cs.Choices)
+		t.Errorf("%d findings, choices %+v; want 27, and the bare LF, the limit, the method and the repeated length as choices", cs.Findings, cs.Choices)
 	}
 	for _, c := range cs.Causes {
 		switch c.Example {
