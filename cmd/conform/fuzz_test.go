@@ -10,6 +10,7 @@ import (
 	"net"
 	"os"
 	"path/filepath"
+	"reflect"
 	"strconv"
 	"strings"
 	"sync/atomic"
@@ -66,6 +67,20 @@ func TestFuzzUsageErrors(t *testing.T) {
 	}
 	if code, _, _ := runSub(t, replayCmd, "--target", "127.0.0.1:1"); code != exitUsage {
 		t.Errorf("replay without a file: exit %d", code)
+	}
+}
+
+func TestCausesUsage(t *testing.T) {
+	causes := func(o, _ *bytes.Buffer) *cobra.Command { return newCausesCommand(o) }
+	file := filepath.Join(t.TempDir(), "f")
+	os.WriteFile(file, nil, 0o644)
+	for _, args := range [][]string{{}, {"a", "b"}, {filepath.Join(t.TempDir(), "none")}, {file}} {
+		if code, _, stderr := runSub(t, causes, args...); code != exitUsage {
+			t.Errorf("causes %q: exit %d, want %d (stderr %q)", args, code, exitUsage, stderr)
+		}
+	}
+	if code, stdout, _ := runSub(t, causes, t.TempDir()); code != exitOK || !strings.Contains(stdout, "no findings") {
+		t.Errorf("an empty directory: exit %d\n%s", code, stdout)
 	}
 }
 
@@ -135,6 +150,14 @@ func TestFuzzDeviatedReferenceAndReplay(t *testing.T) {
 	}
 	if n := strings.Count(string(html), `<details class="cause`); n != len(cs.Causes) {
 		t.Errorf("HTML report shows %d causes, causes.json %d", n, len(cs.Causes))
+	}
+	// conform causes groups the directory again: the same causes, the same exit status.
+	code, out, errOut := runSub(t, func(o, _ *bytes.Buffer) *cobra.Command { return newCausesCommand(o) }, dir)
+	if code != exitFail || !strings.Contains(out, fmt.Sprintf("causes: %d behind %d finding(s)", len(cs.Causes), cs.Findings)) || !strings.Contains(out, cs.Causes[0].Replay) {
+		t.Errorf("conform causes %s: exit %d\n%s%s", dir, code, out, errOut)
+	}
+	if again, err := fuzz.ReadCauses(dir); err != nil || !reflect.DeepEqual(again, cs) {
+		t.Errorf("conform causes rewrote causes.json otherwise: %v", err)
 	}
 	code, stdout, _ = runSub(t, replayCmd, files[0], "--target", ref.Addr)
 	if code != exitFail || !strings.Contains(stdout, "REFERENCE") || strings.Contains(stdout, "verdict: the target agrees") {
