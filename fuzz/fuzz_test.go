@@ -281,6 +281,8 @@ func FuzzMutators(f *testing.F) {
 	for i := 0; i < 20; i++ {
 		f.Add(uint64(i), int64(i*7), uint16(0xffff))
 	}
+	// A case with a field repeated: the perfect observation joins the lines.
+	f.Add(uint64(1), int64(-69), uint16(0xffff))
 	f.Fuzz(func(t *testing.T, seed uint64, n int64, mask uint16) {
 		if n < 0 {
 			n = -n
