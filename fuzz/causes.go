@@ -373,7 +373,7 @@ func GroupCauses(findings []*Finding, dir string) *Causes {
 			// A desync found with fewer features is the cause whatever the reference
 			// rejected: the feature more got the request past another of its rules.
 			sameBehaviour := head2 == head || c2.Class == Framing && protos[k].Class == Framing
-			if k2 == k || !sameBehaviour || !strictSubset(c2.Features, protos[k].Features) {
+			if k2 == k || !sameBehaviour || c2.Choice != "" || protos[k].Choice != "" || len(c2.Features) == 0 || !strictSubset(c2.Features, protos[k].Features) {
 				continue
 			}
 			if best == k || len(c2.Features) < len(b.Features) || len(c2.Features) == len(b.Features) && k2 < best {
