@@ -197,8 +197,9 @@ func (f *Finding) LimitChoice() string {
 	return ""
 }
 
-// causeOf is the cause a finding belongs to (without its count and example).
-func causeOf(f *Finding) Cause {
+// causeOf is the cause a finding belongs to (without its count and example). like is the
+// deviation that names a desync's behaviour ("" when none does).
+func causeOf(f *Finding, like string) Cause {
 	v := Verdict{Class: f.Class, Kind: f.Kind, Rule: f.Rule}
 	c := Cause{Class: f.Class, Kind: v.behaviour()}
 	if coreIsSignature(v) {
@@ -215,7 +216,10 @@ func causeOf(f *Finding) Cause {
 		} else {
 			c.Features = signatureParts(f.Base, f.Features, f.Class == Status5xx)
 		}
-		if f.Class == Framing && f.Rule != "" {
+		if like != "" {
+			// What the target does, named: every spelling that shows it is one cause.
+			c.Detail, c.Features = "frames as the reference with "+like, nil
+		} else if f.Class == Framing && f.Rule != "" {
 			// One behaviour, whichever kind the bytes after it showed (Verdict.Core). In
 			// bytes the reference rejects, what the target frames differently is told by
 			// the features about framing; a field or request-line the target let through on
@@ -230,7 +234,7 @@ func causeOf(f *Finding) Cause {
 		} else {
 			c.Features = catalogCarrier(c.Features)
 		}
-		if len(c.Features) == 0 {
+		if len(c.Features) == 0 && like == "" {
 			c.Features = []string{"plain " + strings.TrimPrefix(f.Base, "neutral:")}
 		}
 		if f.Class == Semantic && f.Kind == "not-echo" || f.Class == Input {
@@ -292,6 +296,49 @@ func withoutEnablers(features []string) []string {
 	return out
 }
 
+// namedBehaviours names each diagnosed desync by the deviations that explain it and most of
+// the target's desyncs (all of them when they tie). The
+// fewest behaviours that account for the findings are the causes; a desync the reference
+// explains under several deviations (NoChunkedSupport and TransferEncodingExactChunked
+// both frame "chunked, chunked" as tornado does) joins the others that one explains.
+func namedBehaviours(findings []*Finding) map[*Finding]string {
+	var devs []reference.Deviations
+	explained := map[string]int{}
+	for _, f := range findings {
+		if f == nil || f.Class != Framing {
+			continue
+		}
+		if !f.Diagnosed {
+			// A record written before desyncs were diagnosed (a session does it as it records).
+			if devs == nil {
+				devs = parsingDeviations()
+			}
+			f.diagnoseOnce(devs)
+		}
+		for _, d := range f.Like {
+			explained[d]++
+		}
+	}
+	out := map[*Finding]string{}
+	for _, f := range findings {
+		if f == nil {
+			continue
+		}
+		most := 0
+		for _, d := range f.Like {
+			most = max(most, explained[d])
+		}
+		var best []string
+		for _, d := range f.Like {
+			if explained[d] == most {
+				best = append(best, d)
+			}
+		}
+		out[f] = strings.Join(best, " or ")
+	}
+	return out
+}
+
 // catalogFamilies names a catalog request by its RFC section ("catalog:rfc9112/6.1"), as a
 // 5xx's features are named by their family: an exception escaping the parser is one bug
 // whichever of the section's requests raised it.
@@ -337,6 +384,7 @@ func catalogCarrier(features []string) []string {
 // commands ("" when they were not written).
 func GroupCauses(findings []*Finding, dir string) *Causes {
 	out := &Causes{Causes: []Cause{}, Choices: []Cause{}}
+	like := namedBehaviours(findings)
 	protos := map[string]Cause{}
 	var order []string
 	var keyOf []string
@@ -348,7 +396,7 @@ func GroupCauses(findings []*Finding, dir string) *Causes {
 		if out.Target == "" {
 			out.Target = f.Target
 		}
-		c := causeOf(f)
+		c := causeOf(f, like[f])
 		if key, why := f.choice(); why != "" {
 			// One choice, however many requests showed it.
 			c = Cause{Key: key, Class: f.Class, Kind: c.Kind, Detail: f.Rule, Label: why, Choice: why}

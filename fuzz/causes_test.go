@@ -3,6 +3,7 @@ package fuzz
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"path/filepath"
 	"reflect"
 	"slices"
@@ -215,6 +216,8 @@ func TestSessionCauses(t *testing.T) {
 	other.ID = f.ID + "-other"
 	other.Features = append(slices.Clone(f.Features), "host:missing")
 	other.Signature = ""
+	// (A desync that cannot be diagnosed is known by its features.)
+	other.Observed, other.Like, other.Diagnosed = nil, nil, false
 	cs := GroupCauses([]*Finding{f, &same, &other}, dir)
 	if len(cs.Causes) != 2 || cs.Causes[0].Count+cs.Causes[1].Count != 3 || !slices.Contains(cs.Causes[0].Findings, same.ID) && !slices.Contains(cs.Causes[1].Findings, same.ID) {
 		t.Fatalf("causes %+v", cs.Causes)
@@ -222,6 +225,13 @@ func TestSessionCauses(t *testing.T) {
 	for _, c := range cs.Causes {
 		if slices.Contains(c.Findings, f.ID) != slices.Contains(c.Findings, same.ID) || slices.Contains(c.Findings, f.ID) == slices.Contains(c.Findings, other.ID) {
 			t.Errorf("cause %s holds %v", c.Key, c.Findings)
+		}
+	}
+	// The desyncs of a target that frames by Content-Length are named by the deviation of
+	// the reference that does.
+	for _, c := range read.Causes {
+		if c.Class == Framing && !strings.Contains(c.Label, "PreferContentLength") {
+			t.Errorf("desync cause %q does not name PreferContentLength", c.Label)
 		}
 	}
 	if want := "conform replay " + filepath.Join(dir, cs.Causes[0].Example+".json") + " --target " + ref.Addr; cs.Causes[0].Replay != want {
@@ -267,5 +277,40 @@ func TestCaseOfID(t *testing.T) {
 		if n, ok := CaseOfID(id); ok {
 			t.Errorf("%s: case %d", id, n)
 		}
+	}
+}
+
+// A desync is named by the reference's deviation that frames its bytes as the target did:
+// a target that reads a chunked body only for exactly "chunked" (tornado 6.2) is the
+// reference with TransferEncodingExactChunked, whatever spelling of the field showed it.
+func TestDiagnoseNamesTheDeviation(t *testing.T) {
+	devs := parsingDeviations()
+	exact := reference.Deviations{TransferEncodingExactChunked: true}
+	var findings []*Finding
+	for i, te := range []string{"chunked, chunked", "chunked,chunked", "identity, chunked"} {
+		raw := []byte(fmt.Sprintf("POST /__conform__/echo HTTP/1.1\r\nHost: a\r\nX-Conform-Id: f%d-m0\r\nTransfer-Encoding: %s\r\n\r\n5\r\nhello\r\n0\r\n\r\n"+
+			"GET /__conform__/echo HTTP/1.1\r\nHost: a\r\nX-Conform-Id: f%d-s0\r\n\r\n", i, te, i))
+		o := PerfectObservation(expectCase(raw, nil, reference.Limits{}, exact))
+		v := Compare(expectCase(raw, nil, reference.Limits{}, reference.Deviations{}), o)
+		if v.Class != Framing {
+			t.Fatalf("%q: %s, want a desync against the reference", te, v.Describe())
+		}
+		f := &Finding{ID: fmt.Sprintf("framing-%d", i), Class: Framing, Kind: v.Kind, Rule: v.Rule, Signature: v.Core() + " | te", Bytes: raw, Observed: o}
+		if like := diagnose(f, devs); !slices.Contains(like, "TransferEncodingExactChunked") {
+			t.Errorf("%q: diagnosed %v", te, like)
+		}
+		findings = append(findings, f)
+	}
+	cs := GroupCauses(findings, "")
+	if len(cs.Causes) != 1 || !strings.Contains(cs.Causes[0].Label, "TransferEncodingExactChunked") || cs.Causes[0].Count != 3 {
+		for _, c := range cs.Causes {
+			t.Logf("cause %s (%d)", c.Label, c.Count)
+		}
+		t.Errorf("%d causes, want the one naming TransferEncodingExactChunked", len(cs.Causes))
+	}
+	// The reference's own answers are no desync: nothing to name.
+	raw := findings[0].Bytes
+	if like := diagnose(&Finding{Class: Framing, Bytes: raw, Observed: PerfectObservation(expectCase(raw, nil, reference.Limits{}, reference.Deviations{}))}, devs); like != nil {
+		t.Errorf("an agreement diagnosed %v", like)
 	}
 }

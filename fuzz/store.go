@@ -59,6 +59,12 @@ type Finding struct {
 	Reference RefView      `json:"reference"`
 	Observed  *Observation `json:"observed"`
 
+	// Like, for a desync, names the reference's deviations under which the target's answers
+	// are no desync (diagnose): what the target does, in the reference's words. Diagnosed
+	// says it was looked for.
+	Like      []string `json:"like,omitempty"`
+	Diagnosed bool     `json:"diagnosed,omitempty"`
+
 	// Suspects are the other cases that may have caused a crash found without --server,
 	// each also written as <id>.suspect-N.http (N from 1).
 	Suspects []Suspect `json:"suspects,omitempty"`

@@ -1,0 +1,104 @@
+package fuzz
+
+import (
+	"reflect"
+	"slices"
+
+	"github.com/conform-wsgi/conform/reference"
+)
+
+// A desync has one cause however many spellings show it, and the reference's deviations
+// (each one thing a real server does otherwise, cited to its source) can name it: tornado
+// 6.2 reads a chunked body only when Transfer-Encoding is exactly "chunked", so every
+// spelling of the field that is not (a comma, a second line, a fold, a control byte) leaves
+// the body to be read as the next request. The reference with TransferEncodingExactChunked
+// frames those bytes as tornado does: that is the cause.
+
+// parsingDeviations are the boolean deviations, each alone: the candidates a desync is
+// diagnosed with.
+func parsingDeviations() []reference.Deviations {
+	var out []reference.Deviations
+	for _, n := range reference.DeviationNames() {
+		var d reference.Deviations
+		if reflect.ValueOf(d).FieldByName(n).Kind() != reflect.Bool {
+			continue
+		}
+		if d.Set(n, "") == nil {
+			out = append(out, d)
+		}
+	}
+	return out
+}
+
+// deviationName is the name of the one deviation d turns on.
+func deviationName(d reference.Deviations) string {
+	v := reflect.ValueOf(d)
+	for i := 0; i < v.NumField(); i++ {
+		if f := v.Field(i); f.Kind() == reflect.Bool && f.Bool() {
+			return v.Type().Field(i).Name
+		}
+	}
+	return ""
+}
+
+// with is d and e both turned on.
+func with(d, e reference.Deviations) reference.Deviations {
+	out := reflect.ValueOf(&d).Elem()
+	ev := reflect.ValueOf(e)
+	for i := 0; i < ev.NumField(); i++ {
+		if f := ev.Field(i); f.Kind() == reflect.Bool && f.Bool() {
+			out.Field(i).SetBool(true)
+		}
+	}
+	return d
+}
+
+// diagnose names the deviations under which the target's answers to the finding's bytes
+// are no desync: alone, or beside one that lets through the request the reference rejects
+// (the leniency the target showed on the way, which is its own cause). Sorted; nil when
+// none does, or the finding is no desync.
+func diagnose(f *Finding, devs []reference.Deviations) []string {
+	if f.Class != Framing || f.Observed == nil || len(f.Bytes) == 0 {
+		return nil
+	}
+	explains := func(d reference.Deviations) bool {
+		return Compare(expectCase(f.Bytes, f.Writes, reference.Limits{}, d), f.Observed).Class != Framing
+	}
+	// A desync that needed a re-send to tell it (a request rejected in a pipeline and
+	// served alone) is not seen again from the record: nothing to diagnose.
+	if explains(reference.Deviations{}) {
+		return nil
+	}
+	var like []string
+	for _, d := range devs {
+		if explains(d) {
+			like = append(like, deviationName(d))
+		}
+	}
+	if len(like) == 0 {
+		// The leniencies: deviations under which the reference no longer rejects where it did.
+		if pe := reference.InterpretWith(f.Bytes, reference.Limits{}, reference.Deviations{}).Error; pe != nil {
+			for _, l := range devs {
+				in := reference.InterpretWith(f.Bytes, reference.Limits{}, l)
+				if in.Error != nil && in.Error.Offset <= pe.Offset && in.Error.Rule == pe.Rule {
+					continue
+				}
+				for _, d := range devs {
+					if name := deviationName(d); name != deviationName(l) && explains(with(l, d)) {
+						like = append(like, name)
+					}
+				}
+			}
+		}
+	}
+	slices.Sort(like)
+	return slices.Compact(like)
+}
+
+// Diagnose sets the finding's Like once (Finding.Diagnosed).
+func (f *Finding) diagnoseOnce(devs []reference.Deviations) {
+	if f.Diagnosed {
+		return
+	}
+	f.Like, f.Diagnosed = diagnose(f, devs), true
+}
