@@ -227,6 +227,13 @@ func TestSessionCauses(t *testing.T) {
 			t.Errorf("cause %s holds %v", c.Key, c.Findings)
 		}
 	}
+	// Each desync is diagnosed as it is recorded, not on every grouping.
+	found, _ := LoadFindings(dir)
+	for _, g := range found {
+		if g.Class == Framing && !g.Diagnosed {
+			t.Errorf("%s was recorded undiagnosed", g.ID)
+		}
+	}
 	// The desyncs of a target that frames by Content-Length are named by the deviation of
 	// the reference that does.
 	for _, c := range read.Causes {

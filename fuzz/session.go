@@ -1637,7 +1637,7 @@ func (s *session) record(ctx context.Context, f *Finding, v Verdict, prior *Obse
 	tm := s.investigation(v)
 	tm.Linger = s.opt.Timing.Linger
 	s.mu.Lock()
-	raw, writes := f.Bytes, f.Writes
+	raw, writes, features := f.Bytes, f.Writes, f.Features
 	s.mu.Unlock()
 	var o *Observation
 	var e *Expectation
@@ -1649,9 +1649,12 @@ func (s *session) record(ctx context.Context, f *Finding, v Verdict, prior *Obse
 			o = prior // cut short by the session's end: what was seen before is the better record
 		}
 	}
+	// Diagnosed as it is recorded: the causes are grouped again every few seconds.
+	like := diagnose(&Finding{Class: f.Class, Features: features, Bytes: raw, Writes: writes, Observed: o}, parsingDeviations())
 	s.mu.Lock()
 	f.Reference = refView(e.In)
 	f.Observed = o
+	f.Like, f.Diagnosed = like, true
 	f.UpdatedAt = time.Now()
 	err := s.store.write(f)
 	s.mu.Unlock()
