@@ -28,6 +28,7 @@ packages=(
 	varnish                     # front: varnish
 	squid                       # front: squid (apache2 above is the apache front)
 	chromium                    # not a server: the reports tests render HTML headless
+	wrk                         # not a server: the fuzz benchmarks measure each server's capacity with it
 )
 
 SUDO=()
