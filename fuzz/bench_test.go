@@ -105,6 +105,58 @@ func BenchmarkSessionEveryServer(b *testing.B) {
 	}
 }
 
+// BenchmarkFirstMinuteEveryServer measures what a user meets first: a fresh session with
+// the default options (4 workers, minimization on) for CONFORM_BENCH_SESSION (default 1m)
+// of wall time, against each installed server, and the server's capacity for wrk's GET at
+// the same 4 connections, one new connection per request, in the same run, the server on
+// its own CPUs (pinApart). It reports cases/s and their ratio to wrk's requests/s:
+// go test -run '^$' -bench FirstMinuteEveryServer -benchtime 1x -timeout 40m ./fuzz/
+func BenchmarkFirstMinuteEveryServer(b *testing.B) {
+	d := time.Minute
+	if v := os.Getenv("CONFORM_BENCH_SESSION"); v != "" {
+		var err error
+		if d, err = time.ParseDuration(v); err != nil {
+			b.Fatalf("CONFORM_BENCH_SESSION: %v", err)
+		}
+	}
+	for _, s := range harness.Known() {
+		if _, err := s.Installed(); err != nil || s.Uwsgi {
+			continue
+		}
+		b.Run(s.Name, func(b *testing.B) {
+			in, err := harness.Start(context.Background(), s, harness.Options{})
+			if err != nil {
+				b.Fatal(err)
+			}
+			defer in.Stop()
+			if release, _, err := pinApart(in.PID); err != nil {
+				b.Logf("server and load generators share the CPUs: %v", err)
+			} else {
+				defer release()
+			}
+			capacity, werr := wrkRate(in.Addr, 4)
+			b.ResetTimer()
+			var cases, elapsed float64
+			for i := 0; i < b.N; i++ {
+				sum, err := Run(context.Background(), Options{Instance: in, Duration: d, Dir: b.TempDir(), Timing: DefaultTiming()})
+				if err != nil {
+					b.Fatal(err)
+				}
+				cases += float64(sum.Cases)
+				elapsed += sum.Elapsed.Seconds()
+			}
+			rate := cases / elapsed
+			b.ReportMetric(rate, "cases/s")
+			if werr != nil {
+				b.Logf("no wrk figure: %v", werr)
+				return
+			}
+			b.ReportMetric(capacity, "wrk-req/s")
+			b.ReportMetric(100*rate/capacity, "%-of-wrk")
+		})
+	}
+}
+
 func benchReal(b *testing.B, name string, workerCounts ...int) {
 	s, err := harness.Lookup(name)
 	if err != nil {
