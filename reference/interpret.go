@@ -1,5 +1,7 @@
 package reference
 
+import "bytes"
+
 // Interpret reads the bytes a client sent on one connection and returns what a conforming
 // server sees: the requests in order, and where it stops (an error status it must answer, or
 // the need for more bytes). It never panics, allocates at most what the limits allow for the
@@ -14,6 +16,10 @@ func Interpret(raw []byte, lim Limits) Interpretation {
 // InterpretWith is Interpret for a reference server with deviations: the parsing deviations
 // change what is seen, the others do not matter here.
 func InterpretWith(raw []byte, lim Limits, dev Deviations) Interpretation {
+	if dev.CTLReplaced {
+		// It rewrites values where they lie: the caller's bytes are not the parser's to change.
+		raw = bytes.Clone(raw)
+	}
 	p := newParser(lim, &dev)
 	p.buf = raw
 	var out Interpretation
