@@ -218,7 +218,7 @@ func causeOf(f *Finding, like string) Cause {
 		}
 		if like != "" {
 			// What the target does, named: every spelling that shows it is one cause.
-			c.Detail, c.Features = "frames as the reference with "+like, nil
+			c.Features = nil
 		} else if f.Class == Framing && f.Rule != "" {
 			// One behaviour, whichever kind the bytes after it showed (Verdict.Core). In
 			// bytes the reference rejects, what the target frames differently is told by
@@ -239,6 +239,9 @@ func causeOf(f *Finding, like string) Cause {
 		}
 		if f.Class == Semantic && f.Kind == "not-echo" || f.Class == Input {
 			c.Detail = f.Rule // the answer the application never gave, the exception it got: the behaviour
+		}
+		if like != "" {
+			c.Detail = strings.TrimPrefix(c.Detail+", as the reference with "+like, ", ")
 		}
 	}
 	c.Key = string(c.Class) + "/" + c.Kind
@@ -303,9 +306,9 @@ func withoutEnablers(features []string) []string {
 // both frame "chunked, chunked" as tornado does) joins the others that one explains.
 func namedBehaviours(findings []*Finding) map[*Finding]string {
 	var devs []reference.Deviations
-	explained := map[string]int{}
+	explained := map[string]int{} // class and deviation
 	for _, f := range findings {
-		if f == nil || f.Class != Framing {
+		if f == nil || !diagnosable(f) {
 			continue
 		}
 		if !f.Diagnosed {
@@ -316,7 +319,7 @@ func namedBehaviours(findings []*Finding) map[*Finding]string {
 			f.diagnoseOnce(devs)
 		}
 		for _, d := range f.Like {
-			explained[d]++
+			explained[string(f.Class)+"/"+d]++
 		}
 	}
 	out := map[*Finding]string{}
@@ -326,11 +329,11 @@ func namedBehaviours(findings []*Finding) map[*Finding]string {
 		}
 		most := 0
 		for _, d := range f.Like {
-			most = max(most, explained[d])
+			most = max(most, explained[string(f.Class)+"/"+d])
 		}
 		var best []string
 		for _, d := range f.Like {
-			if explained[d] == most {
+			if explained[string(f.Class)+"/"+d] == most {
 				best = append(best, d)
 			}
 		}

@@ -54,12 +54,25 @@ func with(d, e reference.Deviations) reference.Deviations {
 	return d
 }
 
-// diagnose names the deviations under which the target's answers to the finding's bytes
-// are no desync: alone, or beside one that lets through the request the reference rejects
-// (the leniency the target showed on the way, which is its own cause). Sorted; nil when
-// none does, or the finding is no desync.
+// diagnosable says a finding's cause may be named by a deviation: a desync, an exception
+// from wsgi.input, a strictness, a hang or a semantic difference found by ablation. A
+// leniency is named by the reference's rule already, and a 5xx is no deviation of it.
+func diagnosable(f *Finding) bool {
+	switch f.Class {
+	case Framing, Input, Strictness, Hang:
+		return !(f.Class == Input && f.Kind == "silent")
+	case Semantic:
+		return !coreIsSignature(Verdict{Class: f.Class, Kind: f.Kind})
+	}
+	return false
+}
+
+// diagnose names the deviations under which the reference agrees with every answer the
+// target sent to the finding's bytes: alone, or beside one that lets through the request
+// the reference rejects (the leniency the target showed on the way, which is its own
+// cause). Sorted; nil when none does, or the finding is not diagnosable.
 func diagnose(f *Finding, devs []reference.Deviations) []string {
-	if f.Class != Framing || f.Observed == nil || len(f.Bytes) == 0 {
+	if !diagnosable(f) || f.Observed == nil || len(f.Bytes) == 0 {
 		return nil
 	}
 	// How the application reads is no part of the reference's interpretation: a server that
@@ -73,9 +86,9 @@ func diagnose(f *Finding, devs []reference.Deviations) []string {
 		e := expectCase(f.Bytes, f.Writes, reference.Limits{}, d)
 		return len(f.Observed.Answers) <= e.Want() && Compare(e, f.Observed).Class == ""
 	}
-	// A desync that needed a re-send to tell it (a request rejected in a pipeline and
+	// A verdict that needed a re-send to tell it (a request rejected in a pipeline and
 	// served alone) is not seen again from the record: nothing to diagnose.
-	if explains(reference.Deviations{}) {
+	if Compare(expectCase(f.Bytes, f.Writes, reference.Limits{}, reference.Deviations{}), f.Observed).Class != f.Class {
 		return nil
 	}
 	var like []string
