@@ -41,6 +41,9 @@ read.`,
 			if err != nil {
 				return usagef("%v", err)
 			}
+			for _, f := range found {
+				f.Diagnosed = false // named again with this version's deviations
+			}
 			cs := fuzz.GroupCauses(found, dir)
 			if err := fuzz.WriteCauses(dir, cs); err != nil {
 				return err
