@@ -64,3 +64,24 @@ func shortSourcePath(p string) string {
 	}
 	return p
 }
+
+// logSince is what a server wrote between two reads of its bounded log: before and after
+// are its last bytes, so after is a suffix of before (what the bound kept) followed by the
+// new output.
+func logSince(before, after []byte) []byte {
+	if len(after) == 0 {
+		return nil
+	}
+	for k := 0; k < len(before); {
+		i := bytes.IndexByte(before[k:], after[0])
+		if i < 0 {
+			break
+		}
+		k += i
+		if bytes.HasPrefix(after, before[k:]) {
+			return after[len(before)-k:]
+		}
+		k++
+	}
+	return after
+}

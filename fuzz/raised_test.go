@@ -26,3 +26,18 @@ gunicorn.http.errors.UnsupportedTransferCoding: x-cked
 		}
 	}
 }
+
+func TestLogSince(t *testing.T) {
+	for _, c := range []struct{ before, after, want string }{
+		{"a\nb\n", "a\nb\nc\n", "c\n"},
+		{"a\nb\n", "a\nb\n", ""},
+		// The bounded log dropped its oldest bytes meanwhile.
+		{"old\nmiddle\n", "middle\nnew\n", "new\n"},
+		// Nothing of before is left: all of after is new.
+		{"gone\n", "all new\n", "all new\n"},
+	} {
+		if got := string(logSince([]byte(c.before), []byte(c.after))); got != c.want {
+			t.Errorf("logSince(%q, %q) = %q, want %q", c.before, c.after, got, c.want)
+		}
+	}
+}
