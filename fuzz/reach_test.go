@@ -125,6 +125,9 @@ func serverAsked(name string) bool {
 	}
 }
 
+// trailerSeed is a chunked request with a trailer field.
+var trailerSeed = Seed{Check: "trailer-field", Bytes: []byte("POST /__conform__/echo HTTP/1.1\r\nHost: localhost\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n0\r\nX-Trailer: t\r\n\r\n")}
+
 // Real servers that do what the reach features look for, each read in its installed source
 // (/usr/lib/python3/dist-packages), found in a bounded session.
 //
@@ -143,7 +146,7 @@ func TestReachRealServers(t *testing.T) {
 			needs(Semantic, "cgi-shadowed", "HTTP_", ""),
 			// http/body.py:88-91 reads a chunk-size with strip() and int(x, 16): "\t5", "+5",
 			// "0x5" are handed over as if well-formed.
-			needs(Input, "silent", "rfc9112/7.1", ""),
+			needs(Input, "silent", "rfc9112/7.1 chunk-size", ""),
 		}},
 		{"werkzeug", []want{
 			// werkzeug/serving.py:181 hands the application the socket file: readline() goes
@@ -153,8 +156,13 @@ func TestReachRealServers(t *testing.T) {
 			needs(Hang, "no-response", "", "read:"),
 			// :203-210 makes Content_Length the CONTENT_LENGTH the application reads by;
 			needs(Framing, "body", "", "cgi-name:content-length"),
-			// :141-143 (DechunkedInput) raises OSError on a trailer field.
-			needs(Input, "raised", "OSError", "trailer"),
+			// :141-143 (DechunkedInput) raises OSError on a trailer field, "Missing chunk
+			// terminating newline" (one ended by CRLF: raising on a bare LF is a choice RFC
+			// 9112 §2.2 leaves it). The session starts from a request with one among the
+			// catalog's (werkzeug runs at some 15 cases a second).
+			{name: "input/raised/OSError, no choice", match: func(f *Finding) bool {
+				return f.Class == Input && f.Kind == "raised" && strings.HasPrefix(f.Rule, "OSError") && f.Choice() == ""
+			}},
 		}},
 	} {
 		t.Run(c.server, func(t *testing.T) {
@@ -162,7 +170,15 @@ func TestReachRealServers(t *testing.T) {
 				t.Skip("real servers run when CONFORM_SERVERS asks for them (1, or server names)")
 			}
 			in := realServer(t, c.server)
-			session1(t, Options{Instance: in, Seed: 1, Duration: 60 * time.Second, Dir: t.TempDir()}, c.want...)
+			opt := Options{Instance: in, Seed: 1, Duration: 60 * time.Second, Dir: t.TempDir()}
+			if c.server == "werkzeug" {
+				seeds, err := CatalogSeeds(context.Background())
+				if err != nil {
+					t.Fatal(err)
+				}
+				opt.Catalog = append(seeds, trailerSeed)
+			}
+			session1(t, opt, c.want...)
 		})
 	}
 }
