@@ -207,6 +207,10 @@ func causeOf(f *Finding, like string) Cause {
 		if f.Class == Semantic && f.Kind == "header-injected" {
 			c.Detail = injectedShape(f.Rule)
 		}
+		if like != "" {
+			// Rules the reference breaks the same way are one leniency: its rules are listed.
+			c.Detail = "as the reference with " + like
+		}
 	} else {
 		// The signature's parts are the normalised minimal features (with the families a
 		// 5xx or a desync in rejected bytes is told apart by); a record without them is
@@ -339,6 +343,21 @@ func namedBehaviours(findings []*Finding) map[*Finding]string {
 		}
 		out[f] = strings.Join(best, " or ")
 	}
+	// A leniency is its rule: the name one finding of the rule has is the rule's (a target
+	// that waits for a body after the request is named by none, as no deviation waits).
+	byRule := map[string]string{}
+	for f, name := range out {
+		if f.Class == Leniency && name != "" {
+			if old := byRule[f.Rule]; old == "" || name < old {
+				byRule[f.Rule] = name
+			}
+		}
+	}
+	for _, f := range findings {
+		if f != nil && f.Class == Leniency && byRule[f.Rule] != "" {
+			out[f] = byRule[f.Rule]
+		}
+	}
 	return out
 }
 
@@ -450,7 +469,7 @@ func GroupCauses(findings []*Finding, dir string) *Causes {
 		if f.Kind != p.Kind && !slices.Contains(p.Shown, f.Kind) {
 			p.Shown = append(p.Shown, f.Kind)
 		}
-		if p.Detail == afterLenient && !slices.Contains(p.Rules, f.Rule) {
+		if (p.Detail == afterLenient || p.Class == Leniency && like[f] != "") && !slices.Contains(p.Rules, f.Rule) {
 			p.Rules = append(p.Rules, f.Rule)
 		}
 		if e := examples[k]; e == nil || betterExample(f, e) {

@@ -321,3 +321,21 @@ func TestDiagnoseNamesTheDeviation(t *testing.T) {
 		t.Errorf("an agreement diagnosed %v", like)
 	}
 }
+
+// A leniency is named by the deviation under which the reference lets the request through
+// as the target did, and every finding of its rule goes with it: one that waits for a body
+// (which no deviation does) too.
+func TestLeniencyNamedByItsDeviation(t *testing.T) {
+	raw := []byte("GET /__conform__/echo HTTP/1.1\r\nX-Conform-Id: f1-m0\r\n\r\n")
+	o := PerfectObservation(expectCase(raw, nil, reference.Limits{}, reference.Deviations{AcceptMissingHost: true}))
+	v := Compare(expectCase(raw, nil, reference.Limits{}, reference.Deviations{}), o)
+	if v.Class != Leniency {
+		t.Fatalf("%s, want a leniency", v.Describe())
+	}
+	served := &Finding{ID: "leniency-a", Class: Leniency, Kind: v.Kind, Rule: v.Rule, Signature: v.Core(), Bytes: raw, Observed: o}
+	waits := &Finding{ID: "leniency-b", Class: Leniency, Kind: "waits", Rule: v.Rule, Signature: v.Core(), Bytes: raw, Observed: &Observation{}}
+	cs := GroupCauses([]*Finding{served, waits}, "")
+	if len(cs.Causes) != 1 || cs.Causes[0].Count != 2 || !strings.Contains(cs.Causes[0].Label, "AcceptMissingHost") || !slices.Equal(cs.Causes[0].Rules, []string{v.Rule}) {
+		t.Errorf("causes %+v", cs.Causes)
+	}
+}

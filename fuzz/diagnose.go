@@ -55,16 +55,24 @@ func with(d, e reference.Deviations) reference.Deviations {
 }
 
 // diagnosable says a finding's cause may be named by a deviation: a desync, an exception
-// from wsgi.input, a strictness, a hang or a semantic difference found by ablation. A
-// leniency is named by the reference's rule already, and a 5xx is no deviation of it.
+// from wsgi.input, a strictness, a hang, a leniency or a semantic difference found by
+// ablation (a 5xx is no deviation of the reference).
 func diagnosable(f *Finding) bool {
 	switch f.Class {
 	case Framing, Input, Strictness, Hang:
-		return !(f.Class == Input && f.Kind == "silent")
+		return true
+	case Leniency:
+		return f.Kind == "accepted" || f.Kind == "waits"
 	case Semantic:
 		return !coreIsSignature(Verdict{Class: f.Class, Kind: f.Kind})
 	}
 	return false
+}
+
+// lenientClass says the finding is a request let through: its own deviation names it, and
+// none beside it (that one would be the cause).
+func lenientClass(f *Finding) bool {
+	return f.Class == Leniency || f.Class == Input && f.Kind == "silent"
 }
 
 // diagnose names the deviations under which the reference agrees with every answer the
@@ -97,7 +105,7 @@ func diagnose(f *Finding, devs []reference.Deviations) []string {
 			like = append(like, deviationName(d))
 		}
 	}
-	if len(like) == 0 {
+	if len(like) == 0 && !lenientClass(f) {
 		// The leniencies: deviations under which the reference no longer rejects where it did.
 		if pe := reference.InterpretWith(f.Bytes, reference.Limits{}, reference.Deviations{}).Error; pe != nil {
 			for _, l := range devs {
