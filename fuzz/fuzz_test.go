@@ -487,11 +487,24 @@ func session1(t *testing.T, opt Options, wants ...want) *Summary {
 		if !w.match(h.f) {
 			t.Errorf("%s: finding %s shows %s/%s/%s on its final bytes (%s)", w.name, h.f.ID, h.f.Class, h.f.Kind, h.f.Rule, h.f.Minimization)
 		}
-		if c := causeHolding(sum.Causes, h.f.ID); c == nil {
+		c := causeHolding(sum.Causes, h.f.ID)
+		switch {
+		case c == nil:
 			t.Errorf("%s: finding %s is under no cause", w.name, h.f.ID)
-		} else if c.Class != h.f.Class || coreIsSignature(Verdict{Class: h.f.Class, Kind: h.f.Kind}) && c.Detail != h.f.Rule || !containsAll(c.Features, w.needs) {
+		case c.Class != h.f.Class:
 			t.Errorf("%s: finding %s is under the cause %q", w.name, h.f.ID, c.Label)
-		} else {
+		case strings.Contains(c.Detail, "as the reference with "):
+			// Named by the reference's deviations: each must be one the finding's own final
+			// bytes were diagnosed with (or, for a leniency, its rule one of the cause's).
+			named := strings.Split(c.Detail[strings.Index(c.Detail, "as the reference with ")+len("as the reference with "):], " or ")
+			if !containsAll(h.f.Like, named) && !(c.Class == Leniency && slices.Contains(c.Rules, h.f.Rule)) {
+				t.Errorf("%s: finding %s (like %v) is under the cause %q", w.name, h.f.ID, h.f.Like, c.Label)
+			} else {
+				t.Logf("  cause: %s %s (%d findings)", c.Class, c.Label, c.Count)
+			}
+		case coreIsSignature(Verdict{Class: h.f.Class, Kind: h.f.Kind}) && c.Detail != h.f.Rule || !containsAll(c.Features, w.needs):
+			t.Errorf("%s: finding %s is under the cause %q", w.name, h.f.ID, c.Label)
+		default:
 			t.Logf("  cause: %s %s (%d findings)", c.Class, c.Label, c.Count)
 		}
 	}
