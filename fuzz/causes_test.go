@@ -339,3 +339,48 @@ func TestLeniencyNamedByItsDeviation(t *testing.T) {
 		t.Errorf("causes %+v", cs.Causes)
 	}
 }
+
+// Every cause of a session is one of its own: its example, sent again alone, shows a
+// verdict that groups under that cause and no other (the label holds on the minimized
+// bytes, and no two causes are one behaviour told twice).
+func TestCausesAreDistinct(t *testing.T) {
+	dev := reference.Deviations{PreferContentLength: true, AcceptMissingHost: true, ContentLengthPythonInt: true, KeepTrailingWhitespace: true}
+	ref, err := reference.Start(reference.Options{Deviations: dev})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ref.Close()
+	dir := t.TempDir()
+	sum, err := Run(context.Background(), Options{Addr: ref.Addr, Seed: 3, Cases: 4000, Duration: 40 * time.Second, Dir: dir})
+	if err != nil {
+		t.Fatal(err)
+	}
+	found, err := LoadFindings(dir)
+	if err != nil || len(sum.Causes.Causes) < 3 {
+		t.Fatalf("%d causes (%v)", len(sum.Causes.Causes), err)
+	}
+	byID := map[string]*Finding{}
+	for _, f := range found {
+		byID[f.ID] = f
+	}
+	for _, c := range sum.Causes.Causes {
+		e := byID[c.Example]
+		if e == nil {
+			t.Fatalf("cause %s: no record of its example %s", c.Key, c.Example)
+		}
+		_, o, v := Replay(context.Background(), ref.Addr, e.Bytes, e.Writes, ReplayOptions{})
+		again := *e
+		again.ID = e.ID + "-again"
+		again.Class, again.Kind, again.Rule, again.Observed = v.Class, v.Kind, v.Rule, o
+		again.Like, again.Diagnosed = nil, false
+		if v.Core() != (Verdict{Class: e.Class, Kind: e.Kind, Rule: e.Rule}).Core() {
+			t.Errorf("cause %s: its example %s shows %s again", c.Key, e.ID, v.Describe())
+			continue
+		}
+		cs := GroupCauses(append(slices.Clone(found), &again), dir)
+		if h := causeHolding(cs, again.ID); h == nil || h.Key != c.Key {
+			t.Errorf("cause %s: its example sent again is under %v", c.Key, h)
+		}
+	}
+	t.Logf("%d findings, %d causes, each shown again by its example", len(found), len(sum.Causes.Causes))
+}

@@ -1637,7 +1637,8 @@ func (s *session) record(ctx context.Context, f *Finding, v Verdict, prior *Obse
 	tm := s.investigation(v)
 	tm.Linger = s.opt.Timing.Linger
 	s.mu.Lock()
-	raw, writes, features := f.Bytes, f.Writes, f.Features
+	probe := Finding{Class: f.Class, Kind: f.Kind, Rule: f.Rule, Features: f.Features, Bytes: f.Bytes, Writes: f.Writes}
+	raw, writes := f.Bytes, f.Writes
 	s.mu.Unlock()
 	var o *Observation
 	var e *Expectation
@@ -1650,7 +1651,8 @@ func (s *session) record(ctx context.Context, f *Finding, v Verdict, prior *Obse
 		}
 	}
 	// Diagnosed as it is recorded: the causes are grouped again every few seconds.
-	like := diagnose(&Finding{Class: f.Class, Features: features, Bytes: raw, Writes: writes, Observed: o}, parsingDeviations())
+	probe.Observed = o
+	like := diagnose(&probe, parsingDeviations())
 	s.mu.Lock()
 	f.Reference = refView(e.In)
 	f.Observed = o
