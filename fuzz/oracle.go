@@ -99,6 +99,9 @@ func (v Verdict) behaviour() string {
 	return v.Kind
 }
 
+// rejectsMark joins a 5xx's status to the rule of the reference that rejects its request.
+const rejectsMark = " where the reference rejects ("
+
 // Desync is the behaviour of every framing verdict in its Core.
 const Desync = "desync"
 
@@ -241,7 +244,7 @@ func Compare(e *Expectation, o *Observation) Verdict {
 		case v.Class == Framing:
 			v.Rule = e.In.Error.Rule
 		case v.Class == Status5xx && v.Index >= len(e.In.Requests):
-			v.Rule += " where the reference rejects (" + e.In.Error.Rule + ")"
+			v.Rule += rejectsMark + e.In.Error.Rule + ")"
 		}
 	}
 	return v
