@@ -88,11 +88,11 @@ func (s *session) investigate(ctx context.Context) int {
 
 	// No case runs meanwhile, and the log has settled (a master may log a death a second
 	// late): a death from here on must come from what is replayed.
-	s.gate.Lock()
+	s.exchange.closeGate()
 	sleepCtx(ctx, deathWait)
 	culprit, line := s.narrow(ctx, cands)
 	seen, _ := s.opt.Instance.WorkerDeaths()
-	s.gate.Unlock()
+	s.exchange.openGate()
 	if culprit < 0 {
 		s.mu.Lock()
 		s.unattributed++
@@ -146,7 +146,7 @@ func (s *session) minimizeDeath(ctx context.Context, f *Finding, v Verdict) {
 	raw, writes := f.Bytes, f.Writes
 	s.mu.Unlock()
 
-	s.gate.Lock()
+	s.exchange.closeGate()
 	best, bestWrites, tries := raw, writes, 1
 	ok, took := kills(raw, writes)
 	if ok {
@@ -166,7 +166,7 @@ func (s *session) minimizeDeath(ctx context.Context, f *Finding, v Verdict) {
 	if !ok && outcome == MinimizeDone {
 		outcome = MinimizeNoRepro
 	}
-	s.gate.Unlock()
+	s.exchange.openGate()
 
 	s.mu.Lock()
 	f.MinimizeTries, f.Minimization = tries, outcome

@@ -227,33 +227,19 @@ type session struct {
 	store store
 	start time.Time
 
-	next  atomic.Int64 // next case number to hand out
-	lat   atomic.Int64 // moving average of a settled exchange's duration (ns), for lingering
-	cases atomic.Int64
-	resps atomic.Int64 // responses received (Summary.Responses)
-	// lastAnswer is when an exchange last got an answer (unix ns): after a case that takes
-	// the server down, none does (crashCandidates).
-	lastAnswer atomic.Int64
-	dups       atomic.Int64
-	flaky      atomic.Int64
-	first      int64
-	cancel     context.CancelFunc
+	next   atomic.Int64 // next case number to hand out
+	cases  atomic.Int64
+	dups   atomic.Int64
+	flaky  atomic.Int64
+	first  int64
+	cancel context.CancelFunc
 	// user is the caller's context: when it ends, the session was interrupted.
 	user context.Context
 	// begin is when Duration began; deadline its end and workEnd the end of the sends,
 	// before the write tail (zero without Duration).
 	begin, deadline, workEnd time.Time
 
-	// gate is held for reading by every exchange and for writing by a restart, so that no
-	// case runs against a server being restarted.
-	gate sync.RWMutex
-	// long is held by every exchange that investigates a verdict about waiting (Timing.hold:
-	// its confirmation, ablation, minimization and record), so that at most one of them holds
-	// a worker of the target at a time. Two at once hold both workers of gunicorn's default
-	// pair for 300ms or more, and a third exchange waits behind them: under load, that made
-	// a case the target answers at once look like one it never answers (a false "hang" in a
-	// 30 s session against gunicorn-sync; replayed alone, it was a 400 at once).
-	long sync.Mutex
+	exchange // the traffic with the target (exchange.go)
 
 	mu         sync.Mutex
 	sigs       map[string]bool
@@ -574,136 +560,6 @@ func (s *session) minimizeReserve() time.Duration {
 // firstMinimizeGuess is what a minimization is expected to take before one has been timed.
 const firstMinimizeGuess = 2 * time.Second
 
-// timing is the configured timing with the linger cut down to what this target needs: an
-// extra response comes right after the one before it, so a few times the usual exchange
-// time is enough to see it (never more than the configured linger, never under 20ms).
-//
-// The idle timeout is cut the same way (a response that usually takes 2ms is not waited for
-// a whole second, only 50 times that and at least 300ms). The deadline stays as configured.
-func (s *session) timing() Timing {
-	tm := s.opt.Timing
-	if l := time.Duration(s.lat.Load()); l > 0 {
-		tm.Linger = min(tm.Linger, max(20*time.Millisecond, 4*l+5*time.Millisecond))
-		tm.Idle = min(tm.Idle, max(300*time.Millisecond, 50*l))
-	}
-	return tm
-}
-
-// investigation is the timing of the sends that confirm, ablate, minimize and record a
-// verdict: the session's timing, holding long when the verdict is about the target waiting.
-func (s *session) investigation(v Verdict) Timing {
-	tm := s.timing()
-	tm.hold = v.Class == Hang || v.Kind == "waits" || v.Kind == "stalled" || v.Kind == "no-response"
-	return tm
-}
-
-// screenTiming is the timing of a case's first send, which most cases agree on: a response
-// is waited for at most 8 times this target's usual exchange (at least 5ms, never more than
-// configured), and the linger after the expected responses is 4 times it plus 2ms (at least
-// 5ms). A case that looks like waiting under it is re-sent with the investigation's longer
-// wait before it counts, so a short wait can only cost a re-send, never a finding.
-func (s *session) screenTiming() Timing {
-	tm := s.timing()
-	if l := time.Duration(s.lat.Load()); l > 0 {
-		tm.Idle = min(tm.Idle, max(5*time.Millisecond, 8*l))
-		tm.Linger = min(tm.Linger, max(5*time.Millisecond, 4*l+2*time.Millisecond))
-	}
-	return tm
-}
-
-func (s *session) exchangeTimed(ctx context.Context, raw []byte, writes []Write, fast bool, tm Timing) (Verdict, *Observation, *Expectation) {
-	e := expectCase(raw, writes, s.opt.Limits, s.opt.Deviations)
-	e.Added = s.added
-	want := e.Want()
-	if fast {
-		if e.Settled() {
-			tm.Linger = 0
-		}
-		if want == 0 {
-			// Nothing is expected: listen briefly for an answer the reference would not send.
-			want, tm.Idle = 1, tm.Linger
-		}
-	} else {
-		want = 0
-	}
-	o := s.send(ctx, raw, writes, want, tm)
-	// A settled exchange that did not time out measures the target's usual exchange: it ends
-	// at the last expected response, or when the target closes. One that waited out its idle
-	// timeout measures the timeout instead; counting it stretched every later wait (the
-	// 300ms investigation wait had become 650ms against waitress).
-	if fast && e.Settled() && o.DialErr == "" && o.End != wire.EndIdle && o.End != wire.EndDeadline {
-		if old := s.lat.Load(); old == 0 {
-			s.lat.Store(int64(o.Elapsed))
-		} else {
-			s.lat.Store((9*old + int64(o.Elapsed)) / 10)
-		}
-	}
-	v := Compare(e, o)
-	if v.Standalone >= 0 && !ended(ctx) {
-		v = s.standalone(ctx, raw[v.Standalone:], v, tm)
-	}
-	if ended(ctx) {
-		return agree(), o, e
-	}
-	if v.Class == Crash || v.Class == Hang || len(o.Answers) == 0 && (o.End == wire.EndReset || o.End == wire.EndClosed) {
-		if kind, why := s.deadOrAlive(ctx); kind != "" {
-			v = Verdict{Class: Crash, Kind: kind, Detail: why + " after this case", Standalone: -1}
-		} else if v.Class == Crash {
-			v = agree() // the refusal was passing: the server answers again
-		}
-	}
-	return v, o, e
-}
-
-// send is one exchange with the target, in the gate, holding long when tm says so.
-func (s *session) send(ctx context.Context, raw []byte, writes []Write, want int, tm Timing) *Observation {
-	if tm.hold {
-		s.long.Lock()
-		defer s.long.Unlock()
-	}
-	s.gate.RLock()
-	defer s.gate.RUnlock()
-	o := send(ctx, s.addr, raw, writes, want, tm)
-	s.resps.Add(int64(len(o.Answers)))
-	if len(o.Answers) > 0 {
-		s.lastAnswer.Store(time.Now().UnixNano())
-	}
-	return o
-}
-
-// standalone resolves a rejection in a pipeline: the bytes from the rejected request on are
-// sent alone. If the target serves that request alone, the rejection came from bytes left
-// over in front of it (framing); otherwise it is the target's own strictness.
-func (s *session) standalone(ctx context.Context, rest []byte, v Verdict, tm Timing) Verdict {
-	e := Expect(rest, s.opt.Limits, s.opt.Deviations)
-	e.Added = s.added
-	// Only the first answer matters, and it is waited for as long as the case's own: the
-	// configured timeouts and linger cost a keep-alive server 100ms for every rejection in
-	// a pipeline, known ones included (a third of a waitress session's time).
-	tm.Linger = 0
-	o := s.send(ctx, rest, nil, 1, tm)
-	if len(e.In.Requests) > 0 && len(o.Answers) > 0 && o.Answers[0].Echo != nil && o.Answers[0].Echo.ID == reqID(&e.In.Requests[0]) {
-		v.Standalone, v.Otherwise = -1, nil
-		return v
-	}
-	if v.Otherwise != nil {
-		return *v.Otherwise
-	}
-	return agree()
-}
-
-// ended says ctx is done, or its deadline has passed and its timer has not fired yet: an
-// exchange or a liveness check cut by that deadline (the session's --duration, a
-// minimization's budget) fails in the meantime, and was taken for a server that stopped
-// answering (a restart with no crash at the end of a 30 s session).
-func ended(ctx context.Context) bool {
-	if ctx.Err() != nil {
-		return true
-	}
-	dl, ok := ctx.Deadline()
-	return ok && !time.Now().Before(dl)
-}
-
 // livenessRequest is the plain GET of the echo that asks whether the server still answers.
 func livenessRequest() []byte {
 	return newRequest("GET", probes.Prefix+"echo", "HTTP/1.1", "liveness", roleMain).appendTo(nil)
@@ -726,8 +582,8 @@ func (s *session) deadOrAlive(ctx context.Context) (kind, why string) {
 		return "", "" // alive, or the session is ending: nothing to conclude
 	}
 	kind, why = KindDied, "the server stopped answering"
-	s.gate.Lock()
-	defer s.gate.Unlock()
+	s.exchange.closeGate()
+	defer s.exchange.openGate()
 	if s.opt.Instance != nil {
 		if s.opt.Instance.Alive() {
 			// No case runs while the gate is held: a stalled server gets the time to
@@ -1087,8 +943,8 @@ func (s *session) crashCandidatesLocked(n int64) []int64 {
 		}
 	}
 	slices.SortFunc(flight, func(a, b cand) int { return cmp.Compare(a.n, b.n) })
-	margin := max(50*time.Millisecond, 10*time.Duration(s.lat.Load()))
-	after := time.Unix(0, s.lastAnswer.Load()).Add(-margin)
+	margin := max(50*time.Millisecond, 10*s.exchange.latency())
+	after := s.exchange.lastAnswerAt().Add(-margin)
 	var first []cand
 	for _, c := range append(append([]cand(nil), flight...), silent...) {
 		if !c.sent.Before(after) {
@@ -1114,8 +970,8 @@ func (s *session) crashCandidatesLocked(n int64) []int64 {
 // does (the crash was not reproduced), with the server running.
 func (s *session) crashCulprit(ctx context.Context, n int64) (int64, *Observation) {
 	cands := s.crashCandidates(n)
-	s.gate.Lock()
-	defer s.gate.Unlock()
+	s.exchange.closeGate()
+	defer s.exchange.openGate()
 	for _, k := range cands {
 		if ended(ctx) {
 			break
@@ -1191,7 +1047,7 @@ func (s *session) minimizeCrash(ctx context.Context, f *Finding, v Verdict) {
 	raw, writes := f.Bytes, f.Writes
 	s.mu.Unlock()
 	var last *Observation
-	s.gate.Lock()
+	s.exchange.closeGate()
 	best, bestWrites, tries := minimize(mctx, raw, writes, budget, func(b []byte, w []Write) bool {
 		c := &Case{Bytes: b, Writes: w}
 		// A server slow to answer under load looks like one taken down: smaller bytes stand
@@ -1205,7 +1061,7 @@ func (s *session) minimizeCrash(ctx context.Context, f *Finding, v Verdict) {
 		}
 		return down
 	})
-	s.gate.Unlock()
+	s.exchange.openGate()
 	s.mu.Lock()
 	f.MinimizeTries, f.Minimization = tries, s.minimizeOutcome(mctx, tries, budget)
 	f.Minimized = f.Minimization == MinimizeDone
@@ -1721,7 +1577,7 @@ func (s *session) summary(ctx context.Context) *Summary {
 	if end.IsZero() {
 		end = time.Now()
 	}
-	sum := &Summary{Target: s.opt.Label, Seed: s.opt.Seed, FirstCase: s.first, Cases: s.cases.Load(), Responses: s.resps.Load(), Elapsed: end.Sub(s.start),
+	sum := &Summary{Target: s.opt.Label, Seed: s.opt.Seed, FirstCase: s.first, Cases: s.cases.Load(), Responses: s.exchange.responses(), Elapsed: end.Sub(s.start),
 		Findings: append([]*Finding(nil), s.findings...), Known: s.known, ByClass: map[Class]int{}, Duplicates: s.dups.Load(),
 		Flaky: s.flaky.Load(), Restarts: s.restarts, Unattributed: s.unattributed, UnreproducedCrashes: s.unreproducedCrashes, Stalls: s.stalls, UnattributedSpins: s.spin.unattributed, Interrupted: ctx.Err() != nil}
 	for k, v := range s.byClass {

@@ -213,10 +213,10 @@ func (s *session) startSpinWatch(ctx context.Context, stop <-chan struct{}) <-ch
 // lookForSpin reads the server's CPU with no case running and, when it spins, finds which
 // of the FIN cases cands made it spin (prime ones first); it returns that case, or -1.
 func (s *session) lookForSpin(ctx context.Context, cands, prime []int64) int64 {
-	s.gate.Lock()
+	s.exchange.closeGate()
 	share, spinning := s.spinsNow(ctx)
 	if !spinning {
-		s.gate.Unlock()
+		s.exchange.openGate()
 		return -1
 	}
 	if !s.answers(ctx) {
@@ -225,11 +225,11 @@ func (s *session) lookForSpin(ctx context.Context, cands, prime []int64) int64 {
 		s.mu.Lock()
 		s.spin.silent, s.spin.restarts = true, s.restarts
 		s.mu.Unlock()
-		s.gate.Unlock()
+		s.exchange.openGate()
 		return -1
 	}
 	culprit, o, err := s.narrowSpin(ctx, cands, prime)
-	s.gate.Unlock()
+	s.exchange.openGate()
 	if err != nil {
 		s.fatal(err)
 		return -1
@@ -259,9 +259,9 @@ func (s *session) lookForSpin(ctx context.Context, cands, prime []int64) int64 {
 	f := s.addFinding(ctx, sig, v, c, c, c.Features, c.Base, o, nil)
 	if !sawEnd(o) {
 		// Recording sent the bytes again: the server spins again.
-		s.gate.Lock()
+		s.exchange.closeGate()
 		_, err = s.restartTarget(ctx)
-		s.gate.Unlock()
+		s.exchange.openGate()
 		if err != nil {
 			s.fatal(err)
 			return culprit
