@@ -1,7 +1,6 @@
 package fuzz
 
 import (
-	"bytes"
 	"cmp"
 	"context"
 	"errors"
@@ -239,7 +238,8 @@ type session struct {
 	// before the write tail (zero without Duration).
 	begin, deadline, workEnd time.Time
 
-	exchange // the traffic with the target (exchange.go)
+	exchange      // the traffic with the target (exchange.go)
+	minimizations // the background minimizer's queue (minimizer.go)
 
 	mu         sync.Mutex
 	sigs       map[string]bool
@@ -266,15 +266,6 @@ type session struct {
 	gone      []int64
 	lastState time.Time
 	stopped   time.Time // when the fuzzing stopped (minimization may go on)
-	// The background minimizer's queue (unbounded), the finding it works on (minBusy 1),
-	// whether the fuzzing has stopped (no more to come), and the time its minimizations
-	// took, for minimizeReserve.
-	minQueue  []minJob
-	minBusy   int
-	minClosed bool
-	minSpent  time.Duration
-	minCount  int
-	minWake   chan struct{}
 	spin      spinState // the spin watch (spin.go), under mu
 }
 
@@ -283,7 +274,7 @@ type session struct {
 // the summary and the session state are written on the way out.
 func Run(ctx context.Context, opt Options) (*Summary, error) {
 	s := &session{opt: opt, user: ctx, sigs: map[string]bool{}, pre: map[string]bool{}, coreSeen: map[string]int{}, confirming: map[string]bool{}, parts: map[string][][]string{}, byClass: map[Class]int{}, inflight: map[int64]time.Time{},
-		minWake: make(chan struct{}, 1)}
+		minimizations: minimizations{minWake: make(chan struct{}, 1)}}
 	s.begin = opt.Start
 	if s.begin.IsZero() {
 		s.begin = time.Now()
@@ -420,9 +411,8 @@ func Run(ctx context.Context, opt Options) (*Summary, error) {
 	s.writeUnnoticedCrash(ctx)
 	s.mu.Lock()
 	s.stopped = time.Now()
-	s.minClosed = true
 	s.mu.Unlock()
-	s.wakeMinimizer()
+	s.minimizations.close()
 	grace := time.AfterFunc(s.opt.MinimizeGrace, minCancel)
 	<-minDone
 	grace.Stop()
@@ -539,26 +529,6 @@ func (s *session) holdBack() bool {
 	}
 	return time.Until(s.workEnd) <= s.minimizeReserve()
 }
-
-// minimizeReserve is the time the findings waiting for minimization are expected to take:
-// their number times the mean time of the session's minimizations so far (firstMinimizeGuess
-// before the first ends), at most half of Duration.
-func (s *session) minimizeReserve() time.Duration {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	pending := len(s.minQueue) + s.minBusy
-	if pending == 0 {
-		return 0
-	}
-	each := firstMinimizeGuess
-	if s.minCount > 0 {
-		each = s.minSpent / time.Duration(s.minCount)
-	}
-	return min(time.Duration(pending)*each, s.opt.Duration/2)
-}
-
-// firstMinimizeGuess is what a minimization is expected to take before one has been timed.
-const firstMinimizeGuess = 2 * time.Second
 
 // livenessRequest is the plain GET of the echo that asks whether the server still answers.
 func livenessRequest() []byte {
@@ -1118,162 +1088,6 @@ func (s *session) addFinding(ctx context.Context, sig string, v Verdict, c, mc *
 	return f
 }
 
-type minJob struct {
-	f *Finding
-	v Verdict
-}
-
-// queueMinimization hands a finding to the background minimizer. The queue has no bound: a
-// finding that is not minimized in time is marked so at the end (closeMinimizations).
-func (s *session) queueMinimization(f *Finding, v Verdict) {
-	s.mu.Lock()
-	s.minQueue = append(s.minQueue, minJob{f, v})
-	s.mu.Unlock()
-	s.wakeMinimizer()
-}
-
-func (s *session) wakeMinimizer() {
-	select {
-	case s.minWake <- struct{}{}:
-	default:
-	}
-}
-
-// minimizer shrinks queued findings one at a time and rewrites them, until the fuzzing has
-// stopped and the queue is empty, or ctx ends; a finding cut short is written with the
-// smallest bytes found so far.
-func (s *session) minimizer(ctx context.Context) {
-	for ctx.Err() == nil {
-		s.mu.Lock()
-		var job minJob
-		have, closed := len(s.minQueue) > 0, s.minClosed
-		if have {
-			job, s.minQueue = s.minQueue[0], s.minQueue[1:]
-			s.minBusy = 1
-		}
-		s.mu.Unlock()
-		if !have {
-			if closed {
-				return
-			}
-			select {
-			case <-s.minWake:
-			case <-ctx.Done():
-			}
-			continue
-		}
-		began := time.Now()
-		s.guard("minimizing "+job.f.ID, func() { s.minimizeOne(ctx, job.f, job.v) })
-		s.mu.Lock()
-		s.minBusy = 0
-		s.minSpent += time.Since(began)
-		s.minCount++
-		s.mu.Unlock()
-	}
-}
-
-// minimizeLimit is how long a minimization that began at began may take: minimizeTime, or
-// its share of what was left of ctx (the session's Duration) then, among itself and the
-// findings waiting now, so that none is left without a try. It shrinks as findings arrive.
-func (s *session) minimizeLimit(ctx context.Context, began time.Time) time.Duration {
-	return s.minimizeLimitOf(ctx, began, minimizeTime)
-}
-
-// minimizeLimitOf is minimizeLimit with limit in place of minimizeTime.
-func (s *session) minimizeLimitOf(ctx context.Context, began time.Time, limit time.Duration) time.Duration {
-	if dl, ok := ctx.Deadline(); ok {
-		s.mu.Lock()
-		waiting := len(s.minQueue) + 1
-		s.mu.Unlock()
-		limit = min(limit, dl.Sub(began)/time.Duration(waiting))
-	}
-	return limit
-}
-
-// minimizeOutcome says how a minimization that made tries of budget within mctx ended.
-func (s *session) minimizeOutcome(mctx context.Context, tries, budget int) string {
-	switch {
-	case s.interrupted():
-		return MinimizeStopped
-	case ended(mctx):
-		return MinimizeTime
-	case tries >= budget:
-		return MinimizeBudget
-	}
-	return MinimizeDone
-}
-
-// closeMinimizations marks the findings whose minimization never began (the session's time
-// or grace ran out, or it was interrupted) and rewrites their records, so each says so.
-func (s *session) closeMinimizations() {
-	why := MinimizeOutOfTime
-	if s.interrupted() {
-		why = MinimizeStopped
-	}
-	s.mu.Lock()
-	var left []*Finding
-	for _, f := range s.findings {
-		if f.Minimization == MinimizePending {
-			f.Minimization = why
-			left = append(left, f)
-		}
-	}
-	s.minQueue = nil
-	var err error
-	for _, f := range left {
-		if err = s.store.write(f); err != nil {
-			break
-		}
-	}
-	s.mu.Unlock()
-	if err != nil {
-		s.fatal(err)
-	}
-}
-
-func (s *session) minimizeOne(ctx context.Context, f *Finding, v Verdict) {
-	core := v.Core()
-	tm := s.investigation(v) // as the confirmation waited
-	began := time.Now()
-	mctx, cancel := context.WithTimeout(ctx, s.minimizeLimit(ctx, began))
-	defer cancel()
-	s.mu.Lock()
-	raw, writes := f.Bytes, f.Writes
-	s.mu.Unlock()
-	// The last exchange that kept the verdict: the record of the smallest bytes when there
-	// is no time left to send them once more.
-	var lastBytes []byte
-	var lastObs *Observation
-	best, bestWrites, tries := minimize(mctx, raw, writes, s.opt.MinimizeBudget, func(b []byte, w []Write) bool {
-		if time.Since(began) >= s.minimizeLimit(ctx, began) {
-			cancel() // findings that arrived since have their share of the time left
-			return false
-		}
-		v, o, _ := s.exchangeTimed(mctx, b, w, true, tm)
-		held := v.Core() == core && !ended(mctx)
-		if held {
-			lastBytes, lastObs = b, o
-		}
-		return held
-	})
-	s.mu.Lock()
-	f.MinimizeTries = tries
-	f.Minimization = s.minimizeOutcome(mctx, tries, s.opt.MinimizeBudget)
-	f.Minimized = f.Minimization == MinimizeDone
-	prior := f.Observed
-	if len(best) < len(f.Bytes) {
-		f.Bytes, f.Writes, prior = best, bestWrites, nil
-		if bytes.Equal(best, lastBytes) {
-			prior = lastObs
-		}
-	}
-	s.mu.Unlock()
-	fctx, fcancel := s.finishing(ctx)
-	defer fcancel()
-	s.record(fctx, f, v, prior)
-	s.report(f)
-}
-
 // ablate removes the case's features one at a time, keeping each removal that leaves the
 // verdict's core unchanged, then tries the same on a neutral base request. What remains is
 // what the finding needs: the normalised part of its signature.
@@ -1386,9 +1200,6 @@ func (s *session) lenientFamilies(c *Case, minimal []string, base string) []stri
 	}
 	return out
 }
-
-// minimizeTime bounds the minimization of one finding, whatever the budget.
-const minimizeTime = 15 * time.Second
 
 // coreIsSignature says the verdict's core alone tells the finding apart: the reference's
 // rule names what a target is lenient about, an injected header names itself, and a field
@@ -1631,8 +1442,8 @@ func (s *session) progressLine() string {
 	counts := classCounts(s.byClass)
 	total := len(s.findings)
 	stopped := s.stopped
-	waiting := len(s.minQueue) + s.minBusy
 	s.mu.Unlock()
+	waiting := s.minimizations.pending()
 	if counts == "" {
 		counts = " (none)"
 	}
