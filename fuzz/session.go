@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"math"
 	"runtime/debug"
 	"slices"
 	"sort"
@@ -240,6 +239,7 @@ type session struct {
 
 	exchange      // the traffic with the target (exchange.go)
 	minimizations // the background minimizer's queue (minimizer.go)
+	progress      // when the fuzzing stopped and the state was saved (state.go)
 
 	mu         sync.Mutex
 	sigs       map[string]bool
@@ -263,10 +263,8 @@ type session struct {
 	dead                error
 	// gone are the crash candidates when a target that cannot be restarted stopped answering
 	// for good, for the crash finding written at the end if no case's exchange wrote one.
-	gone      []int64
-	lastState time.Time
-	stopped   time.Time // when the fuzzing stopped (minimization may go on)
-	spin      spinState // the spin watch (spin.go), under mu
+	gone []int64
+	spin spinState // the spin watch (spin.go), under mu
 }
 
 // Run runs a fuzzing session until a bound is reached or ctx is cancelled, and returns its
@@ -368,7 +366,7 @@ func Run(ctx context.Context, opt Options) (*Summary, error) {
 	s.cancel = cancel
 	defer cancel()
 	s.start = time.Now()
-	s.lastState = s.start
+	s.progress.saved(s.start)
 
 	progressDone := make(chan struct{})
 	stopProgress := make(chan struct{})
@@ -409,9 +407,7 @@ func Run(ctx context.Context, opt Options) (*Summary, error) {
 	<-watchDone
 	<-spinDone
 	s.writeUnnoticedCrash(ctx)
-	s.mu.Lock()
-	s.stopped = time.Now()
-	s.mu.Unlock()
+	s.progress.stop(time.Now())
 	s.minimizations.close()
 	grace := time.AfterFunc(s.opt.MinimizeGrace, minCancel)
 	<-minDone
@@ -1347,131 +1343,4 @@ func (s *session) report(f *Finding) {
 	if s.opt.OnFinding != nil {
 		s.opt.OnFinding(f)
 	}
-}
-
-// resumeAt is the lowest case not yet done: a resumed session starts there.
-func (s *session) resumeAt() int64 {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	next := s.next.Load()
-	if s.opt.Cases > 0 && next > s.first+s.opt.Cases {
-		next = s.first + s.opt.Cases
-	}
-	for n := range s.inflight {
-		if n < next {
-			next = n
-		}
-	}
-	return next
-}
-
-func (s *session) saveState(force bool) {
-	s.mu.Lock()
-	due := force || time.Since(s.lastState) > 5*time.Second
-	if due {
-		s.lastState = time.Now()
-	}
-	s.mu.Unlock()
-	if due {
-		if err := s.store.saveState(sessionState{Seed: s.opt.Seed, NextCase: s.resumeAt(), Target: s.opt.Label, UpdatedAt: time.Now()}); err != nil {
-			s.fatal(err)
-		}
-		s.saveCauses()
-	}
-}
-
-func (s *session) summary(ctx context.Context) *Summary {
-	next := s.resumeAt()
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	end := s.stopped
-	if end.IsZero() {
-		end = time.Now()
-	}
-	sum := &Summary{Target: s.opt.Label, Seed: s.opt.Seed, FirstCase: s.first, Cases: s.cases.Load(), Responses: s.exchange.responses(), Elapsed: end.Sub(s.start),
-		Findings: append([]*Finding(nil), s.findings...), Known: s.known, ByClass: map[Class]int{}, Duplicates: s.dups.Load(),
-		Flaky: s.flaky.Load(), Restarts: s.restarts, Unattributed: s.unattributed, UnreproducedCrashes: s.unreproducedCrashes, Stalls: s.stalls, UnattributedSpins: s.spin.unattributed, Interrupted: ctx.Err() != nil}
-	for k, v := range s.byClass {
-		sum.ByClass[k] = v
-	}
-	sum.NextCase = next
-	return sum
-}
-
-// progressLoop prints the live progress: one line rewritten in place on a terminal, a line
-// every ProgressEvery otherwise.
-func (s *session) progressLoop(stop <-chan struct{}) {
-	if s.opt.Progress == nil {
-		<-stop
-		return
-	}
-	every := s.opt.ProgressEvery
-	if every <= 0 {
-		every = 10 * time.Second
-	}
-	if s.opt.TTY {
-		every = 250 * time.Millisecond
-	}
-	t := time.NewTicker(every)
-	defer t.Stop()
-	width := 0
-	for {
-		select {
-		case <-stop:
-			if s.opt.TTY && width > 0 {
-				fmt.Fprintf(s.opt.Progress, "\r%*s\r", width, "")
-			}
-			return
-		case <-t.C:
-		}
-		line := s.progressLine()
-		if s.opt.TTY {
-			pad := width - len(line)
-			width = len(line)
-			fmt.Fprintf(s.opt.Progress, "\r%s%*s", line, max(pad, 0), "")
-		} else {
-			fmt.Fprintln(s.opt.Progress, line)
-		}
-		s.saveState(false)
-	}
-}
-
-func (s *session) progressLine() string {
-	n := s.cases.Load()
-	s.mu.Lock()
-	counts := classCounts(s.byClass)
-	total := len(s.findings)
-	stopped := s.stopped
-	s.mu.Unlock()
-	waiting := s.minimizations.pending()
-	if counts == "" {
-		counts = " (none)"
-	}
-	if !stopped.IsZero() {
-		// The cases are done; what goes on is the minimization of the last findings, which
-		// sends no new case: a falling rate would misreport it.
-		el := stopped.Sub(s.start)
-		end := stopped.Add(s.opt.MinimizeGrace)
-		if !s.workEnd.IsZero() && s.workEnd.Before(end) {
-			end = s.workEnd
-		}
-		return fmt.Sprintf("conform fuzz: %d cases in %s (%.0f cases/s), findings %d%s; minimizing %d, up to %s more",
-			n, el.Round(time.Second), float64(n)/math.Max(el.Seconds(), 1e-3), total, counts, waiting, timeLeft(end))
-	}
-	el := time.Since(s.start)
-	rate := float64(n) / math.Max(el.Seconds(), 1e-3)
-	line := fmt.Sprintf("conform fuzz: %d cases, %.0f cases/s, findings %d%s, uptime %s", n, rate, total, counts, el.Round(time.Second))
-	if !s.deadline.IsZero() {
-		line += ", " + timeLeft(s.deadline).String() + " left"
-		if s.holdBack() {
-			line += fmt.Sprintf(" (new cases wait: minimizing %d)", waiting)
-		}
-	}
-	return line
-}
-
-// timeLeft is the time until t, rounded to the second: never negative, since a countdown
-// that is late shows 0s.
-func timeLeft(t time.Time) time.Duration {
-	return max(0, time.Until(t)).Round(time.Second)
 }
