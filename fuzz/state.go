@@ -81,9 +81,10 @@ func (s *session) summary(ctx context.Context) *Summary {
 	if end.IsZero() {
 		end = time.Now()
 	}
+	k := s.crashes.counts()
 	sum := &Summary{Target: s.opt.Label, Seed: s.opt.Seed, FirstCase: s.first, Cases: s.cases.Load(), Responses: s.exchange.responses(), Elapsed: end.Sub(s.start),
 		Findings: append([]*Finding(nil), s.findings...), Known: s.known, ByClass: map[Class]int{}, Duplicates: s.dups.Load(),
-		Flaky: s.flaky.Load(), Restarts: s.restarts, Unattributed: s.unattributed, UnreproducedCrashes: s.unreproducedCrashes, Stalls: s.stalls, UnattributedSpins: s.spin.unattributed, Interrupted: ctx.Err() != nil}
+		Flaky: s.flaky.Load(), Restarts: k.restarts, Unattributed: k.unattributed, UnreproducedCrashes: k.unreproduced, Stalls: k.stalls, UnattributedSpins: s.spin.unattributedCount(), Interrupted: ctx.Err() != nil}
 	for k, v := range s.byClass {
 		sum.ByClass[k] = v
 	}
