@@ -594,9 +594,8 @@ func (s *session) runCase(ctx context.Context, n int64) {
 	}()
 	// Confirm by sending it again with the session's timing (waiting 50 times the usual
 	// exchange, at least 300ms, for a response the screen gave up on): a verdict that does
-	// not come back is counted as not reproduced, not reported. The configured idle timeout
-	// (1s by default) was used here before; a new "waits" disagreement then held one of the
-	// target's workers for a whole second, the largest single cost of a fresh session.
+	// not come back is counted as not reproduced, not reported. (The configured idle timeout
+	// would hold a worker of the target that long for every new "waits" disagreement.)
 	var v2 Verdict
 	var o2 *Observation
 	var e2 *Expectation
@@ -604,8 +603,7 @@ func (s *session) runCase(ctx context.Context, n int64) {
 	if serverDown(v) && s.opt.Instance != nil {
 		// The case that found the server gone is only one of the cases in flight then; the
 		// one that took it down is found by sending each alone to the restarted server,
-		// which also confirms it. (Against tornado, a plain pipeline was blamed for a
-		// chunk-size of -5 sent on another connection.)
+		// which also confirms it.
 		culprit, o := s.crashCulprit(ctx, n)
 		if culprit < 0 {
 			s.crashes.noteUnreproduced()
@@ -793,11 +791,8 @@ type dropped struct {
 // side by side rather than a disagreement about where the lenient request ends: without one
 // of the case's features that the reference rejects on its own, the target's answer is a
 // strictness (it rejects what the reference serves). That strictness is the finding, and
-// the leniency is one of its own. Against waitress, a line " Content-Length: 5" is obs-fold
-// to waitress and to the reference alike, so the body starts the next request, and waitress
-// rejects "helloGET" (any method not in upper case, waitress/parser.py:436); paired with a
-// missing Host, a space before the method or 101 fields, each a leniency the reference
-// rejects, it had come back as one framing finding per pairing.
+// the leniency is one of its own: otherwise one strictness (waitress rejecting a method not
+// in upper case, waitress/parser.py:436) is one framing finding per leniency it meets.
 func (s *session) strictnessBeside(c *Case, v Verdict, needed []dropped) (dropped, bool) {
 	if v.Kind != "rejected-after-lenient" {
 		return dropped{}, false
@@ -835,11 +830,8 @@ func (s *session) rejectedAlone(c *Case, f string, base string) bool {
 // features of a framing finding in a request the reference rejects that make the reference
 // reject it on their own: asked of the reference in-process, one rebuild per feature,
 // nothing sent. Those features let the request past only a lenient target; the desync is in
-// what the target does with the rest. Signed by variant, one desync came back as a new
-// finding with every leniency that uncovered it: against waitress, Transfer-Encoding ignored
-// outside an exact "HTTP/1.1" (waitress/parser.py, parse_header) was found through HTTP/1.0,
-// "http/1.1", "HTTP/01.1", "HTTP/1.1x" and a double space, and then the chunks read as
-// requests once more for every chunk-extension spelling.
+// what the target does with the rest, so signing by variant would make one desync a new
+// finding with every leniency that uncovers it.
 func (s *session) lenientFamilies(c *Case, minimal []string, base string) []string {
 	out := make([]string, 0, len(minimal))
 	for _, f := range minimal {
@@ -948,8 +940,8 @@ func signatureParts(base string, features []string, families bool) []string {
 // record writes the finding with the target's answer to its bytes. That is prior when prior
 // saw the connection end (closed, reset, or silent for as long as record waits); otherwise
 // the bytes are sent once more, the expected responses waited for as the confirmation did,
-// and whatever follows them within the configured linger (100ms by default) kept too.
-// Reading on until a kept-open connection went idle cost 300ms per finding.
+// and whatever follows them within the configured linger (100ms by default) kept too, not
+// read on until a kept-open connection goes idle.
 func (s *session) record(ctx context.Context, f *Finding, v Verdict, prior *Observation) {
 	tm := s.investigation(v)
 	tm.Linger = s.opt.Timing.Linger
