@@ -45,12 +45,7 @@ func (s *session) noteSuspect(n int64, o *Observation) {
 	if !(o.End == wire.EndReset || o.End == wire.EndClosed && len(o.Answers) == 0) {
 		return
 	}
-	s.mu.Lock()
-	s.suspects = append(s.suspects, suspect{n: n, at: time.Now()})
-	if len(s.suspects) > maxSuspects {
-		s.suspects = s.suspects[len(s.suspects)-maxSuspects:]
-	}
-	s.mu.Unlock()
+	s.crashes.noteSuspect(suspect{n: n, at: time.Now()})
 }
 
 // deathWatcher polls the death count until stop is closed or ctx ends.
@@ -75,28 +70,17 @@ func (s *session) deathWatcher(ctx context.Context, stop <-chan struct{}) {
 // investigate finds the suspect that kills a worker, records it, and returns the death
 // count once it is done.
 func (s *session) investigate(ctx context.Context) int {
-	s.mu.Lock()
-	var cands []int64
-	cutoff := time.Now().Add(-suspectWindow)
-	for i := len(s.suspects) - 1; i >= 0; i-- {
-		if s.suspects[i].at.After(cutoff) {
-			cands = append(cands, s.suspects[i].n)
-		}
-	}
-	s.suspects = s.suspects[:0]
-	s.mu.Unlock()
+	cands := s.crashes.takeSuspects(time.Now().Add(-suspectWindow))
 
 	// No case runs meanwhile, and the log has settled (a master may log a death a second
 	// late): a death from here on must come from what is replayed.
-	s.gate.Lock()
+	s.exchange.closeGate()
 	sleepCtx(ctx, deathWait)
 	culprit, line := s.narrow(ctx, cands)
 	seen, _ := s.opt.Instance.WorkerDeaths()
-	s.gate.Unlock()
+	s.exchange.openGate()
 	if culprit < 0 {
-		s.mu.Lock()
-		s.unattributed++
-		s.mu.Unlock()
+		s.crashes.noteUnattributed()
 		return seen
 	}
 	v := Verdict{Class: Crash, Kind: "worker-died", Rule: deathRule(line), Standalone: -1,
@@ -146,7 +130,7 @@ func (s *session) minimizeDeath(ctx context.Context, f *Finding, v Verdict) {
 	raw, writes := f.Bytes, f.Writes
 	s.mu.Unlock()
 
-	s.gate.Lock()
+	s.exchange.closeGate()
 	best, bestWrites, tries := raw, writes, 1
 	ok, took := kills(raw, writes)
 	if ok {
@@ -166,7 +150,7 @@ func (s *session) minimizeDeath(ctx context.Context, f *Finding, v Verdict) {
 	if !ok && outcome == MinimizeDone {
 		outcome = MinimizeNoRepro
 	}
-	s.gate.Unlock()
+	s.exchange.openGate()
 
 	s.mu.Lock()
 	f.MinimizeTries, f.Minimization = tries, outcome
@@ -185,7 +169,7 @@ func (s *session) minimizeDeath(ctx context.Context, f *Finding, v Verdict) {
 	s.report(f)
 }
 
-// killsWorker sends the cases one after another (s.gate held, so nothing else runs) and
+// killsWorker sends the cases one after another (the gate held, so nothing else runs) and
 // waits up to wait for the server to log a worker death. It returns the death's log line
 // and how long after the first send it was seen.
 func (s *session) killsWorker(ctx context.Context, wait time.Duration, cases ...*Case) (bool, string, time.Duration) {
@@ -205,7 +189,7 @@ func (s *session) killsWorker(ctx context.Context, wait time.Duration, cases ...
 
 // narrow replays the candidates and halves the set that kills a worker down to one case.
 // It returns -1 when the replay kills none (the death came from elsewhere, or does not
-// reproduce). s.gate is held.
+// reproduce). The gate is held.
 func (s *session) narrow(ctx context.Context, cands []int64) (int64, string) {
 	kills := func(set []int64) (bool, string) {
 		cases := make([]*Case, len(set))

@@ -1,13 +1,11 @@
 package fuzz
 
 import (
-	"bytes"
-	"cmp"
 	"context"
 	"errors"
 	"fmt"
 	"io"
-	"math"
+	"maps"
 	"runtime/debug"
 	"slices"
 	"sort"
@@ -227,33 +225,23 @@ type session struct {
 	store store
 	start time.Time
 
-	next  atomic.Int64 // next case number to hand out
-	lat   atomic.Int64 // moving average of a settled exchange's duration (ns), for lingering
-	cases atomic.Int64
-	resps atomic.Int64 // responses received (Summary.Responses)
-	// lastAnswer is when an exchange last got an answer (unix ns): after a case that takes
-	// the server down, none does (crashCandidates).
-	lastAnswer atomic.Int64
-	dups       atomic.Int64
-	flaky      atomic.Int64
-	first      int64
-	cancel     context.CancelFunc
+	next   atomic.Int64 // next case number to hand out
+	cases  atomic.Int64
+	dups   atomic.Int64
+	flaky  atomic.Int64
+	first  int64
+	cancel context.CancelFunc
 	// user is the caller's context: when it ends, the session was interrupted.
 	user context.Context
 	// begin is when Duration began; deadline its end and workEnd the end of the sends,
 	// before the write tail (zero without Duration).
 	begin, deadline, workEnd time.Time
 
-	// gate is held for reading by every exchange and for writing by a restart, so that no
-	// case runs against a server being restarted.
-	gate sync.RWMutex
-	// long is held by every exchange that investigates a verdict about waiting (Timing.hold:
-	// its confirmation, ablation, minimization and record), so that at most one of them holds
-	// a worker of the target at a time. Two at once hold both workers of gunicorn's default
-	// pair for 300ms or more, and a third exchange waits behind them: under load, that made
-	// a case the target answers at once look like one it never answers (a false "hang" in a
-	// 30 s session against gunicorn-sync; replayed alone, it was a 400 at once).
-	long sync.Mutex
+	exchange                // the traffic with the target (exchange.go)
+	minimizations           // the background minimizer's queue (minimizer.go)
+	progress                // when the fuzzing stopped and the state was saved (state.go)
+	crashes                 // the target going down, and the cases that may have done it (crashes.go)
+	spin          spinState // the spin watch (spin.go)
 
 	mu         sync.Mutex
 	sigs       map[string]bool
@@ -261,35 +249,12 @@ type session struct {
 	coreSeen   map[string]int  // ablations per core, to stop re-ablating a saturated one
 	confirming map[string]bool // disagreements a worker is confirming now
 	// parts are the normalised features of each known signature, by core (see explained).
-	suspects     []suspect // cases that may have killed a worker (deaths.go)
-	silent       []suspect // recent cases left without an answer: they may have taken the server down
-	unattributed int       // worker deaths no replayed case reproduced
-	// unreproducedCrashes counts times the server went down and no case in flight took it
-	// down again alone.
-	unreproducedCrashes int
-	stalls              int // Summary.Stalls
-	parts               map[string][][]string
-	findings            []*Finding
-	byClass             map[Class]int
-	known               int
-	inflight            map[int64]time.Time // cases running now, and when each began
-	restarts            int
-	dead                error
-	// gone are the crash candidates when a target that cannot be restarted stopped answering
-	// for good, for the crash finding written at the end if no case's exchange wrote one.
-	gone      []int64
-	lastState time.Time
-	stopped   time.Time // when the fuzzing stopped (minimization may go on)
-	// The background minimizer's queue (unbounded), the finding it works on (minBusy 1),
-	// whether the fuzzing has stopped (no more to come), and the time its minimizations
-	// took, for minimizeReserve.
-	minQueue  []minJob
-	minBusy   int
-	minClosed bool
-	minSpent  time.Duration
-	minCount  int
-	minWake   chan struct{}
-	spin      spinState // the spin watch (spin.go), under mu
+	parts    map[string][][]string
+	findings []*Finding
+	byClass  map[Class]int
+	known    int
+	inflight map[int64]time.Time // cases running now, and when each began
+	dead     error
 }
 
 // Run runs a fuzzing session until a bound is reached or ctx is cancelled, and returns its
@@ -297,7 +262,7 @@ type session struct {
 // the summary and the session state are written on the way out.
 func Run(ctx context.Context, opt Options) (*Summary, error) {
 	s := &session{opt: opt, user: ctx, sigs: map[string]bool{}, pre: map[string]bool{}, coreSeen: map[string]int{}, confirming: map[string]bool{}, parts: map[string][][]string{}, byClass: map[Class]int{}, inflight: map[int64]time.Time{},
-		minWake: make(chan struct{}, 1)}
+		minimizations: minimizations{minWake: make(chan struct{}, 1)}}
 	s.begin = opt.Start
 	if s.begin.IsZero() {
 		s.begin = time.Now()
@@ -391,7 +356,7 @@ func Run(ctx context.Context, opt Options) (*Summary, error) {
 	s.cancel = cancel
 	defer cancel()
 	s.start = time.Now()
-	s.lastState = s.start
+	s.progress.saved(s.start)
 
 	progressDone := make(chan struct{})
 	stopProgress := make(chan struct{})
@@ -432,11 +397,8 @@ func Run(ctx context.Context, opt Options) (*Summary, error) {
 	<-watchDone
 	<-spinDone
 	s.writeUnnoticedCrash(ctx)
-	s.mu.Lock()
-	s.stopped = time.Now()
-	s.minClosed = true
-	s.mu.Unlock()
-	s.wakeMinimizer()
+	s.progress.stop(time.Now())
+	s.minimizations.close()
 	grace := time.AfterFunc(s.opt.MinimizeGrace, minCancel)
 	<-minDone
 	grace.Stop()
@@ -542,6 +504,13 @@ func (s *session) worker(ctx context.Context) {
 	}
 }
 
+// flight is a copy of the cases running now, and when each began.
+func (s *session) flight() map[int64]time.Time {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return maps.Clone(s.inflight)
+}
+
 // holdBackPoll is how often a worker held back looks whether it may go on.
 const holdBackPoll = 20 * time.Millisecond
 
@@ -552,281 +521,6 @@ func (s *session) holdBack() bool {
 		return false
 	}
 	return time.Until(s.workEnd) <= s.minimizeReserve()
-}
-
-// minimizeReserve is the time the findings waiting for minimization are expected to take:
-// their number times the mean time of the session's minimizations so far (firstMinimizeGuess
-// before the first ends), at most half of Duration.
-func (s *session) minimizeReserve() time.Duration {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	pending := len(s.minQueue) + s.minBusy
-	if pending == 0 {
-		return 0
-	}
-	each := firstMinimizeGuess
-	if s.minCount > 0 {
-		each = s.minSpent / time.Duration(s.minCount)
-	}
-	return min(time.Duration(pending)*each, s.opt.Duration/2)
-}
-
-// firstMinimizeGuess is what a minimization is expected to take before one has been timed.
-const firstMinimizeGuess = 2 * time.Second
-
-// timing is the configured timing with the linger cut down to what this target needs: an
-// extra response comes right after the one before it, so a few times the usual exchange
-// time is enough to see it (never more than the configured linger, never under 20ms).
-//
-// The idle timeout is cut the same way (a response that usually takes 2ms is not waited for
-// a whole second, only 50 times that and at least 300ms). The deadline stays as configured.
-func (s *session) timing() Timing {
-	tm := s.opt.Timing
-	if l := time.Duration(s.lat.Load()); l > 0 {
-		tm.Linger = min(tm.Linger, max(20*time.Millisecond, 4*l+5*time.Millisecond))
-		tm.Idle = min(tm.Idle, max(300*time.Millisecond, 50*l))
-	}
-	return tm
-}
-
-// investigation is the timing of the sends that confirm, ablate, minimize and record a
-// verdict: the session's timing, holding long when the verdict is about the target waiting.
-func (s *session) investigation(v Verdict) Timing {
-	tm := s.timing()
-	tm.hold = v.Class == Hang || v.Kind == "waits" || v.Kind == "stalled" || v.Kind == "no-response"
-	return tm
-}
-
-// screenTiming is the timing of a case's first send, which most cases agree on: a response
-// is waited for at most 8 times this target's usual exchange (at least 5ms, never more than
-// configured), and the linger after the expected responses is 4 times it plus 2ms (at least
-// 5ms). A case that looks like waiting under it is re-sent with the investigation's longer
-// wait before it counts, so a short wait can only cost a re-send, never a finding.
-func (s *session) screenTiming() Timing {
-	tm := s.timing()
-	if l := time.Duration(s.lat.Load()); l > 0 {
-		tm.Idle = min(tm.Idle, max(5*time.Millisecond, 8*l))
-		tm.Linger = min(tm.Linger, max(5*time.Millisecond, 4*l+2*time.Millisecond))
-	}
-	return tm
-}
-
-func (s *session) exchangeTimed(ctx context.Context, raw []byte, writes []Write, fast bool, tm Timing) (Verdict, *Observation, *Expectation) {
-	e := expectCase(raw, writes, s.opt.Limits, s.opt.Deviations)
-	e.Added = s.added
-	want := e.Want()
-	if fast {
-		if e.Settled() {
-			tm.Linger = 0
-		}
-		if want == 0 {
-			// Nothing is expected: listen briefly for an answer the reference would not send.
-			want, tm.Idle = 1, tm.Linger
-		}
-	} else {
-		want = 0
-	}
-	o := s.send(ctx, raw, writes, want, tm)
-	// A settled exchange that did not time out measures the target's usual exchange: it ends
-	// at the last expected response, or when the target closes. One that waited out its idle
-	// timeout measures the timeout instead; counting it stretched every later wait (the
-	// 300ms investigation wait had become 650ms against waitress).
-	if fast && e.Settled() && o.DialErr == "" && o.End != wire.EndIdle && o.End != wire.EndDeadline {
-		if old := s.lat.Load(); old == 0 {
-			s.lat.Store(int64(o.Elapsed))
-		} else {
-			s.lat.Store((9*old + int64(o.Elapsed)) / 10)
-		}
-	}
-	v := Compare(e, o)
-	if v.Standalone >= 0 && !ended(ctx) {
-		v = s.standalone(ctx, raw[v.Standalone:], v, tm)
-	}
-	if ended(ctx) {
-		return agree(), o, e
-	}
-	if v.Class == Crash || v.Class == Hang || len(o.Answers) == 0 && (o.End == wire.EndReset || o.End == wire.EndClosed) {
-		if kind, why := s.deadOrAlive(ctx); kind != "" {
-			v = Verdict{Class: Crash, Kind: kind, Detail: why + " after this case", Standalone: -1}
-		} else if v.Class == Crash {
-			v = agree() // the refusal was passing: the server answers again
-		}
-	}
-	return v, o, e
-}
-
-// send is one exchange with the target, in the gate, holding long when tm says so.
-func (s *session) send(ctx context.Context, raw []byte, writes []Write, want int, tm Timing) *Observation {
-	if tm.hold {
-		s.long.Lock()
-		defer s.long.Unlock()
-	}
-	s.gate.RLock()
-	defer s.gate.RUnlock()
-	o := send(ctx, s.addr, raw, writes, want, tm)
-	s.resps.Add(int64(len(o.Answers)))
-	if len(o.Answers) > 0 {
-		s.lastAnswer.Store(time.Now().UnixNano())
-	}
-	return o
-}
-
-// standalone resolves a rejection in a pipeline: the bytes from the rejected request on are
-// sent alone. If the target serves that request alone, the rejection came from bytes left
-// over in front of it (framing); otherwise it is the target's own strictness.
-func (s *session) standalone(ctx context.Context, rest []byte, v Verdict, tm Timing) Verdict {
-	e := Expect(rest, s.opt.Limits, s.opt.Deviations)
-	e.Added = s.added
-	// Only the first answer matters, and it is waited for as long as the case's own: the
-	// configured timeouts and linger cost a keep-alive server 100ms for every rejection in
-	// a pipeline, known ones included (a third of a waitress session's time).
-	tm.Linger = 0
-	o := s.send(ctx, rest, nil, 1, tm)
-	if len(e.In.Requests) > 0 && len(o.Answers) > 0 && o.Answers[0].Echo != nil && o.Answers[0].Echo.ID == reqID(&e.In.Requests[0]) {
-		v.Standalone, v.Otherwise = -1, nil
-		return v
-	}
-	if v.Otherwise != nil {
-		return *v.Otherwise
-	}
-	return agree()
-}
-
-// ended says ctx is done, or its deadline has passed and its timer has not fired yet: an
-// exchange or a liveness check cut by that deadline (the session's --duration, a
-// minimization's budget) fails in the meantime, and was taken for a server that stopped
-// answering (a restart with no crash at the end of a 30 s session).
-func ended(ctx context.Context) bool {
-	if ctx.Err() != nil {
-		return true
-	}
-	dl, ok := ctx.Deadline()
-	return ok && !time.Now().Before(dl)
-}
-
-// livenessRequest is the plain GET of the echo that asks whether the server still answers.
-func livenessRequest() []byte {
-	return newRequest("GET", probes.Prefix+"echo", "HTTP/1.1", "liveness", roleMain).appendTo(nil)
-}
-
-// deadOrAlive checks that the server still answers; it restarts a harness server that died,
-// spins or hangs. It returns the kind of stop ("died", "spins", "hangs") and why, or "" when
-// the server answers, or answers again after a stall.
-func (s *session) deadOrAlive(ctx context.Context) (kind, why string) {
-	raw := livenessRequest()
-	alive := func() bool {
-		if s.opt.Instance != nil && !s.opt.Instance.Alive() {
-			return false
-		}
-		o := send(ctx, s.addr, raw, nil, 1, Timing{Idle: 5 * time.Second, Deadline: 8 * time.Second})
-		return len(o.Answers) > 0
-	}
-	// Twice: a server whose workers are all held by stalled connections answers late.
-	if alive() || ended(ctx) || alive() || ended(ctx) {
-		return "", "" // alive, or the session is ending: nothing to conclude
-	}
-	kind, why = KindDied, "the server stopped answering"
-	s.gate.Lock()
-	defer s.gate.Unlock()
-	if s.opt.Instance != nil {
-		if s.opt.Instance.Alive() {
-			// No case runs while the gate is held: a stalled server gets the time to
-			// finish what it holds.
-			if kind, why = s.silence(ctx); kind == "" {
-				return "", ""
-			}
-		} else {
-			why = "the server process died"
-		}
-		if err := s.opt.Instance.Restart(context.WithoutCancel(ctx)); err != nil {
-			s.fatal(fmt.Errorf("fuzz: %s crashed and could not be restarted: %w", s.opt.Label, err))
-			return kind, why
-		}
-		s.mu.Lock()
-		s.restarts++
-		s.mu.Unlock()
-		return kind, why
-	}
-	// A target we cannot restart: wait a little for it to come back, else end the session.
-	// (Bounded by the clock, not by tries: a target that accepts and never answers costs
-	// each try its whole wait.)
-	for back := time.Now().Add(comeBackWithin); time.Now().Before(back); {
-		time.Sleep(500 * time.Millisecond)
-		if ctx.Err() != nil {
-			return "", ""
-		}
-		wait := min(2*time.Second, max(100*time.Millisecond, time.Until(back)))
-		if o := send(ctx, s.addr, raw, nil, 1, Timing{Idle: wait, Deadline: wait}); len(o.Answers) > 0 {
-			return kind, why
-		}
-	}
-	// A case's first send writes the crash finding itself; a confirmation, a minimization or
-	// a standalone re-send does not know its case, so the candidates are kept for the end.
-	s.mu.Lock()
-	if s.gone == nil {
-		s.gone = s.crashCandidatesLocked(-1)
-	}
-	s.mu.Unlock()
-	s.fatal(fmt.Errorf("fuzz: %s stopped answering and did not come back within %s; --resume runs the cases in flight again", s.addr, comeBackWithin))
-	return kind, why
-}
-
-// The kinds of a crash finding for a server that stopped serving.
-const (
-	KindDied  = "died"  // its process ended, or the target stopped accepting connections
-	KindSpins = "spins" // its processes keep a core busy while answering nothing
-	KindHangs = "hangs" // its processes stay idle and answer nothing, for longer than stallWait
-)
-
-// serverDown reports whether v is a crash that stopped the whole server (not one worker).
-func serverDown(v Verdict) bool {
-	return v.Class == Crash && (v.Kind == KindDied || v.Kind == KindSpins || v.Kind == KindHangs)
-}
-
-const (
-	// spinShare is the share of one core a silent server's processes must keep busy to be
-	// said to spin.
-	spinShare = 0.5
-	// cpuWindow is how long a silent server's CPU is read: /proc counts in 10ms ticks.
-	cpuWindow = 500 * time.Millisecond
-	// stallWait is how long a silent server with idle processes is waited for before it is
-	// said to hang: tornado runs the app on its one thread, and a few cases whose app blocks
-	// keep it silent for longer than the liveness checks wait.
-	stallWait = 20 * time.Second
-)
-
-// silence tells why a harness server whose process runs answers nothing: KindSpins when its
-// processes keep spinShare of a core busy over cpuWindow, "" when it answers again within stallWait (a
-// stall, not a stop), KindHangs otherwise. The caller holds s.gate, so no case adds load.
-func (s *session) silence(ctx context.Context) (kind, why string) {
-	in := s.opt.Instance
-	c0, err0 := in.CPUTime()
-	t0 := time.Now()
-	select {
-	case <-time.After(cpuWindow):
-	case <-ctx.Done():
-		return "", ""
-	}
-	c1, err1 := in.CPUTime()
-	if share := float64(c1-c0) / float64(time.Since(t0)); err0 == nil && err1 == nil && share >= spinShare {
-		return KindSpins, fmt.Sprintf("the server spins: its processes kept %.0f%% of a core busy while answering nothing", share*100)
-	}
-	raw := livenessRequest()
-	for deadline := time.Now().Add(stallWait); time.Now().Before(deadline); {
-		if ended(ctx) {
-			return "", ""
-		}
-		if !in.Alive() {
-			return KindDied, "the server process died"
-		}
-		if o := send(ctx, s.addr, raw, nil, 1, Timing{Idle: 2 * time.Second, Deadline: 3 * time.Second}); len(o.Answers) > 0 {
-			s.mu.Lock()
-			s.stalls++
-			s.mu.Unlock()
-			return "", ""
-		}
-	}
-	return KindHangs, fmt.Sprintf("the server hangs: its processes stayed idle and answered nothing for %v", stallWait+cpuWindow)
 }
 
 // guard runs work, turning a panic (a bug in conform, not in the target) into the end of
@@ -867,12 +561,7 @@ func (s *session) runCase(ctx context.Context, n int64) {
 		s.noteSuspect(n, o)
 	}
 	if o.DialErr == "" && len(o.Answers) == 0 && o.End != wire.EndOpen {
-		s.mu.Lock()
-		s.silent = append(s.silent, suspect{n: n, at: time.Now(), sent: sent})
-		if len(s.silent) > maxSuspects {
-			s.silent = s.silent[len(s.silent)-maxSuspects:]
-		}
-		s.mu.Unlock()
+		s.crashes.noteSilent(suspect{n: n, at: time.Now(), sent: sent})
 	}
 	if v.Class == "" {
 		return
@@ -905,9 +594,8 @@ func (s *session) runCase(ctx context.Context, n int64) {
 	}()
 	// Confirm by sending it again with the session's timing (waiting 50 times the usual
 	// exchange, at least 300ms, for a response the screen gave up on): a verdict that does
-	// not come back is counted as not reproduced, not reported. The configured idle timeout
-	// (1s by default) was used here before; a new "waits" disagreement then held one of the
-	// target's workers for a whole second, the largest single cost of a fresh session.
+	// not come back is counted as not reproduced, not reported. (The configured idle timeout
+	// would hold a worker of the target that long for every new "waits" disagreement.)
 	var v2 Verdict
 	var o2 *Observation
 	var e2 *Expectation
@@ -915,13 +603,10 @@ func (s *session) runCase(ctx context.Context, n int64) {
 	if serverDown(v) && s.opt.Instance != nil {
 		// The case that found the server gone is only one of the cases in flight then; the
 		// one that took it down is found by sending each alone to the restarted server,
-		// which also confirms it. (Against tornado, a plain pipeline was blamed for a
-		// chunk-size of -5 sent on another connection.)
+		// which also confirms it.
 		culprit, o := s.crashCulprit(ctx, n)
 		if culprit < 0 {
-			s.mu.Lock()
-			s.unreproducedCrashes++
-			s.mu.Unlock()
+			s.crashes.noteUnreproduced()
 			return
 		}
 		c = s.gen.Case(culprit)
@@ -1022,217 +707,6 @@ func (s *session) runCase(ctx context.Context, n int64) {
 	s.queueMinimization(f, v)
 }
 
-// writeUnnoticedCrash writes the crash finding of a target that stopped answering for good
-// while no case's first send was running (a confirmation or a minimization found it gone):
-// its likeliest candidate is the finding, the others its suspects.
-func (s *session) writeUnnoticedCrash(ctx context.Context) {
-	s.mu.Lock()
-	cands := s.gone
-	written := slices.ContainsFunc(s.findings, func(f *Finding) bool { return serverDown(Verdict{Class: f.Class, Kind: f.Kind}) })
-	s.mu.Unlock()
-	if len(cands) == 0 || written {
-		return
-	}
-	c := s.gen.Case(cands[0])
-	var suspects []Suspect
-	for _, k := range cands[1:] {
-		sc := s.gen.Case(k)
-		suspects = append(suspects, Suspect{Case: k, Bytes: sc.Bytes, Writes: sc.Writes})
-	}
-	v := Verdict{Class: Crash, Kind: "died", Standalone: -1,
-		Detail: fmt.Sprintf("the server stopped answering while a finding was being confirmed or minimized, after this case or one of %d others in flight then or left without any answer in the %s before; without --server it cannot be restarted to send each alone, so they are written beside this finding as <id>.suspect-N.http, likeliest first", len(suspects), crashWindow)}
-	sig := v.Core()
-	s.mu.Lock()
-	s.addSignature(sig)
-	s.mu.Unlock()
-	// Recorded from one plain send: an exchange of the session would wait for the target to
-	// come back again.
-	ctx = context.WithoutCancel(ctx)
-	o := send(ctx, s.addr, c.Bytes, c.Writes, 1, Timing{Idle: 2 * time.Second, Deadline: 4 * time.Second})
-	s.addFinding(ctx, sig, v, c, c, c.Features, c.Base, o, suspects)
-}
-
-// crashCandidates are the cases that may have taken the server down when case n found it
-// gone: n itself, the others in flight, and the recent cases that got no answer at all, at
-// most maxCrashCandidates, likeliest first. After the culprit the server answers nothing, so
-// the cases sent after the last answer any exchange got (less a margin for answers already
-// on their way) come first, earliest first: the cases sent after the culprit are its
-// victims. Then the other cases in flight (one may be re-sending its bytes to confirm a
-// verdict), then the other silent ones, newest first. Against tornado, whose spin on a
-// chunk-size of -5 leaves every later case without an answer, the culprit had been 11th of
-// 22 with the silent cases newest first; it is 4th of 23 so, behind cases the other workers
-// sent just before it, which the spin left unanswered too.
-func (s *session) crashCandidates(n int64) []int64 {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.crashCandidatesLocked(n)
-}
-
-// crashCandidatesLocked is crashCandidates with s.mu held; n < 0 when no case noticed.
-func (s *session) crashCandidatesLocked(n int64) []int64 {
-	type cand struct {
-		n    int64
-		sent time.Time
-	}
-	var flight, silent []cand
-	if _, ok := s.inflight[n]; !ok && n >= 0 {
-		flight = append(flight, cand{n, time.Now()})
-	}
-	for k, at := range s.inflight {
-		flight = append(flight, cand{k, at})
-	}
-	for i := len(s.silent) - 1; i >= 0; i-- {
-		if time.Since(s.silent[i].at) < crashWindow {
-			silent = append(silent, cand{s.silent[i].n, s.silent[i].sent})
-		}
-	}
-	slices.SortFunc(flight, func(a, b cand) int { return cmp.Compare(a.n, b.n) })
-	margin := max(50*time.Millisecond, 10*time.Duration(s.lat.Load()))
-	after := time.Unix(0, s.lastAnswer.Load()).Add(-margin)
-	var first []cand
-	for _, c := range append(append([]cand(nil), flight...), silent...) {
-		if !c.sent.Before(after) {
-			first = append(first, c)
-		}
-	}
-	slices.SortStableFunc(first, func(a, b cand) int { return a.sent.Compare(b.sent) })
-	var cands []int64
-	for _, c := range slices.Concat(first, flight, silent) {
-		if !slices.Contains(cands, c.n) && len(cands) < maxCrashCandidates {
-			cands = append(cands, c.n)
-		}
-	}
-	return cands
-}
-
-// crashCulprit finds which case took the server down: the noticing case n, the others in
-// flight, or one of the recent cases that got no answer at all (a server that spins or
-// blocks looks like one waiting for more bytes, so that case's own verdict did not ask if
-// the server was alive; the next cases did, seconds later). Each is sent alone, no other
-// case running, then the server is asked for the echo; the first after which it does not
-// answer is the culprit, and the server is restarted once more. It returns -1 when none
-// does (the crash was not reproduced), with the server running.
-func (s *session) crashCulprit(ctx context.Context, n int64) (int64, *Observation) {
-	cands := s.crashCandidates(n)
-	s.gate.Lock()
-	defer s.gate.Unlock()
-	for _, k := range cands {
-		if ended(ctx) {
-			break
-		}
-		// A server still down (or spinning) from before is restarted first: the candidate
-		// must take down one that answered.
-		if !s.opt.Instance.Alive() || len(send(ctx, s.addr, livenessRequest(), nil, 1, Timing{Idle: 2 * time.Second, Deadline: 4 * time.Second}).Answers) == 0 {
-			if err := s.opt.Instance.Restart(context.WithoutCancel(ctx)); err != nil {
-				s.fatal(fmt.Errorf("fuzz: %s is down and could not be restarted: %w", s.opt.Label, err))
-				return -1, nil
-			}
-		}
-		if down, o := s.takesDown(ctx, s.gen.Case(k)); down {
-			return k, o
-		}
-	}
-	return -1, nil
-}
-
-// takesDown sends c alone (s.gate held), then asks the server for the echo; a server that
-// does not answer is restarted, and c took it down. o is c's own exchange.
-func (s *session) takesDown(ctx context.Context, c *Case) (down bool, o *Observation) {
-	o = send(ctx, s.addr, c.Bytes, c.Writes, max(Expect(c.Bytes, s.opt.Limits, s.opt.Deviations).Want(), 1), s.investigation(Verdict{Class: Hang}))
-	if ended(ctx) {
-		return false, o
-	}
-	if s.opt.Instance.Alive() && len(send(ctx, s.addr, livenessRequest(), nil, 1, Timing{Idle: 2 * time.Second, Deadline: 4 * time.Second}).Answers) > 0 {
-		if !s.spinsAfterFin(ctx, c) {
-			return false, o
-		}
-	} else if s.opt.Instance.Alive() {
-		// A server slow under the case, not stopped by it, answers again within stallWait.
-		if kind, _ := s.silence(ctx); kind == "" {
-			return false, o
-		}
-	}
-	if err := s.opt.Instance.Restart(context.WithoutCancel(ctx)); err != nil {
-		s.fatal(fmt.Errorf("fuzz: %s crashed and could not be restarted: %w", s.opt.Label, err))
-		return false, o
-	}
-	s.mu.Lock()
-	s.restarts++
-	s.mu.Unlock()
-	return true, o
-}
-
-// crashMinimizeBudget bounds the tries spent minimizing a crash: each one that takes the
-// server down costs a restart, and no case runs meanwhile.
-const crashMinimizeBudget = 30
-
-// crashMinimizeTime bounds a crash's minimization: a try that takes the server down is
-// sent twice, each time followed by a liveness check, a CPU reading and a restart.
-const crashMinimizeTime = 40 * time.Second
-
-// minimizeCrash shrinks a crash finding while its bytes, sent alone, still take the server
-// down, within crashMinimizeBudget tries and crashMinimizeTime (or the session's time left,
-// not shared with the minimizations queued behind it: a crash ranks above them), no other
-// case running. The
-// finding keeps the exchange of its smallest bytes as its record: sending them again would
-// take the server down once more.
-func (s *session) minimizeCrash(ctx context.Context, f *Finding, v Verdict) {
-	if s.opt.MinimizeBudget < 0 || s.opt.Instance == nil || ended(ctx) {
-		return
-	}
-	limit := crashMinimizeTime
-	if dl, ok := ctx.Deadline(); ok {
-		limit = min(limit, time.Until(dl))
-	}
-	mctx, cancel := context.WithTimeout(ctx, limit)
-	defer cancel()
-	budget := min(s.opt.MinimizeBudget, crashMinimizeBudget)
-	s.mu.Lock()
-	raw, writes := f.Bytes, f.Writes
-	s.mu.Unlock()
-	var last *Observation
-	s.gate.Lock()
-	best, bestWrites, tries := minimize(mctx, raw, writes, budget, func(b []byte, w []Write) bool {
-		c := &Case{Bytes: b, Writes: w}
-		// A server slow to answer under load looks like one taken down: smaller bytes stand
-		// only when they take it down twice.
-		if down, _ := s.takesDown(mctx, c); !down {
-			return false
-		}
-		down, o := s.takesDown(mctx, c)
-		if down {
-			last = o
-		}
-		return down
-	})
-	s.gate.Unlock()
-	s.mu.Lock()
-	f.MinimizeTries, f.Minimization = tries, s.minimizeOutcome(mctx, tries, budget)
-	f.Minimized = f.Minimization == MinimizeDone
-	prior := f.Observed
-	if len(best) < len(f.Bytes) && last != nil {
-		f.Bytes, f.Writes, prior = best, bestWrites, last
-	}
-	s.mu.Unlock()
-	fctx, fcancel := s.finishing(ctx)
-	defer fcancel()
-	s.record(fctx, f, v, prior)
-	s.report(f)
-}
-
-const (
-	// comeBackWithin is how long a target conform cannot restart has to answer again after
-	// it stopped, before the session ends.
-	comeBackWithin = 10 * time.Second
-	// crashWindow: a server that stops answering is found out by the next cases' liveness
-	// checks, two of up to 5s each, so the case that took it down may be that old.
-	crashWindow = 30 * time.Second
-	// maxCrashCandidates bounds the replays spent finding a crash's culprit; each costs one
-	// exchange and a liveness check, and it is done once per session (later crashes are
-	// duplicates).
-	maxCrashCandidates = 24
-)
-
 // addFinding records a new finding: written at once, then reported. prior is the
 // confirmation's observation of mc's bytes, if there was one (see record).
 func (s *session) addFinding(ctx context.Context, sig string, v Verdict, c, mc *Case, minimal []string, base string, prior *Observation, suspects []Suspect) *Finding {
@@ -1260,162 +734,6 @@ func (s *session) addFinding(ctx context.Context, sig string, v Verdict, c, mc *
 	s.mu.Unlock()
 	s.report(f)
 	return f
-}
-
-type minJob struct {
-	f *Finding
-	v Verdict
-}
-
-// queueMinimization hands a finding to the background minimizer. The queue has no bound: a
-// finding that is not minimized in time is marked so at the end (closeMinimizations).
-func (s *session) queueMinimization(f *Finding, v Verdict) {
-	s.mu.Lock()
-	s.minQueue = append(s.minQueue, minJob{f, v})
-	s.mu.Unlock()
-	s.wakeMinimizer()
-}
-
-func (s *session) wakeMinimizer() {
-	select {
-	case s.minWake <- struct{}{}:
-	default:
-	}
-}
-
-// minimizer shrinks queued findings one at a time and rewrites them, until the fuzzing has
-// stopped and the queue is empty, or ctx ends; a finding cut short is written with the
-// smallest bytes found so far.
-func (s *session) minimizer(ctx context.Context) {
-	for ctx.Err() == nil {
-		s.mu.Lock()
-		var job minJob
-		have, closed := len(s.minQueue) > 0, s.minClosed
-		if have {
-			job, s.minQueue = s.minQueue[0], s.minQueue[1:]
-			s.minBusy = 1
-		}
-		s.mu.Unlock()
-		if !have {
-			if closed {
-				return
-			}
-			select {
-			case <-s.minWake:
-			case <-ctx.Done():
-			}
-			continue
-		}
-		began := time.Now()
-		s.guard("minimizing "+job.f.ID, func() { s.minimizeOne(ctx, job.f, job.v) })
-		s.mu.Lock()
-		s.minBusy = 0
-		s.minSpent += time.Since(began)
-		s.minCount++
-		s.mu.Unlock()
-	}
-}
-
-// minimizeLimit is how long a minimization that began at began may take: minimizeTime, or
-// its share of what was left of ctx (the session's Duration) then, among itself and the
-// findings waiting now, so that none is left without a try. It shrinks as findings arrive.
-func (s *session) minimizeLimit(ctx context.Context, began time.Time) time.Duration {
-	return s.minimizeLimitOf(ctx, began, minimizeTime)
-}
-
-// minimizeLimitOf is minimizeLimit with limit in place of minimizeTime.
-func (s *session) minimizeLimitOf(ctx context.Context, began time.Time, limit time.Duration) time.Duration {
-	if dl, ok := ctx.Deadline(); ok {
-		s.mu.Lock()
-		waiting := len(s.minQueue) + 1
-		s.mu.Unlock()
-		limit = min(limit, dl.Sub(began)/time.Duration(waiting))
-	}
-	return limit
-}
-
-// minimizeOutcome says how a minimization that made tries of budget within mctx ended.
-func (s *session) minimizeOutcome(mctx context.Context, tries, budget int) string {
-	switch {
-	case s.interrupted():
-		return MinimizeStopped
-	case ended(mctx):
-		return MinimizeTime
-	case tries >= budget:
-		return MinimizeBudget
-	}
-	return MinimizeDone
-}
-
-// closeMinimizations marks the findings whose minimization never began (the session's time
-// or grace ran out, or it was interrupted) and rewrites their records, so each says so.
-func (s *session) closeMinimizations() {
-	why := MinimizeOutOfTime
-	if s.interrupted() {
-		why = MinimizeStopped
-	}
-	s.mu.Lock()
-	var left []*Finding
-	for _, f := range s.findings {
-		if f.Minimization == MinimizePending {
-			f.Minimization = why
-			left = append(left, f)
-		}
-	}
-	s.minQueue = nil
-	var err error
-	for _, f := range left {
-		if err = s.store.write(f); err != nil {
-			break
-		}
-	}
-	s.mu.Unlock()
-	if err != nil {
-		s.fatal(err)
-	}
-}
-
-func (s *session) minimizeOne(ctx context.Context, f *Finding, v Verdict) {
-	core := v.Core()
-	tm := s.investigation(v) // as the confirmation waited
-	began := time.Now()
-	mctx, cancel := context.WithTimeout(ctx, s.minimizeLimit(ctx, began))
-	defer cancel()
-	s.mu.Lock()
-	raw, writes := f.Bytes, f.Writes
-	s.mu.Unlock()
-	// The last exchange that kept the verdict: the record of the smallest bytes when there
-	// is no time left to send them once more.
-	var lastBytes []byte
-	var lastObs *Observation
-	best, bestWrites, tries := minimize(mctx, raw, writes, s.opt.MinimizeBudget, func(b []byte, w []Write) bool {
-		if time.Since(began) >= s.minimizeLimit(ctx, began) {
-			cancel() // findings that arrived since have their share of the time left
-			return false
-		}
-		v, o, _ := s.exchangeTimed(mctx, b, w, true, tm)
-		held := v.Core() == core && !ended(mctx)
-		if held {
-			lastBytes, lastObs = b, o
-		}
-		return held
-	})
-	s.mu.Lock()
-	f.MinimizeTries = tries
-	f.Minimization = s.minimizeOutcome(mctx, tries, s.opt.MinimizeBudget)
-	f.Minimized = f.Minimization == MinimizeDone
-	prior := f.Observed
-	if len(best) < len(f.Bytes) {
-		f.Bytes, f.Writes, prior = best, bestWrites, nil
-		if bytes.Equal(best, lastBytes) {
-			prior = lastObs
-		}
-	}
-	s.mu.Unlock()
-	fctx, fcancel := s.finishing(ctx)
-	defer fcancel()
-	s.record(fctx, f, v, prior)
-	s.report(f)
 }
 
 // ablate removes the case's features one at a time, keeping each removal that leaves the
@@ -1473,11 +791,8 @@ type dropped struct {
 // side by side rather than a disagreement about where the lenient request ends: without one
 // of the case's features that the reference rejects on its own, the target's answer is a
 // strictness (it rejects what the reference serves). That strictness is the finding, and
-// the leniency is one of its own. Against waitress, a line " Content-Length: 5" is obs-fold
-// to waitress and to the reference alike, so the body starts the next request, and waitress
-// rejects "helloGET" (any method not in upper case, waitress/parser.py:436); paired with a
-// missing Host, a space before the method or 101 fields, each a leniency the reference
-// rejects, it had come back as one framing finding per pairing.
+// the leniency is one of its own: otherwise one strictness (waitress rejecting a method not
+// in upper case, waitress/parser.py:436) is one framing finding per leniency it meets.
 func (s *session) strictnessBeside(c *Case, v Verdict, needed []dropped) (dropped, bool) {
 	if v.Kind != "rejected-after-lenient" {
 		return dropped{}, false
@@ -1515,11 +830,8 @@ func (s *session) rejectedAlone(c *Case, f string, base string) bool {
 // features of a framing finding in a request the reference rejects that make the reference
 // reject it on their own: asked of the reference in-process, one rebuild per feature,
 // nothing sent. Those features let the request past only a lenient target; the desync is in
-// what the target does with the rest. Signed by variant, one desync came back as a new
-// finding with every leniency that uncovered it: against waitress, Transfer-Encoding ignored
-// outside an exact "HTTP/1.1" (waitress/parser.py, parse_header) was found through HTTP/1.0,
-// "http/1.1", "HTTP/01.1", "HTTP/1.1x" and a double space, and then the chunks read as
-// requests once more for every chunk-extension spelling.
+// what the target does with the rest, so signing by variant would make one desync a new
+// finding with every leniency that uncovers it.
 func (s *session) lenientFamilies(c *Case, minimal []string, base string) []string {
 	out := make([]string, 0, len(minimal))
 	for _, f := range minimal {
@@ -1530,9 +842,6 @@ func (s *session) lenientFamilies(c *Case, minimal []string, base string) []stri
 	}
 	return out
 }
-
-// minimizeTime bounds the minimization of one finding, whatever the budget.
-const minimizeTime = 15 * time.Second
 
 // coreIsSignature says the verdict's core alone tells the finding apart: the reference's
 // rule names what a target is lenient about, an injected header names itself, and a field
@@ -1631,8 +940,8 @@ func signatureParts(base string, features []string, families bool) []string {
 // record writes the finding with the target's answer to its bytes. That is prior when prior
 // saw the connection end (closed, reset, or silent for as long as record waits); otherwise
 // the bytes are sent once more, the expected responses waited for as the confirmation did,
-// and whatever follows them within the configured linger (100ms by default) kept too.
-// Reading on until a kept-open connection went idle cost 300ms per finding.
+// and whatever follows them within the configured linger (100ms by default) kept too, not
+// read on until a kept-open connection goes idle.
 func (s *session) record(ctx context.Context, f *Finding, v Verdict, prior *Observation) {
 	tm := s.investigation(v)
 	tm.Linger = s.opt.Timing.Linger
@@ -1680,131 +989,4 @@ func (s *session) report(f *Finding) {
 	if s.opt.OnFinding != nil {
 		s.opt.OnFinding(f)
 	}
-}
-
-// resumeAt is the lowest case not yet done: a resumed session starts there.
-func (s *session) resumeAt() int64 {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	next := s.next.Load()
-	if s.opt.Cases > 0 && next > s.first+s.opt.Cases {
-		next = s.first + s.opt.Cases
-	}
-	for n := range s.inflight {
-		if n < next {
-			next = n
-		}
-	}
-	return next
-}
-
-func (s *session) saveState(force bool) {
-	s.mu.Lock()
-	due := force || time.Since(s.lastState) > 5*time.Second
-	if due {
-		s.lastState = time.Now()
-	}
-	s.mu.Unlock()
-	if due {
-		if err := s.store.saveState(sessionState{Seed: s.opt.Seed, NextCase: s.resumeAt(), Target: s.opt.Label, UpdatedAt: time.Now()}); err != nil {
-			s.fatal(err)
-		}
-		s.saveCauses()
-	}
-}
-
-func (s *session) summary(ctx context.Context) *Summary {
-	next := s.resumeAt()
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	end := s.stopped
-	if end.IsZero() {
-		end = time.Now()
-	}
-	sum := &Summary{Target: s.opt.Label, Seed: s.opt.Seed, FirstCase: s.first, Cases: s.cases.Load(), Responses: s.resps.Load(), Elapsed: end.Sub(s.start),
-		Findings: append([]*Finding(nil), s.findings...), Known: s.known, ByClass: map[Class]int{}, Duplicates: s.dups.Load(),
-		Flaky: s.flaky.Load(), Restarts: s.restarts, Unattributed: s.unattributed, UnreproducedCrashes: s.unreproducedCrashes, Stalls: s.stalls, UnattributedSpins: s.spin.unattributed, Interrupted: ctx.Err() != nil}
-	for k, v := range s.byClass {
-		sum.ByClass[k] = v
-	}
-	sum.NextCase = next
-	return sum
-}
-
-// progressLoop prints the live progress: one line rewritten in place on a terminal, a line
-// every ProgressEvery otherwise.
-func (s *session) progressLoop(stop <-chan struct{}) {
-	if s.opt.Progress == nil {
-		<-stop
-		return
-	}
-	every := s.opt.ProgressEvery
-	if every <= 0 {
-		every = 10 * time.Second
-	}
-	if s.opt.TTY {
-		every = 250 * time.Millisecond
-	}
-	t := time.NewTicker(every)
-	defer t.Stop()
-	width := 0
-	for {
-		select {
-		case <-stop:
-			if s.opt.TTY && width > 0 {
-				fmt.Fprintf(s.opt.Progress, "\r%*s\r", width, "")
-			}
-			return
-		case <-t.C:
-		}
-		line := s.progressLine()
-		if s.opt.TTY {
-			pad := width - len(line)
-			width = len(line)
-			fmt.Fprintf(s.opt.Progress, "\r%s%*s", line, max(pad, 0), "")
-		} else {
-			fmt.Fprintln(s.opt.Progress, line)
-		}
-		s.saveState(false)
-	}
-}
-
-func (s *session) progressLine() string {
-	n := s.cases.Load()
-	s.mu.Lock()
-	counts := classCounts(s.byClass)
-	total := len(s.findings)
-	stopped := s.stopped
-	waiting := len(s.minQueue) + s.minBusy
-	s.mu.Unlock()
-	if counts == "" {
-		counts = " (none)"
-	}
-	if !stopped.IsZero() {
-		// The cases are done; what goes on is the minimization of the last findings, which
-		// sends no new case: a falling rate would misreport it.
-		el := stopped.Sub(s.start)
-		end := stopped.Add(s.opt.MinimizeGrace)
-		if !s.workEnd.IsZero() && s.workEnd.Before(end) {
-			end = s.workEnd
-		}
-		return fmt.Sprintf("conform fuzz: %d cases in %s (%.0f cases/s), findings %d%s; minimizing %d, up to %s more",
-			n, el.Round(time.Second), float64(n)/math.Max(el.Seconds(), 1e-3), total, counts, waiting, timeLeft(end))
-	}
-	el := time.Since(s.start)
-	rate := float64(n) / math.Max(el.Seconds(), 1e-3)
-	line := fmt.Sprintf("conform fuzz: %d cases, %.0f cases/s, findings %d%s, uptime %s", n, rate, total, counts, el.Round(time.Second))
-	if !s.deadline.IsZero() {
-		line += ", " + timeLeft(s.deadline).String() + " left"
-		if s.holdBack() {
-			line += fmt.Sprintf(" (new cases wait: minimizing %d)", waiting)
-		}
-	}
-	return line
-}
-
-// timeLeft is the time until t, rounded to the second: never negative, since a countdown
-// that is late shows 0s.
-func timeLeft(t time.Time) time.Duration {
-	return max(0, time.Until(t)).Round(time.Second)
 }

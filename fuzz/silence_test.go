@@ -15,6 +15,7 @@ import (
 // it answers again, which is a stall (no restart, no crash). An app that loops forever
 // keeps a core busy: the server spins, and is restarted.
 func TestASilentServerIsToldStalledFromSpinning(t *testing.T) {
+	askedFor(t, "tornado")
 	sv, err := harness.Lookup("tornado")
 	if err != nil {
 		t.Fatal(err)

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/conform-wsgi/conform/wire"
@@ -44,8 +45,9 @@ const (
 // a FIN case, whether or not it still answers.
 const KindSpinsAfterFin = "spins-after-fin"
 
-// spinState is the spin watch's part of the session (under session.mu).
+// spinState is the spin watch's part of the session.
 type spinState struct {
+	mu           sync.Mutex
 	fins         []int64 // FIN cases since the last look
 	unattributed int     // spins no FIN case sent alone did again (Summary.UnattributedSpins)
 	// silent: the last look found the server answering nothing, and it has not been
@@ -55,6 +57,83 @@ type spinState struct {
 	silent   bool
 	restarts int
 	known    map[string]bool // fin features of the crash findings: not sent again (spinFree)
+}
+
+// noteFin keeps FIN case n as a candidate for the next look, the newest maxSpinCandidates;
+// when take is set, it hands out the candidates (n among them) and forgets them.
+func (w *spinState) noteFin(n int64, take bool) []int64 {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	w.fins = append(w.fins, n)
+	if len(w.fins) > maxSpinCandidates {
+		w.fins = w.fins[len(w.fins)-maxSpinCandidates:]
+	}
+	var cands []int64
+	if take {
+		cands, w.fins = w.fins, nil
+	}
+	return cands
+}
+
+// takeFins hands out the FIN cases since the last look and forgets them.
+func (w *spinState) takeFins() []int64 {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	cands := w.fins
+	w.fins = nil
+	return cands
+}
+
+// silentSince says the last look found the server answering nothing, and the target has
+// not been restarted since: restarts is the count now.
+func (w *spinState) silentSince(restarts int) bool {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return w.silent && w.restarts == restarts
+}
+
+// markSilent notes a look found the server answering nothing after restarts restarts.
+func (w *spinState) markSilent(restarts int) {
+	w.mu.Lock()
+	w.silent, w.restarts = true, restarts
+	w.mu.Unlock()
+}
+
+func (w *spinState) noteUnattributed() {
+	w.mu.Lock()
+	w.unattributed++
+	w.mu.Unlock()
+}
+
+// unattributedCount is Summary.UnattributedSpins.
+func (w *spinState) unattributedCount() int {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return w.unattributed
+}
+
+// learn notes the fin features of f when it is a crash finding (learnSpin).
+func (w *spinState) learn(f *Finding) {
+	if f.Class != Crash {
+		return
+	}
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	for _, feat := range f.AllFeatures {
+		if strings.HasPrefix(feat, "fin:") {
+			if w.known == nil {
+				w.known = map[string]bool{}
+			}
+			w.known[feat] = true
+		}
+	}
+}
+
+// knows says a crash finding ends with the fin feature fin.
+func (w *spinState) knows(fin string) bool {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return w.known[fin]
 }
 
 var errNoCPU = errors.New("the target's CPU time cannot be read")
@@ -87,9 +166,7 @@ func (s *session) restartTarget(ctx context.Context) (bool, error) {
 	if err != nil {
 		return false, fmt.Errorf("fuzz: %s could not be restarted after it spun: %w", s.opt.Label, err)
 	}
-	s.mu.Lock()
-	s.restarts++
-	s.mu.Unlock()
+	s.crashes.noteRestart()
 	// A server answers before its workers are done starting: gunicorn's spend a second of
 	// CPU importing the application, which a look right after would take for a spin.
 	for end := time.Now().Add(spinBootWait); time.Now().Before(end) && !ended(ctx); {
@@ -116,16 +193,7 @@ func (s *session) noteFin(ctx context.Context, c *Case, o *Observation) (spun bo
 		return false
 	}
 	open := len(o.Answers) == 0 && o.DialErr == "" && (o.End == wire.EndIdle || o.End == wire.EndDeadline)
-	s.mu.Lock()
-	s.spin.fins = append(s.spin.fins, c.N)
-	if len(s.spin.fins) > maxSpinCandidates {
-		s.spin.fins = s.spin.fins[len(s.spin.fins)-maxSpinCandidates:]
-	}
-	var cands []int64
-	if open {
-		cands, s.spin.fins = s.spin.fins, nil
-	}
-	s.mu.Unlock()
+	cands := s.spin.noteFin(c.N, open)
 	if open && !ended(ctx) && !s.silentSinceLook() {
 		return s.lookForSpin(ctx, cands, []int64{c.N}) == c.N
 	}
@@ -135,26 +203,14 @@ func (s *session) noteFin(ctx context.Context, c *Case, o *Observation) (spun bo
 // silentSinceLook says the last look found the server answering nothing and it has not
 // been restarted since.
 func (s *session) silentSinceLook() bool {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.spin.silent && s.spin.restarts == s.restarts
+	return s.spin.silentSince(s.crashes.restartCount())
 }
 
-// learnSpin notes the fin feature of a crash finding (s.mu held): later cases with it are
-// sent without their FIN (spinFree), since each would take a worker down again and cost a
-// restart. Against gunicorn 20.1 every chunk-data FIN case spins a sync worker.
+// learnSpin notes the fin feature of a crash finding: later cases with it are sent without
+// their FIN (spinFree), since each would take a worker down again and cost a restart.
+// Against gunicorn 20.1 every chunk-data FIN case spins a sync worker.
 func (s *session) learnSpin(f *Finding) {
-	if f.Class != Crash {
-		return
-	}
-	for _, feat := range f.AllFeatures {
-		if strings.HasPrefix(feat, "fin:") {
-			if s.spin.known == nil {
-				s.spin.known = map[string]bool{}
-			}
-			s.spin.known[feat] = true
-		}
-	}
+	s.spin.learn(f)
 }
 
 // spinFree is c without its FIN when a crash finding already ends at the same place.
@@ -165,9 +221,7 @@ func (s *session) spinFree(c *Case) *Case {
 			fin = f
 		}
 	}
-	s.mu.Lock()
-	known := fin != "" && s.spin.known[fin]
-	s.mu.Unlock()
+	known := fin != "" && s.spin.knows(fin)
 	if !known {
 		return c
 	}
@@ -198,10 +252,7 @@ func (s *session) startSpinWatch(ctx context.Context, stop <-chan struct{}) <-ch
 				return
 			case <-t.C:
 			}
-			s.mu.Lock()
-			cands := s.spin.fins
-			s.spin.fins = nil
-			s.mu.Unlock()
+			cands := s.spin.takeFins()
 			if len(cands) > 0 {
 				s.guard("watching the server's CPU after FIN cases", func() { s.lookForSpin(ctx, cands, nil) })
 			}
@@ -213,32 +264,28 @@ func (s *session) startSpinWatch(ctx context.Context, stop <-chan struct{}) <-ch
 // lookForSpin reads the server's CPU with no case running and, when it spins, finds which
 // of the FIN cases cands made it spin (prime ones first); it returns that case, or -1.
 func (s *session) lookForSpin(ctx context.Context, cands, prime []int64) int64 {
-	s.gate.Lock()
+	s.exchange.closeGate()
 	share, spinning := s.spinsNow(ctx)
 	if !spinning {
-		s.gate.Unlock()
+		s.exchange.openGate()
 		return -1
 	}
 	if !s.answers(ctx) {
 		// A server that answers nothing is the crash path's (deadOrAlive): its culprit is
 		// looked for among every case left without an answer, not only the FIN cases.
-		s.mu.Lock()
-		s.spin.silent, s.spin.restarts = true, s.restarts
-		s.mu.Unlock()
-		s.gate.Unlock()
+		s.spin.markSilent(s.crashes.restartCount())
+		s.exchange.openGate()
 		return -1
 	}
 	culprit, o, err := s.narrowSpin(ctx, cands, prime)
-	s.gate.Unlock()
+	s.exchange.openGate()
 	if err != nil {
 		s.fatal(err)
 		return -1
 	}
 	if culprit < 0 {
 		if !ended(ctx) {
-			s.mu.Lock()
-			s.spin.unattributed++
-			s.mu.Unlock()
+			s.spin.noteUnattributed()
 		}
 		return -1
 	}
@@ -259,9 +306,9 @@ func (s *session) lookForSpin(ctx context.Context, cands, prime []int64) int64 {
 	f := s.addFinding(ctx, sig, v, c, c, c.Features, c.Base, o, nil)
 	if !sawEnd(o) {
 		// Recording sent the bytes again: the server spins again.
-		s.gate.Lock()
+		s.exchange.closeGate()
 		_, err = s.restartTarget(ctx)
-		s.gate.Unlock()
+		s.exchange.openGate()
 		if err != nil {
 			s.fatal(err)
 			return culprit
@@ -283,7 +330,7 @@ func (s *session) answers(ctx context.Context) bool {
 	return len(o.Answers) > 0
 }
 
-// spinsNow reads the server's CPU over spinQuiet, after spinSettle (s.gate held: nothing is
+// spinsNow reads the server's CPU over spinQuiet, after spinSettle (the gate held: nothing is
 // in flight), and once more when it is over finSpinShare. It returns the share of a core
 // its processes used, and whether they spin: over finSpinShare both times.
 func (s *session) spinsNow(ctx context.Context) (float64, bool) {
@@ -308,7 +355,7 @@ func (s *session) spinsNow(ctx context.Context) (float64, bool) {
 // one worker of several spinning is a server taken down by the case, as far as a crash's
 // culprit goes. (gunicorn 20.1's sync workers spin after chunk-data cut by a FIN, one per
 // case; the server stops answering only once both of its workers do, and no case alone
-// had taken it down.) s.gate is held.
+// had taken it down.) The gate is held.
 func (s *session) spinsAfterFin(ctx context.Context, c *Case) bool {
 	if !halfCloses(c.Writes) || !s.readsCPU() {
 		return false
@@ -318,7 +365,7 @@ func (s *session) spinsAfterFin(ctx context.Context, c *Case) bool {
 }
 
 // spinsAfter restarts the spinning server, sends the cases alone one after another, and
-// says whether the server spins after them (then it is restarted again). s.gate is held. o
+// says whether the server spins after them (then it is restarted again). The gate is held. o
 // is the last case's exchange.
 func (s *session) spinsAfter(ctx context.Context, cases ...*Case) (spins bool, o *Observation, err error) {
 	for _, c := range cases {
@@ -340,7 +387,7 @@ func (s *session) spinsAfter(ctx context.Context, cases ...*Case) (spins bool, o
 // narrowSpin finds the FIN case after which the server spins: the server is restarted, the
 // prime candidates are sent alone, one by one, then the other candidates together, and the
 // set that makes it spin is halved down to one case. It returns -1 when they do not make it
-// spin (or the server cannot be restarted). s.gate is held.
+// spin (or the server cannot be restarted). The gate is held.
 func (s *session) narrowSpin(ctx context.Context, cands, prime []int64) (int64, *Observation, error) {
 	if ok, err := s.restartTarget(ctx); !ok {
 		return -1, nil, err
