@@ -243,9 +243,7 @@ func (s *session) silence(ctx context.Context) (kind, why string) {
 // its likeliest candidate is the finding, the others its suspects.
 func (s *session) writeUnnoticedCrash(ctx context.Context) {
 	cands := s.crashes.goneCandidates()
-	s.mu.Lock()
-	written := slices.ContainsFunc(s.findings, func(f *Finding) bool { return serverDown(Verdict{Class: f.Class, Kind: f.Kind}) })
-	s.mu.Unlock()
+	written := s.triage.anyFinding(func(f *Finding) bool { return serverDown(Verdict{Class: f.Class, Kind: f.Kind}) })
 	if len(cands) == 0 || written {
 		return
 	}
@@ -258,9 +256,7 @@ func (s *session) writeUnnoticedCrash(ctx context.Context) {
 	v := Verdict{Class: Crash, Kind: "died", Standalone: -1,
 		Detail: fmt.Sprintf("the server stopped answering while a finding was being confirmed or minimized, after this case or one of %d others in flight then or left without any answer in the %s before; without --server it cannot be restarted to send each alone, so they are written beside this finding as <id>.suspect-N.http, likeliest first", len(suspects), crashWindow)}
 	sig := v.Core()
-	s.mu.Lock()
-	s.addSignature(sig)
-	s.mu.Unlock()
+	s.triage.addSignature(sig)
 	// Recorded from one plain send: an exchange of the session would wait for the target to
 	// come back again.
 	ctx = context.WithoutCancel(ctx)
@@ -398,9 +394,9 @@ func (s *session) minimizeCrash(ctx context.Context, f *Finding, v Verdict) {
 	mctx, cancel := context.WithTimeout(ctx, limit)
 	defer cancel()
 	budget := min(s.opt.MinimizeBudget, crashMinimizeBudget)
-	s.mu.Lock()
-	raw, writes := f.Bytes, f.Writes
-	s.mu.Unlock()
+	var raw []byte
+	var writes []Write
+	s.triage.edit(func() { raw, writes = f.Bytes, f.Writes })
 	var last *Observation
 	s.exchange.closeGate()
 	best, bestWrites, tries := minimize(mctx, raw, writes, budget, func(b []byte, w []Write) bool {
@@ -417,14 +413,16 @@ func (s *session) minimizeCrash(ctx context.Context, f *Finding, v Verdict) {
 		return down
 	})
 	s.exchange.openGate()
-	s.mu.Lock()
-	f.MinimizeTries, f.Minimization = tries, s.minimizeOutcome(mctx, tries, budget)
-	f.Minimized = f.Minimization == MinimizeDone
-	prior := f.Observed
-	if len(best) < len(f.Bytes) && last != nil {
-		f.Bytes, f.Writes, prior = best, bestWrites, last
-	}
-	s.mu.Unlock()
+	outcome := s.minimizeOutcome(mctx, tries, budget)
+	var prior *Observation
+	s.triage.edit(func() {
+		f.MinimizeTries, f.Minimization = tries, outcome
+		f.Minimized = f.Minimization == MinimizeDone
+		prior = f.Observed
+		if len(best) < len(f.Bytes) && last != nil {
+			f.Bytes, f.Writes, prior = best, bestWrites, last
+		}
+	})
 	fctx, fcancel := s.finishing(ctx)
 	defer fcancel()
 	s.record(fctx, f, v, prior)

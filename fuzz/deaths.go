@@ -86,14 +86,9 @@ func (s *session) investigate(ctx context.Context) int {
 	v := Verdict{Class: Crash, Kind: "worker-died", Rule: deathRule(line), Standalone: -1,
 		Detail: fmt.Sprintf("a worker of the server died serving this case alone on its connection; the server logged: %s", clip(strings.TrimSpace(line), 300))}
 	sig := v.Core()
-	s.mu.Lock()
-	known := s.sigs[sig]
-	if !known {
-		s.addSignature(sig)
-	}
-	s.mu.Unlock()
+	known := !s.triage.addNew(sig)
 	if known {
-		s.dups.Add(1)
+		s.triage.dup()
 	} else {
 		c := s.gen.Case(culprit)
 		f := s.addFinding(ctx, sig, v, c, c, c.Features, c.Base, nil, nil)
@@ -126,9 +121,9 @@ func (s *session) minimizeDeath(ctx context.Context, f *Finding, v Verdict) {
 		ok, _, took := s.killsWorker(mctx, wait, &Case{Bytes: b, Writes: w})
 		return ok, took
 	}
-	s.mu.Lock()
-	raw, writes := f.Bytes, f.Writes
-	s.mu.Unlock()
+	var raw []byte
+	var writes []Write
+	s.triage.edit(func() { raw, writes = f.Bytes, f.Writes })
 
 	s.exchange.closeGate()
 	best, bestWrites, tries := raw, writes, 1
@@ -152,14 +147,15 @@ func (s *session) minimizeDeath(ctx context.Context, f *Finding, v Verdict) {
 	}
 	s.exchange.openGate()
 
-	s.mu.Lock()
-	f.MinimizeTries, f.Minimization = tries, outcome
-	f.Minimized = outcome == MinimizeDone
-	prior := f.Observed // still the answer to f's bytes, unless they shrank
-	if len(best) < len(f.Bytes) {
-		f.Bytes, f.Writes, prior = best, bestWrites, nil
-	}
-	s.mu.Unlock()
+	var prior *Observation
+	s.triage.edit(func() {
+		f.MinimizeTries, f.Minimization = tries, outcome
+		f.Minimized = outcome == MinimizeDone
+		prior = f.Observed // still the answer to f's bytes, unless they shrank
+		if len(best) < len(f.Bytes) {
+			f.Bytes, f.Writes, prior = best, bestWrites, nil
+		}
+	})
 	fctx, fcancel := s.finishing(ctx)
 	defer fcancel()
 	s.record(fctx, f, v, prior)

@@ -181,23 +181,8 @@ func (s *session) closeMinimizations() {
 	if s.interrupted() {
 		why = MinimizeStopped
 	}
-	s.mu.Lock()
-	var left []*Finding
-	for _, f := range s.findings {
-		if f.Minimization == MinimizePending {
-			f.Minimization = why
-			left = append(left, f)
-		}
-	}
 	s.minimizations.drop()
-	var err error
-	for _, f := range left {
-		if err = s.store.write(f); err != nil {
-			break
-		}
-	}
-	s.mu.Unlock()
-	if err != nil {
+	if err := s.triage.closePending(why, s.store.write); err != nil {
 		s.fatal(err)
 	}
 }
@@ -208,9 +193,9 @@ func (s *session) minimizeOne(ctx context.Context, f *Finding, v Verdict) {
 	began := time.Now()
 	mctx, cancel := context.WithTimeout(ctx, s.minimizeLimit(ctx, began))
 	defer cancel()
-	s.mu.Lock()
-	raw, writes := f.Bytes, f.Writes
-	s.mu.Unlock()
+	var raw []byte
+	var writes []Write
+	s.triage.edit(func() { raw, writes = f.Bytes, f.Writes })
 	// The last exchange that kept the verdict: the record of the smallest bytes when there
 	// is no time left to send them once more.
 	var lastBytes []byte
@@ -227,18 +212,20 @@ func (s *session) minimizeOne(ctx context.Context, f *Finding, v Verdict) {
 		}
 		return held
 	})
-	s.mu.Lock()
-	f.MinimizeTries = tries
-	f.Minimization = s.minimizeOutcome(mctx, tries, s.opt.MinimizeBudget)
-	f.Minimized = f.Minimization == MinimizeDone
-	prior := f.Observed
-	if len(best) < len(f.Bytes) {
-		f.Bytes, f.Writes, prior = best, bestWrites, nil
-		if bytes.Equal(best, lastBytes) {
-			prior = lastObs
+	outcome := s.minimizeOutcome(mctx, tries, s.opt.MinimizeBudget)
+	var prior *Observation
+	s.triage.edit(func() {
+		f.MinimizeTries = tries
+		f.Minimization = outcome
+		f.Minimized = f.Minimization == MinimizeDone
+		prior = f.Observed
+		if len(best) < len(f.Bytes) {
+			f.Bytes, f.Writes, prior = best, bestWrites, nil
+			if bytes.Equal(best, lastBytes) {
+				prior = lastObs
+			}
 		}
-	}
-	s.mu.Unlock()
+	})
 	fctx, fcancel := s.finishing(ctx)
 	defer fcancel()
 	s.record(fctx, f, v, prior)

@@ -8,8 +8,6 @@ import (
 	"maps"
 	"runtime/debug"
 	"slices"
-	"sort"
-	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -216,7 +214,9 @@ func classCounts(m map[Class]int) string {
 	return " (" + strings.Join(parts, ", ") + ")"
 }
 
-// session is the state of one Run.
+// session is the state of one Run: its configuration, set before the workers start; the
+// worker loop's own state under mu; and the parts that own the rest, each behind its own
+// lock, its fields touched only by its own methods.
 type session struct {
 	opt   Options
 	added map[string]bool // environ names of Options.FrontFields
@@ -227,8 +227,6 @@ type session struct {
 
 	next   atomic.Int64 // next case number to hand out
 	cases  atomic.Int64
-	dups   atomic.Int64
-	flaky  atomic.Int64
 	first  int64
 	cancel context.CancelFunc
 	// user is the caller's context: when it ends, the session was interrupted.
@@ -241,18 +239,12 @@ type session struct {
 	minimizations           // the background minimizer's queue (minimizer.go)
 	progress                // when the fuzzing stopped and the state was saved (state.go)
 	crashes                 // the target going down, and the cases that may have done it (crashes.go)
+	triage                  // the known signatures and the findings (triage.go)
 	spin          spinState // the spin watch (spin.go)
 
-	mu         sync.Mutex
-	sigs       map[string]bool
-	pre        map[string]bool // core + features + base: seen before ablation
-	coreSeen   map[string]int  // ablations per core, to stop re-ablating a saturated one
-	confirming map[string]bool // disagreements a worker is confirming now
-	// parts are the normalised features of each known signature, by core (see explained).
-	parts    map[string][][]string
-	findings []*Finding
-	byClass  map[Class]int
-	known    int
+	// mu guards the worker loop's own state: the cases in flight, and the error that
+	// ended the session.
+	mu       sync.Mutex
 	inflight map[int64]time.Time // cases running now, and when each began
 	dead     error
 }
@@ -261,7 +253,8 @@ type session struct {
 // summary. Findings are written as they are found, so cancelling loses nothing already found;
 // the summary and the session state are written on the way out.
 func Run(ctx context.Context, opt Options) (*Summary, error) {
-	s := &session{opt: opt, user: ctx, sigs: map[string]bool{}, pre: map[string]bool{}, coreSeen: map[string]int{}, confirming: map[string]bool{}, parts: map[string][][]string{}, byClass: map[Class]int{}, inflight: map[int64]time.Time{},
+	s := &session{opt: opt, user: ctx, inflight: map[int64]time.Time{},
+		triage:        triage{sigs: map[string]bool{}, pre: map[string]bool{}, coreSeen: map[string]int{}, confirming: map[string]bool{}, parts: map[string][][]string{}, byClass: map[Class]int{}},
 		minimizations: minimizations{minWake: make(chan struct{}, 1)}}
 	s.begin = opt.Start
 	if s.begin.IsZero() {
@@ -326,9 +319,9 @@ func Run(ctx context.Context, opt Options) (*Summary, error) {
 			s.opt.Seed, s.first = st.Seed, st.NextCase
 		}
 		for _, f := range found {
-			s.addSignature(f.Signature)
+			s.triage.addSignature(f.Signature)
 		}
-		s.known = len(found)
+		s.triage.setKnown(len(found))
 	}
 	// Seeding and the pre-flight count in Duration too.
 	prepCtx, prepCancel := s.withWorkEnd(ctx)
@@ -576,22 +569,11 @@ func (s *session) runCase(ctx context.Context, n int64) {
 	if coreIsSignature(v) {
 		key = v.Core()
 	}
-	s.mu.Lock()
-	known := s.pre[preKey] || s.sigs[v.Core()] && coreIsSignature(v) || s.confirming[key] || s.explained(v, c)
-	saturated := s.coreSeen[v.Core()] >= 40 && n%10 != 0
-	if !known && !saturated {
-		s.confirming[key] = true
-	}
-	s.mu.Unlock()
-	if known || saturated {
-		s.dups.Add(1)
+	if known, saturated := s.triage.claim(v, c, preKey, key, n%10 == 0); known || saturated {
+		s.triage.dup()
 		return
 	}
-	defer func() {
-		s.mu.Lock()
-		delete(s.confirming, key)
-		s.mu.Unlock()
-	}()
+	defer s.triage.release(key)
 	// Confirm by sending it again with the session's timing (waiting 50 times the usual
 	// exchange, at least 300ms, for a response the screen gave up on): a verdict that does
 	// not come back is counted as not reproduced, not reported. (The configured idle timeout
@@ -633,16 +615,11 @@ func (s *session) runCase(ctx context.Context, n int64) {
 		return
 	}
 	if v2.Core() != v.Core() && v.Class != Crash {
-		s.flaky.Add(1)
+		s.triage.notReproduced()
 		return
 	}
-	s.mu.Lock()
-	seenPre := s.pre[preKey] || s.sigs[v.Core()] && coreIsSignature(v) // another worker may have got there first
-	s.pre[preKey] = true
-	s.coreSeen[v.Core()]++
-	s.mu.Unlock()
-	if seenPre {
-		s.dups.Add(1)
+	if s.triage.confirmed(v, preKey) { // another worker may have got there first
+		s.triage.dup()
 		return
 	}
 	mc, minimal, base := c, c.Features, c.Base
@@ -655,12 +632,8 @@ func (s *session) runCase(ctx context.Context, n int64) {
 			return
 		}
 		if d, ok := s.strictnessBeside(c, v, needed); ok {
-			s.mu.Lock()
-			known := s.explained(d.v, d.c) || s.pre[preKeyOf(d.v, d.c)]
-			s.pre[preKeyOf(d.v, d.c)] = true
-			s.mu.Unlock()
-			if known {
-				s.dups.Add(1)
+			if s.triage.seenBefore(d.v, d.c) {
+				s.triage.dup()
 				return
 			}
 			// The finding is that strictness, on the case without the leniency.
@@ -679,14 +652,10 @@ func (s *session) runCase(ctx context.Context, n int64) {
 		}
 		sig += " | " + strings.Join(parts, " + ")
 	}
-	s.mu.Lock()
-	if s.sigs[sig] {
-		s.mu.Unlock()
-		s.dups.Add(1)
+	if !s.triage.addNew(sig) {
+		s.triage.dup()
 		return
 	}
-	s.addSignature(sig)
-	s.mu.Unlock()
 
 	var prior *Observation
 	if mc == c && e2.Want() > 0 && !swapped { // (with nothing expected, the confirmation listened only briefly)
@@ -705,288 +674,4 @@ func (s *session) runCase(ctx context.Context, n int64) {
 		return
 	}
 	s.queueMinimization(f, v)
-}
-
-// addFinding records a new finding: written at once, then reported. prior is the
-// confirmation's observation of mc's bytes, if there was one (see record).
-func (s *session) addFinding(ctx context.Context, sig string, v Verdict, c, mc *Case, minimal []string, base string, prior *Observation, suspects []Suspect) *Finding {
-	f := &Finding{ID: findingID(v.Class, sig), Signature: sig, Class: v.Class, Kind: v.Kind, Rule: v.Rule, Detail: v.Detail,
-		Features: minimal, AllFeatures: c.Features, CaseBase: c.Base, Target: s.opt.Label, Seed: s.opt.Seed, Case: c.N,
-		FoundAt: time.Now(), Original: c.Bytes, Bytes: mc.Bytes, Writes: mc.Writes, Base: base, Suspects: suspects,
-		Minimization: MinimizePending}
-	switch {
-	case s.opt.MinimizeBudget < 0:
-		f.Minimization = MinimizeOff
-	case serverDown(v) && s.opt.Instance == nil:
-		f.Minimization = MinimizeNoReplay
-	}
-	if s.opt.Instance != nil {
-		f.Server, f.ServerVersion = s.opt.Instance.Server, s.opt.Instance.Version
-		if fr := s.opt.Instance.Front; fr != nil {
-			f.Front = fr.Server
-		}
-	}
-	s.record(ctx, f, v, prior)
-	s.mu.Lock()
-	s.findings = append(s.findings, f)
-	s.learnSpin(f)
-	s.byClass[f.Class]++
-	s.mu.Unlock()
-	s.report(f)
-	return f
-}
-
-// ablate removes the case's features one at a time, keeping each removal that leaves the
-// verdict's core unchanged, then tries the same on a neutral base request. What remains is
-// what the finding needs: the normalised part of its signature.
-func (s *session) ablate(ctx context.Context, c *Case, v Verdict) (*Case, []string, string, []dropped) {
-	cur, tm := c, s.investigation(v)
-	keep := make([]bool, len(c.Features))
-	for i := range keep {
-		keep[i] = true
-	}
-	if v.Class == Crash {
-		return c, c.Features, c.Base, nil
-	}
-	var needed []dropped
-	for i := range keep {
-		if ctx.Err() != nil {
-			break
-		}
-		keep[i] = false
-		cand := s.gen.Rebuild(c, keep)
-		w, _, _ := s.exchangeTimed(ctx, cand.Bytes, cand.Writes, true, tm)
-		if w.Core() == v.Core() {
-			cur = cand
-			continue
-		}
-		keep[i] = true
-		needed = append(needed, dropped{c.Features[i], cand, w})
-	}
-	var minimal []string
-	for i, k := range keep {
-		if k {
-			minimal = append(minimal, c.Features[i])
-		}
-	}
-	base := c.Base
-	if ctx.Err() == nil {
-		shape := s.gen.shapeOf(c.N)
-		neutral := s.gen.rebuildNeutral(c, keep, shape)
-		if w, _, _ := s.exchangeTimed(ctx, neutral.Bytes, neutral.Writes, true, tm); w.Core() == v.Core() {
-			cur, base = neutral, neutral.Base
-		}
-	}
-	return cur, minimal, base, needed
-}
-
-// dropped is what a case became without one of the features its verdict needs.
-type dropped struct {
-	feature string
-	c       *Case
-	v       Verdict
-}
-
-// strictnessBeside finds, for a rejected-after-lenient verdict, a leniency and a strictness
-// side by side rather than a disagreement about where the lenient request ends: without one
-// of the case's features that the reference rejects on its own, the target's answer is a
-// strictness (it rejects what the reference serves). That strictness is the finding, and
-// the leniency is one of its own: otherwise one strictness (waitress rejecting a method not
-// in upper case, waitress/parser.py:436) is one framing finding per leniency it meets.
-func (s *session) strictnessBeside(c *Case, v Verdict, needed []dropped) (dropped, bool) {
-	if v.Kind != "rejected-after-lenient" {
-		return dropped{}, false
-	}
-	for _, d := range needed {
-		if d.v.Class == Strictness && s.rejectedAlone(c, d.feature, c.Base) {
-			return d, true
-		}
-	}
-	return dropped{}, false
-}
-
-// preKeyOf is a disagreement's key before ablation: its core, the case's base and features.
-func preKeyOf(v Verdict, c *Case) string {
-	feats := append([]string(nil), c.Features...)
-	sort.Strings(feats)
-	return v.Core() + "|" + c.Base + "|" + strings.Join(feats, ",")
-}
-
-// rejectedAlone says the reference rejects case c rebuilt with only feature f, on base: c's
-// own, or the neutral request of its shape when ablation replaced it.
-func (s *session) rejectedAlone(c *Case, f string, base string) bool {
-	keep := make([]bool, len(c.Features))
-	for i, g := range c.Features {
-		keep[i] = g == f
-	}
-	alone := s.gen.Rebuild(c, keep)
-	if base != c.Base {
-		alone = s.gen.rebuildNeutral(c, keep, s.gen.shapeOf(c.N))
-	}
-	return Expect(alone.Bytes, s.opt.Limits, s.opt.Deviations).In.Error != nil
-}
-
-// lenientFamilies names by their family ("request-line", not "request-line:http10") the
-// features of a framing finding in a request the reference rejects that make the reference
-// reject it on their own: asked of the reference in-process, one rebuild per feature,
-// nothing sent. Those features let the request past only a lenient target; the desync is in
-// what the target does with the rest, so signing by variant would make one desync a new
-// finding with every leniency that uncovers it.
-func (s *session) lenientFamilies(c *Case, minimal []string, base string) []string {
-	out := make([]string, 0, len(minimal))
-	for _, f := range minimal {
-		if family, _, ok := strings.Cut(f, ":"); ok && s.rejectedAlone(c, f, base) {
-			f = family
-		}
-		out = append(out, f)
-	}
-	return out
-}
-
-// coreIsSignature says the verdict's core alone tells the finding apart: the reference's
-// rule names what a target is lenient about, an injected header names itself, and a field
-// value the app saw otherwise names how it differs.
-// Other findings are told apart by the generator features they need (ablation).
-func coreIsSignature(v Verdict) bool {
-	return v.Class == Leniency || v.Class == Crash || v.Class == Input && v.Kind == "silent" || v.Class == Semantic && (v.Kind == "header-injected" || v.Kind == "garbage-response" || v.Kind == "header-value" || v.Kind == "cgi-shadowed")
-}
-
-// addSignature records a finding's signature as known (s.mu held, or before the workers
-// start).
-func (s *session) addSignature(sig string) {
-	s.sigs[sig] = true
-	core, rest, ok := strings.Cut(sig, " | ")
-	if !ok {
-		return
-	}
-	var parts []string
-	if !strings.HasPrefix(rest, "plain ") {
-		parts = strings.Split(rest, " + ")
-	}
-	s.parts[core] = append(s.parts[core], parts)
-}
-
-// explained says a known finding already accounts for this disagreement: one with the same
-// core whose features (and base, when it has one) the case has too. Without it, every such
-// case would be confirmed and ablated again before its signature showed it was known, and a
-// session resumed from a directory of findings would redo all of them. A case that also has
-// a new cause is missed this way; the known finding's features suffice for what was seen.
-// s.mu held.
-func (s *session) explained(v Verdict, c *Case) bool {
-	known := s.parts[v.Core()]
-	if len(known) == 0 {
-		return false
-	}
-	have := map[string]bool{c.Base: true}
-	for _, p := range signatureParts(c.Base, c.Features, v.Class == Status5xx) {
-		have[p] = true
-	}
-	for _, f := range c.Features {
-		family, _, _ := strings.Cut(f, ":")
-		have[family] = true // a part named by its family (lenientFamilies)
-	}
-next:
-	for _, parts := range known {
-		for _, p := range parts {
-			if !have[p] {
-				continue next
-			}
-		}
-		return true
-	}
-	return false
-}
-
-// signatureParts is the normalised part of a finding's signature: the generator features it
-// needs, without what tells instances of one cause apart: numeric variants ("cl-offset:10"
-// and "cl-offset:1"), the letter case of a variant, the place of a line ending
-// ("eol:lf@field", "eol:lf@head-end"), which well-formed request follows ("follow:get"),
-// and the shape of the main request when a neutral request of that shape showed the
-// disagreement too (the shape is then not the cause). A catalog or grammar base that could
-// not be replaced stays: it is part of the cause.
-//
-// A server error is one finding per mutator family ("te", not "te:pad" and "te:comma"): an
-// exception escaping the server's parser does not care which spelling raised it, and its
-// generic 500 page does not tell them apart either.
-func signatureParts(base string, features []string, families bool) []string {
-	seen := map[string]bool{}
-	var out []string
-	for _, f := range features {
-		name, variant, ok := strings.Cut(f, ":")
-		if ok && families {
-			f = name
-		} else if ok {
-			variant, _, _ = strings.Cut(variant, "@")
-			if _, err := strconv.Atoi(variant); err == nil || name == "follow" {
-				f = name
-			} else {
-				// Spellings that differ only in case ("connection:Close", "expect:100-Continue")
-				// are one cause when they give the same verdict, as they must to meet here.
-				f = name + ":" + strings.ToLower(variant)
-			}
-		}
-		if !seen[f] {
-			seen[f] = true
-			out = append(out, f)
-		}
-	}
-	sort.Strings(out)
-	if !strings.HasPrefix(base, "neutral:") {
-		out = append([]string{base}, out...)
-	}
-	return out
-}
-
-// record writes the finding with the target's answer to its bytes. That is prior when prior
-// saw the connection end (closed, reset, or silent for as long as record waits); otherwise
-// the bytes are sent once more, the expected responses waited for as the confirmation did,
-// and whatever follows them within the configured linger (100ms by default) kept too, not
-// read on until a kept-open connection goes idle.
-func (s *session) record(ctx context.Context, f *Finding, v Verdict, prior *Observation) {
-	tm := s.investigation(v)
-	tm.Linger = s.opt.Timing.Linger
-	s.mu.Lock()
-	probe := Finding{Class: f.Class, Kind: f.Kind, Rule: f.Rule, Features: f.Features, Bytes: f.Bytes, Writes: f.Writes}
-	raw, writes := f.Bytes, f.Writes
-	s.mu.Unlock()
-	var o *Observation
-	var e *Expectation
-	if prior != nil && (sawEnd(prior) || v.Class == Crash && prior.DialErr != "") {
-		o, e = prior, expectCase(raw, writes, s.opt.Limits, s.opt.Deviations)
-	} else {
-		_, o, e = s.exchangeTimed(ctx, raw, writes, true, tm)
-		if prior != nil && ended(ctx) {
-			o = prior // cut short by the session's end: what was seen before is the better record
-		}
-	}
-	// Diagnosed as it is recorded: the causes are grouped again every few seconds.
-	probe.Observed = o
-	like := diagnose(&probe, parsingDeviations())
-	s.mu.Lock()
-	f.Reference = refView(e.In)
-	f.Observed = o
-	f.Like, f.Diagnosed = like, true
-	f.UpdatedAt = time.Now()
-	err := s.store.write(f)
-	s.mu.Unlock()
-	if err != nil {
-		s.fatal(err)
-	}
-	s.saveState(false)
-}
-
-// sawEnd says the observation read until the connection ended, not just until the expected
-// responses: nothing more would come if the bytes were sent again and read to the end.
-func sawEnd(o *Observation) bool {
-	switch o.End {
-	case wire.EndClosed, wire.EndReset, wire.EndIdle, wire.EndDeadline, wire.EndCapped:
-		return true
-	}
-	return false
-}
-
-func (s *session) report(f *Finding) {
-	if s.opt.OnFinding != nil {
-		s.opt.OnFinding(f)
-	}
 }

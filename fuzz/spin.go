@@ -292,14 +292,9 @@ func (s *session) lookForSpin(ctx context.Context, cands, prime []int64) int64 {
 	v := Verdict{Class: Crash, Kind: KindSpinsAfterFin, Standalone: -1,
 		Detail: fmt.Sprintf("after this case ended with a FIN, the server's processes kept %.0f%% of a core busy with no request in flight; sent alone to the restarted server, it did so again", share*100)}
 	sig := v.Core()
-	s.mu.Lock()
-	known := s.sigs[sig]
-	if !known {
-		s.addSignature(sig)
-	}
-	s.mu.Unlock()
+	known := !s.triage.addNew(sig)
 	if known {
-		s.dups.Add(1)
+		s.triage.dup()
 		return culprit
 	}
 	c := s.gen.Case(culprit)
@@ -314,10 +309,11 @@ func (s *session) lookForSpin(ctx context.Context, cands, prime []int64) int64 {
 			return culprit
 		}
 	}
-	s.mu.Lock()
-	f.Minimization = MinimizeSpin
-	prior := f.Observed
-	s.mu.Unlock()
+	var prior *Observation
+	s.triage.edit(func() {
+		f.Minimization = MinimizeSpin
+		prior = f.Observed
+	})
 	fctx, fcancel := s.finishing(ctx)
 	defer fcancel()
 	s.record(fctx, f, v, prior)

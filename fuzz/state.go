@@ -75,19 +75,14 @@ func (s *session) saveState(force bool) {
 
 func (s *session) summary(ctx context.Context) *Summary {
 	next := s.resumeAt()
-	s.mu.Lock()
-	defer s.mu.Unlock()
 	end := s.progress.stoppedAt()
 	if end.IsZero() {
 		end = time.Now()
 	}
 	k := s.crashes.counts()
 	sum := &Summary{Target: s.opt.Label, Seed: s.opt.Seed, FirstCase: s.first, Cases: s.cases.Load(), Responses: s.exchange.responses(), Elapsed: end.Sub(s.start),
-		Findings: append([]*Finding(nil), s.findings...), Known: s.known, ByClass: map[Class]int{}, Duplicates: s.dups.Load(),
-		Flaky: s.flaky.Load(), Restarts: k.restarts, Unattributed: k.unattributed, UnreproducedCrashes: k.unreproduced, Stalls: k.stalls, UnattributedSpins: s.spin.unattributedCount(), Interrupted: ctx.Err() != nil}
-	for k, v := range s.byClass {
-		sum.ByClass[k] = v
-	}
+		Restarts: k.restarts, Unattributed: k.unattributed, UnreproducedCrashes: k.unreproduced, Stalls: k.stalls, UnattributedSpins: s.spin.unattributedCount(), Interrupted: ctx.Err() != nil}
+	s.triage.fillSummary(sum)
 	sum.NextCase = next
 	return sum
 }
@@ -132,10 +127,7 @@ func (s *session) progressLoop(stop <-chan struct{}) {
 
 func (s *session) progressLine() string {
 	n := s.cases.Load()
-	s.mu.Lock()
-	counts := classCounts(s.byClass)
-	total := len(s.findings)
-	s.mu.Unlock()
+	counts, total := s.triage.tally()
 	stopped := s.progress.stoppedAt()
 	waiting := s.minimizations.pending()
 	if counts == "" {
