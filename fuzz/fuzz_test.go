@@ -927,7 +927,7 @@ func TestSignaturePartsNormalise(t *testing.T) {
 // A known finding explains a later case with the same core and (at least) its features, so
 // that case is counted as a duplicate without being confirmed and ablated again.
 func TestKnownFindingExplainsCase(t *testing.T) {
-	s := &session{sigs: map[string]bool{}, parts: map[string][][]string{}}
+	s := &session{}
 	s.addSignature("strictness/rejected/400 | eol:lf")
 	s.addSignature("5xx/status/500 | te")
 	s.addSignature("semantic/method/ | plain get")
@@ -1361,7 +1361,7 @@ func TestDurationIsTheWallTimeOfTheSession(t *testing.T) {
 // or the grace after the last case has run out.
 func TestProgressCountdownIsNeverNegative(t *testing.T) {
 	now := time.Now()
-	s := &session{opt: Options{MinimizeGrace: time.Second, Duration: 10 * time.Second}, byClass: map[Class]int{}}
+	s := &session{opt: Options{MinimizeGrace: time.Second, Duration: 10 * time.Second}}
 	s.start, s.begin = now.Add(-12*time.Second), now.Add(-12*time.Second)
 	s.deadline, s.workEnd = now.Add(-2*time.Second), now.Add(-3*time.Second)
 	running := s.progressLine()
