@@ -388,3 +388,29 @@ func TestCausesAreDistinct(t *testing.T) {
 	}
 	t.Logf("%d findings, %d causes, each shown again by its example", len(found), len(sum.Causes.Causes))
 }
+
+// A new disagreement that a deviation naming a known finding of its class names too is a
+// duplicate: the same behaviour, another spelling.
+func TestNamedKnownIsADuplicate(t *testing.T) {
+	exact := reference.Deviations{TransferEncodingExactChunked: true}
+	disagreement := func(te string) (Verdict, *Case, *Observation) {
+		raw := []byte("POST /__conform__/echo HTTP/1.1\r\nHost: a\r\nX-Conform-Id: f1-m0\r\nTransfer-Encoding: " + te + "\r\n\r\n5\r\nhello\r\n0\r\n\r\n" +
+			"GET /__conform__/echo HTTP/1.1\r\nHost: a\r\nX-Conform-Id: f1-s0\r\n\r\n")
+		o := PerfectObservation(expectCase(raw, nil, reference.Limits{}, exact))
+		return Compare(expectCase(raw, nil, reference.Limits{}, reference.Deviations{}), o), &Case{Bytes: raw}, o
+	}
+	var tr triage
+	v, c, o := disagreement("chunked,chunked")
+	if v.Class != Framing || tr.namedKnown(v, c, o) {
+		t.Fatalf("%s, named before anything is known", v.Describe())
+	}
+	tr.learnNames(Framing, []string{"TransferEncodingExactChunked"})
+	if v, c, o := disagreement("identity, chunked"); !tr.namedKnown(v, c, o) {
+		t.Errorf("another spelling of the known behaviour (%s) is not known", v.Describe())
+	}
+	tr.named = nil
+	tr.learnNames(Framing, []string{"PreferContentLength"})
+	if tr.namedKnown(v, c, o) {
+		t.Error("a disagreement no known deviation names is known")
+	}
+}

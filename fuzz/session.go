@@ -320,6 +320,7 @@ func Run(ctx context.Context, opt Options) (*Summary, error) {
 		}
 		for _, f := range found {
 			s.triage.addSignature(f.Signature)
+			s.triage.learnNames(f.Class, f.Like)
 		}
 		s.triage.setKnown(len(found))
 	}
@@ -574,6 +575,10 @@ func (s *session) runCase(ctx context.Context, n int64) {
 		return
 	}
 	defer s.triage.release(key)
+	if s.triage.namedKnown(v, c, o) {
+		s.triage.dup()
+		return
+	}
 	// Confirm by sending it again with the session's timing (waiting 50 times the usual
 	// exchange, at least 300ms, for a response the screen gave up on): a verdict that does
 	// not come back is counted as not reproduced, not reported. (The configured idle timeout

@@ -2,6 +2,7 @@ package fuzz
 
 import (
 	"context"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -23,7 +24,10 @@ type triage struct {
 	coreSeen   map[string]int  // ablations per core, to stop re-ablating a saturated one
 	confirming map[string]bool // disagreements a worker is confirming now
 	// parts are the normalised features of each known signature, by core (see explained).
-	parts    map[string][][]string
+	parts map[string][][]string
+	// named are the deviations that name each class's known findings (diagnose): a later
+	// disagreement one of them names is the same behaviour, whatever its spelling.
+	named    map[Class]map[string]bool
 	findings []*Finding
 	byClass  map[Class]int
 	known    int          // findings loaded on resume
@@ -44,6 +48,40 @@ func (t *triage) claim(v Verdict, c *Case, preKey, key string, resample bool) (k
 		t.confirming[key] = true
 	}
 	return known, saturated
+}
+
+// learnNames records the deviations that name a finding of class c.
+func (t *triage) learnNames(c Class, like []string) {
+	if len(like) == 0 || c == Leniency {
+		return // a leniency is known by its rule already
+	}
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if t.named == nil {
+		t.named = map[Class]map[string]bool{}
+	}
+	if t.named[c] == nil {
+		t.named[c] = map[string]bool{}
+	}
+	for _, d := range like {
+		t.named[c][d] = true
+	}
+}
+
+// namedKnown says a deviation that names a known finding of the disagreement's class names
+// this one too: the same behaviour, found again with another spelling. Only new
+// disagreements come here (claim first), and diagnose costs a few milliseconds.
+func (t *triage) namedKnown(v Verdict, c *Case, o *Observation) bool {
+	t.mu.Lock()
+	known := len(t.named[v.Class]) > 0
+	t.mu.Unlock()
+	if !known || v.Class == Leniency {
+		return false
+	}
+	like := diagnose(&Finding{Class: v.Class, Kind: v.Kind, Rule: v.Rule, Features: c.Features, Bytes: c.Bytes, Writes: c.Writes, Observed: o}, parsingDeviations())
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	return slices.ContainsFunc(like, func(d string) bool { return t.named[v.Class][d] })
 }
 
 // release ends the confirmation claimed under key.
@@ -437,6 +475,7 @@ func (s *session) record(ctx context.Context, f *Finding, v Verdict, prior *Obse
 	// Diagnosed as it is recorded: the causes are grouped again every few seconds.
 	probe.Observed = o
 	like := diagnose(&probe, parsingDeviations())
+	s.triage.learnNames(probe.Class, like)
 	var err error
 	s.triage.edit(func() {
 		f.Reference = refView(e.In)
