@@ -53,7 +53,7 @@ func (t *triage) claim(v Verdict, c *Case, preKey, key string, resample bool) (k
 // learnNames records the deviations that name a finding of class c.
 func (t *triage) learnNames(c Class, like []string) {
 	if len(like) == 0 || c == Leniency {
-		return // a leniency is known by its rule already
+		return // a leniency is known by its rule already (an input/silent too: namedKnown)
 	}
 	t.mu.Lock()
 	defer t.mu.Unlock()
@@ -75,8 +75,8 @@ func (t *triage) namedKnown(v Verdict, c *Case, o *Observation) bool {
 	t.mu.Lock()
 	known := len(t.named[v.Class]) > 0
 	t.mu.Unlock()
-	if !known || v.Class == Leniency {
-		return false
+	if !known || v.Class == Leniency || v.Class == Input && v.Kind == "silent" {
+		return false // known by their rule
 	}
 	like := diagnose(&Finding{Class: v.Class, Kind: v.Kind, Rule: v.Rule, Features: c.Features, Bytes: c.Bytes, Writes: c.Writes, Observed: o}, parsingDeviations())
 	t.mu.Lock()
@@ -367,7 +367,8 @@ func (s *session) lenientFamilies(c *Case, minimal []string, base string) []stri
 // value the app saw otherwise names how it differs.
 // Other findings are told apart by the generator features they need (ablation).
 func coreIsSignature(v Verdict) bool {
-	return v.Class == Leniency || v.Class == Crash || v.Class == Input && v.Kind == "silent" || v.Class == Semantic && (v.Kind == "header-injected" || v.Kind == "garbage-response" || v.Kind == "header-value" || v.Kind == "cgi-shadowed")
+	return v.Class == Leniency || v.Class == Crash || v.Class == Input && v.Kind == "silent" || v.Class == Semantic && (v.Kind == "header-injected" || v.Kind == "garbage-response" || v.Kind == "header-value" || v.Kind == "cgi-shadowed") ||
+		v.Class == Status5xx && strings.Contains(v.Rule, rejectsMark)
 }
 
 // explained says a known finding already accounts for this disagreement: one with the same
