@@ -141,7 +141,14 @@ func TestReachRealServers(t *testing.T) {
 			// gunicorn/http/wsgi.py:129-130 takes SCRIPT_NAME from a field of that name
 			// (TestGunicornTakesScriptNameFromAField) and :183-187 cuts it off PATH_INFO, with
 			// an IndexError (500) when it is not a prefix of the path;
-			needs(Status5xx, "", "", "cgi-name"),
+			// (where the reference serves the request: a 500 on bytes it rejects is told by
+			// its rule, and its features are not ablated)
+			func() want {
+				w := needs(Status5xx, "", "500", "cgi-name")
+				match := w.match
+				w.match = func(f *Finding) bool { return f.Rule == "500" && match(f) }
+				return w
+			}(),
 			// :138-141 maps Content_Length to HTTP_CONTENT_LENGTH and joins X_A to X-A.
 			needs(Semantic, "cgi-shadowed", "HTTP_", ""),
 			// http/body.py:88-91 reads a chunk-size with strip() and int(x, 16): "\t5", "+5",
