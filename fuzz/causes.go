@@ -207,12 +207,6 @@ func causeOf(f *Finding, like string) Cause {
 		if f.Class == Semantic && f.Kind == "header-injected" {
 			c.Detail = injectedShape(f.Rule)
 		}
-		if _, rule, ok := strings.Cut(f.Rule, rejectsMark); f.Class == Status5xx && ok {
-			// A 5xx where the reference rejects: the server failed to reject what the rule
-			// forbids, whichever status and spelling (gunicorn 20.1's 500 for every
-			// Transfer-Encoding it does not support, gunicorn/http/message.py:162).
-			c.Detail = strings.TrimPrefix(rejectsMark, " ") + rule
-		}
 		if like != "" {
 			// Rules the reference breaks the same way are one leniency: its rules are listed.
 			c.Detail = "as the reference with " + like

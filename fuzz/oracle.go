@@ -99,9 +99,6 @@ func (v Verdict) behaviour() string {
 	return v.Kind
 }
 
-// rejectsMark joins a 5xx's status to the rule of the reference that rejects its request.
-const rejectsMark = " where the reference rejects ("
-
 // Desync is the behaviour of every framing verdict in its Core.
 const Desync = "desync"
 
@@ -233,19 +230,13 @@ func sha(b []byte) string {
 // reference sees in them. The rules, and why each avoids false positives, are in README.md
 // ("Oracle rules"). The verdict is the most important disagreement found.
 //
-// A framing verdict in bytes the reference rejects carries the reference's rule (the target
-// went on past a request it should have rejected), and so does a 5xx answer to the request
-// the reference rejects: a smaller case that the reference rejects for another reason (a
-// minimization that drops a Host line) is another finding.
+// A framing verdict in bytes the reference rejects carries the reference's rule: the target
+// went on past a request it should have rejected, and a smaller case that the reference
+// rejects for another reason (a minimization that drops a Host line) is another finding.
 func Compare(e *Expectation, o *Observation) Verdict {
 	v := compare(e, o)
-	if e.In.Error != nil {
-		switch {
-		case v.Class == Framing:
-			v.Rule = e.In.Error.Rule
-		case v.Class == Status5xx && v.Index >= len(e.In.Requests):
-			v.Rule += rejectsMark + e.In.Error.Rule + ")"
-		}
+	if v.Class == Framing && e.In.Error != nil {
+		v.Rule = e.In.Error.Rule
 	}
 	return v
 }

@@ -367,8 +367,7 @@ func (s *session) lenientFamilies(c *Case, minimal []string, base string) []stri
 // value the app saw otherwise names how it differs.
 // Other findings are told apart by the generator features they need (ablation).
 func coreIsSignature(v Verdict) bool {
-	return v.Class == Leniency || v.Class == Crash || v.Class == Input && v.Kind == "silent" || v.Class == Semantic && (v.Kind == "header-injected" || v.Kind == "garbage-response" || v.Kind == "header-value" || v.Kind == "cgi-shadowed") ||
-		v.Class == Status5xx && strings.Contains(v.Rule, rejectsMark)
+	return v.Class == Leniency || v.Class == Crash || v.Class == Input && v.Kind == "silent" || v.Class == Semantic && (v.Kind == "header-injected" || v.Kind == "garbage-response" || v.Kind == "header-value" || v.Kind == "cgi-shadowed")
 }
 
 // explained says a known finding already accounts for this disagreement: one with the same
