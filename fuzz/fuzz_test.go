@@ -654,7 +654,7 @@ func TestRealServers(t *testing.T) {
 		t.Run(c.server, func(t *testing.T) {
 			in := realServer(t, c.server)
 			dir := t.TempDir()
-			opt := Options{Instance: in, Seed: 1, Duration: 30 * time.Second, Dir: dir}
+			opt := Options{Instance: in, Seed: 1, Duration: 45 * time.Second, Dir: dir}
 			if c.server == "tornado" {
 				// The catalog's chunk-size "-5" spins tornado 6.2 at once, and the session then
 				// spends its 30 s restarting and minimizing that crash, which
