@@ -309,7 +309,7 @@ func withoutEnablers(features []string) []string {
 // explains under several deviations (NoChunkedSupport and TransferEncodingExactChunked
 // both frame "chunked, chunked" as tornado does) joins the others that one explains.
 func namedBehaviours(findings []*Finding) map[*Finding]string {
-	var devs []reference.Deviations
+	var devs []deviation
 	explained := map[string]int{} // class and deviation
 	for _, f := range findings {
 		if f == nil || !diagnosable(f) {

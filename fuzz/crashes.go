@@ -73,11 +73,17 @@ func (k *crashes) noteUnattributed() {
 // noteSuspect keeps a case that may have killed a worker, the newest maxSuspects.
 func (k *crashes) noteSuspect(c suspect) {
 	k.mu.Lock()
-	k.suspects = append(k.suspects, c)
-	if len(k.suspects) > maxSuspects {
-		k.suspects = k.suspects[len(k.suspects)-maxSuspects:]
-	}
+	k.suspects = keepNewest(k.suspects, c)
 	k.mu.Unlock()
+}
+
+// keepNewest appends c to list and keeps its newest maxSuspects.
+func keepNewest(list []suspect, c suspect) []suspect {
+	list = append(list, c)
+	if len(list) > maxSuspects {
+		list = list[len(list)-maxSuspects:]
+	}
+	return list
 }
 
 // takeSuspects hands out the suspects whose exchange ended after cutoff, newest first, and
@@ -98,10 +104,7 @@ func (k *crashes) takeSuspects(cutoff time.Time) []int64 {
 // noteSilent keeps a case left without an answer, the newest maxSuspects.
 func (k *crashes) noteSilent(c suspect) {
 	k.mu.Lock()
-	k.silent = append(k.silent, c)
-	if len(k.silent) > maxSuspects {
-		k.silent = k.silent[len(k.silent)-maxSuspects:]
-	}
+	k.silent = keepNewest(k.silent, c)
 	k.mu.Unlock()
 }
 

@@ -15,43 +15,26 @@ import (
 // the body to be read as the next request. The reference with TransferEncodingExactChunked
 // frames those bytes as tornado does: that is the cause.
 
+// deviation is one of the reference's boolean deviations, by name.
+type deviation struct {
+	name string
+	dev  reference.Deviations
+}
+
 // parsingDeviations are the boolean deviations, each alone: the candidates a desync is
 // diagnosed with.
-func parsingDeviations() []reference.Deviations {
-	var out []reference.Deviations
+func parsingDeviations() []deviation {
+	var out []deviation
 	for _, n := range reference.DeviationNames() {
 		var d reference.Deviations
 		if reflect.ValueOf(d).FieldByName(n).Kind() != reflect.Bool {
 			continue
 		}
 		if d.Set(n, "") == nil {
-			out = append(out, d)
+			out = append(out, deviation{n, d})
 		}
 	}
 	return out
-}
-
-// deviationName is the name of the one deviation d turns on.
-func deviationName(d reference.Deviations) string {
-	v := reflect.ValueOf(d)
-	for i := 0; i < v.NumField(); i++ {
-		if f := v.Field(i); f.Kind() == reflect.Bool && f.Bool() {
-			return v.Type().Field(i).Name
-		}
-	}
-	return ""
-}
-
-// with is d and e both turned on.
-func with(d, e reference.Deviations) reference.Deviations {
-	out := reflect.ValueOf(&d).Elem()
-	ev := reflect.ValueOf(e)
-	for i := 0; i < ev.NumField(); i++ {
-		if f := ev.Field(i); f.Kind() == reflect.Bool && f.Bool() {
-			out.Field(i).SetBool(true)
-		}
-	}
-	return d
 }
 
 // diagnosable says a finding's cause may be named by a deviation: a desync, an exception
@@ -79,7 +62,7 @@ func lenientClass(f *Finding) bool {
 // target sent to the finding's bytes: alone, or beside one that lets through the request
 // the reference rejects (the leniency the target showed on the way, which is its own
 // cause). Sorted; nil when none does, or the finding is not diagnosable.
-func diagnose(f *Finding, devs []reference.Deviations) []string {
+func diagnose(f *Finding, devs []deviation) []string {
 	if !diagnosable(f) || f.Observed == nil || len(f.Bytes) == 0 {
 		return nil
 	}
@@ -101,21 +84,22 @@ func diagnose(f *Finding, devs []reference.Deviations) []string {
 	}
 	var like []string
 	for _, d := range devs {
-		if explains(d) {
-			like = append(like, deviationName(d))
+		if explains(d.dev) {
+			like = append(like, d.name)
 		}
 	}
 	if len(like) == 0 && !lenientClass(f) {
 		// The leniencies: deviations under which the reference no longer rejects where it did.
 		if pe := reference.InterpretWith(f.Bytes, reference.Limits{}, reference.Deviations{}).Error; pe != nil {
 			for _, l := range devs {
-				in := reference.InterpretWith(f.Bytes, reference.Limits{}, l)
+				in := reference.InterpretWith(f.Bytes, reference.Limits{}, l.dev)
 				if in.Error != nil && in.Error.Offset <= pe.Offset && in.Error.Rule == pe.Rule {
 					continue
 				}
 				for _, d := range devs {
-					if name := deviationName(d); name != deviationName(l) && explains(with(l, d)) {
-						like = append(like, name)
+					both := l.dev
+					if d.name != l.name && both.Set(d.name, "") == nil && explains(both) {
+						like = append(like, d.name)
 					}
 				}
 			}
@@ -125,8 +109,8 @@ func diagnose(f *Finding, devs []reference.Deviations) []string {
 	return slices.Compact(like)
 }
 
-// Diagnose sets the finding's Like once (Finding.Diagnosed).
-func (f *Finding) diagnoseOnce(devs []reference.Deviations) {
+// diagnoseOnce sets the finding's Like, unless it was diagnosed already (Finding.Diagnosed).
+func (f *Finding) diagnoseOnce(devs []deviation) {
 	if f.Diagnosed {
 		return
 	}
