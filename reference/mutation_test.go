@@ -212,6 +212,10 @@ const (
 	rowWorkers = 24
 )
 
+// rowIdleTimeout is the rows' keep-alive time-out: graceful-timeout waits for it in every
+// row, and the default (5.5s) made it the longest check of most rows.
+const rowIdleTimeout = 3500 * time.Millisecond
+
 // moreMutations holds rows declared by the test files of families of checks. A row whose
 // deviation (and value) the table has already adds its checks to that row, so a new check
 // that an existing deviation breaks is declared beside the check.
@@ -369,7 +373,7 @@ func runRow(t *testing.T, m mutation, checks []*spec.Check, overlap bool) []*spe
 			return nil
 		}
 	}
-	r, err := reference.Start(reference.Options{Deviations: d, ReadTimeout: 5 * time.Second, TLS: tlsRows[m.dev]})
+	r, err := reference.Start(reference.Options{Deviations: d, ReadTimeout: 5 * time.Second, IdleTimeout: rowIdleTimeout, TLS: tlsRows[m.dev]})
 	if err != nil {
 		t.Errorf("row %s: %v", m, err)
 		return nil
