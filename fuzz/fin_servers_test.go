@@ -109,7 +109,8 @@ func TestFinSpinsWerkzeug(t *testing.T) {
 	sum := session1(t, Options{Instance: in, Seed: 1, Duration: 40 * time.Second, MinimizeBudget: -1, Catalog: []Seed{seed}}, want{name: "spin after a FIN", match: spins})
 	for _, f := range sum.Findings {
 		if spins(f) {
-			if !halfCloses(f.Writes) || !bytes.Contains(f.Bytes, []byte("\r\n\r\nfff")) {
+			// (The head may end in another spelling the server takes, such as a bare LF.)
+			if !halfCloses(f.Writes) || !bytes.Contains(f.Bytes, []byte("\nfff")) {
 				t.Errorf("the spin finding does not end inside the huge chunk with a FIN: %v, %+v, %q", f.AllFeatures, f.Writes, f.Bytes)
 			}
 			t.Logf("%s: %q", f.Signature, f.Bytes)
