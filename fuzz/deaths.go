@@ -62,14 +62,14 @@ func (s *session) deathWatcher(ctx context.Context, stop <-chan struct{}) {
 		case <-t.C:
 		}
 		if n, _ := s.opt.Instance.WorkerDeaths(); n > seen {
-			seen = s.investigate(ctx)
+			seen = s.investigateDeath(ctx)
 		}
 	}
 }
 
-// investigate finds the suspect that kills a worker, records it, and returns the death
+// investigateDeath finds the suspect that kills a worker, records it, and returns the death
 // count once it is done.
-func (s *session) investigate(ctx context.Context) int {
+func (s *session) investigateDeath(ctx context.Context) int {
 	cands := s.crashes.takeSuspects(time.Now().Add(-suspectWindow))
 
 	// No case runs meanwhile, and the log has settled (a master may log a death a second

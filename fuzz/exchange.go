@@ -158,7 +158,12 @@ func (s *session) standalone(ctx context.Context, rest []byte, v Verdict, tm Tim
 	// configured linger would cost a keep-alive server that long for every rejection in a
 	// pipeline, known ones included.
 	tm.Linger = 0
-	o := s.send(ctx, rest, nil, 1, tm)
+	return servedAlone(v, e, s.send(ctx, rest, nil, 1, tm))
+}
+
+// servedAlone settles a verdict that needed the rejected request sent alone (e), by what the
+// target answered to it (o).
+func servedAlone(v Verdict, e *Expectation, o *Observation) Verdict {
 	if len(e.In.Requests) > 0 && len(o.Answers) > 0 && o.Answers[0].Echo != nil && o.Answers[0].Echo.ID == reqID(&e.In.Requests[0]) {
 		v.Standalone, v.Otherwise = -1, nil
 		return v

@@ -3,8 +3,11 @@ package fuzz
 import (
 	"bytes"
 	"context"
+	"slices"
 	"sync"
 	"time"
+
+	"github.com/conform-wsgi/conform/reference"
 )
 
 type minJob struct {
@@ -12,99 +15,35 @@ type minJob struct {
 	v Verdict
 }
 
-// minimizations is the background minimizer's queue (unbounded), the finding it works on
-// (minBusy 1), whether the fuzzing has stopped (no more to come), and the time its
+// minimizations is the background minimizer's queue (unbounded), and the time its
 // minimizations took, for reserve.
 type minimizations struct {
-	mu        sync.Mutex
-	minQueue  []minJob
-	minBusy   int
-	minClosed bool
-	minSpent  time.Duration
-	minCount  int
-	minWake   chan struct{} // made by Run
+	jobQueue[minJob]
+	spent sync.Mutex
+	took  time.Duration
+	count int
 }
 
-// push queues a job and wakes the minimizer.
-func (m *minimizations) push(j minJob) {
-	m.mu.Lock()
-	m.minQueue = append(m.minQueue, j)
-	m.mu.Unlock()
-	m.wake()
-}
-
-// woken is ready when a job was pushed or the queue closed since the minimizer last looked.
-func (m *minimizations) woken() <-chan struct{} { return m.minWake }
-
-func (m *minimizations) wake() {
-	select {
-	case m.minWake <- struct{}{}:
-	default:
-	}
-}
-
-// take hands out the next job (the minimizer is busy with it until finished); have is
-// false when the queue is empty, and closed then says no more will come.
-func (m *minimizations) take() (j minJob, have, closed bool) {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	if len(m.minQueue) == 0 {
-		return minJob{}, false, m.minClosed
-	}
-	j, m.minQueue = m.minQueue[0], m.minQueue[1:]
-	m.minBusy = 1
-	return j, true, m.minClosed
-}
-
-// finished ends the job taken last, which took took.
-func (m *minimizations) finished(took time.Duration) {
-	m.mu.Lock()
-	m.minBusy = 0
-	m.minSpent += took
-	m.minCount++
-	m.mu.Unlock()
-}
-
-// close says no more jobs will come: the minimizer ends once the queue is empty.
-func (m *minimizations) close() {
-	m.mu.Lock()
-	m.minClosed = true
-	m.mu.Unlock()
-	m.wake()
-}
-
-// drop empties the queue (the jobs left are marked by closeMinimizations).
-func (m *minimizations) drop() {
-	m.mu.Lock()
-	m.minQueue = nil
-	m.mu.Unlock()
-}
-
-// queued counts the jobs waiting; pending adds the one being worked on.
-func (m *minimizations) queued() int {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	return len(m.minQueue)
-}
-
-func (m *minimizations) pending() int {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	return len(m.minQueue) + m.minBusy
+// timed adds a minimization that took d.
+func (m *minimizations) timed(d time.Duration) {
+	m.spent.Lock()
+	m.took += d
+	m.count++
+	m.spent.Unlock()
 }
 
 // reserve is the time the jobs pending are expected to take: their number times the mean
 // time of the minimizations so far (firstMinimizeGuess before the first ends), at most most.
 func (m *minimizations) reserve(most time.Duration) time.Duration {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	pending := len(m.minQueue) + m.minBusy
+	pending := m.pending()
 	if pending == 0 {
 		return 0
 	}
+	m.spent.Lock()
+	defer m.spent.Unlock()
 	each := firstMinimizeGuess
-	if m.minCount > 0 {
-		each = m.minSpent / time.Duration(m.minCount)
+	if m.count > 0 {
+		each = m.took / time.Duration(m.count)
 	}
 	return min(time.Duration(pending)*each, most)
 }
@@ -116,9 +55,9 @@ const firstMinimizeGuess = 2 * time.Second
 const minimizeTime = 15 * time.Second
 
 // minimizeReserve is the time the findings waiting for minimization are expected to take,
-// at most half of Duration.
+// at most a tenth of Duration: the stream of new cases is not starved for them.
 func (s *session) minimizeReserve() time.Duration {
-	return s.minimizations.reserve(s.opt.Duration / 2)
+	return s.minimizations.reserve(s.opt.Duration / 10)
 }
 
 // queueMinimization hands a finding to the background minimizer. The queue has no bound: a
@@ -131,22 +70,11 @@ func (s *session) queueMinimization(f *Finding, v Verdict) {
 // stopped and the queue is empty, or ctx ends; a finding cut short is written with the
 // smallest bytes found so far.
 func (s *session) minimizer(ctx context.Context) {
-	for ctx.Err() == nil {
-		job, have, closed := s.minimizations.take()
-		if !have {
-			if closed {
-				return
-			}
-			select {
-			case <-s.minimizations.woken():
-			case <-ctx.Done():
-			}
-			continue
-		}
+	s.minimizations.consume(ctx, func(job minJob) {
 		began := time.Now()
 		s.guard("minimizing "+job.f.ID, func() { s.minimizeOne(ctx, job.f, job.v) })
-		s.minimizations.finished(time.Since(began))
-	}
+		s.minimizations.timed(time.Since(began))
+	})
 }
 
 // minimizeLimit is how long a minimization that began at began may take: minimizeTime, or
@@ -200,6 +128,21 @@ func (s *session) minimizeOne(ctx context.Context, f *Finding, v Verdict) {
 	// is no time left to send them once more.
 	var lastBytes []byte
 	var lastObs *Observation
+	var like []string
+	s.triage.edit(func() { like = f.Like })
+	standIn, best, bestWrites, o, ok := s.minimizeStandIn(mctx, raw, writes, v, like, tm)
+	if ok {
+		s.triage.edit(func() {
+			f.MinimizeTries, f.MinimizedAs = 1, standIn
+			f.Minimization, f.Minimized = MinimizeDone, true
+			f.Bytes, f.Writes = best, bestWrites
+		})
+		fctx, fcancel := s.finishing(ctx)
+		defer fcancel()
+		s.record(fctx, f, v, o)
+		s.report(f)
+		return
+	}
 	best, bestWrites, tries := minimize(mctx, raw, writes, s.opt.MinimizeBudget, func(b []byte, w []Write) bool {
 		if time.Since(began) >= s.minimizeLimit(ctx, began) {
 			cancel() // findings that arrived since have their share of the time left
@@ -230,4 +173,47 @@ func (s *session) minimizeOne(ctx context.Context, f *Finding, v Verdict) {
 	defer fcancel()
 	s.record(fctx, f, v, prior)
 	s.report(f)
+}
+
+// standInBudget bounds the tries of a minimization against a stand-in: each costs two
+// interpretations by the reference, no exchange.
+const standInBudget = 400
+
+// minimizeStandIn minimizes against the reference with a deviation that names the finding
+// (like, its diagnosis) as the target's stand-in: a deviation that gives the verdict on
+// the finding's bytes is tried until nothing smaller keeps it, then the smallest bytes are
+// sent to the target once. ok says they kept the verdict there; o is what the target
+// answered. A finding no deviation names, or whose stand-in's result the target does not
+// keep, is minimized against the target itself.
+func (s *session) minimizeStandIn(ctx context.Context, raw []byte, writes []Write, v Verdict, like []string, tm Timing) (name string, best []byte, bestWrites []Write, o *Observation, ok bool) {
+	core := v.Core()
+	for _, d := range parsingDeviations() {
+		if !slices.Contains(like, d.name) || s.simulated(raw, writes, d.dev).Core() != core {
+			continue
+		}
+		best, bestWrites, _ = minimize(ctx, raw, writes, standInBudget, func(b []byte, w []Write) bool {
+			return s.simulated(b, w, d.dev).Core() == core
+		})
+		if len(best) >= len(raw) {
+			return "", nil, nil, nil, false
+		}
+		got, o, _ := s.exchangeTimed(ctx, best, bestWrites, true, tm)
+		if got.Core() != core || ended(ctx) {
+			return "", nil, nil, nil, false
+		}
+		return d.name, best, bestWrites, o, true
+	}
+	return "", nil, nil, nil, false
+}
+
+// simulated is the verdict on raw if the target were the reference with dev.
+func (s *session) simulated(raw []byte, writes []Write, dev reference.Deviations) Verdict {
+	e := expectCase(raw, writes, s.opt.Limits, s.opt.Deviations)
+	e.Added = s.added
+	v := Compare(e, PerfectObservation(expectCase(raw, writes, s.opt.Limits, dev)))
+	if v.Standalone >= 0 {
+		rest := raw[v.Standalone:]
+		v = servedAlone(v, Expect(rest, s.opt.Limits, s.opt.Deviations), PerfectObservation(Expect(rest, s.opt.Limits, dev)))
+	}
+	return v
 }

@@ -36,7 +36,7 @@ type Options struct {
 	// cases, confirmation, minimization and the last writes. New cases are held back while
 	// the time left is no more than the minimizations waiting are expected to take (their
 	// number times the mean time a minimization has taken in this session, 2s before the
-	// first ends; at most half of Duration), and the last Duration/20 (250ms to 2s, at most
+	// first ends; at most a tenth of Duration, so that the cases go on at least nine tenths of it), and the last Duration/20 (250ms to 2s, at most
 	// half) is kept for writing the findings; a finding whose minimization did not fit says
 	// so (Finding.Minimization).
 	Cases    int64
@@ -44,7 +44,8 @@ type Options struct {
 	// Start is when Duration began (zero: when Run is called), so a caller can count what
 	// it did first, such as starting the server.
 	Start time.Time
-	// Workers is how many connections run at once (default 4).
+	// Workers is how many connections screen new cases at once (default 4); as many
+	// investigators confirm and ablate the new disagreements they find.
 	Workers int
 	// Dir receives the findings ("" keeps them in memory only). Resume continues the session
 	// recorded there: its seed, its case counter, and its findings' signatures; a directory
@@ -235,12 +236,14 @@ type session struct {
 	// before the write tail (zero without Duration).
 	begin, deadline, workEnd time.Time
 
-	exchange                // the traffic with the target (exchange.go)
-	minimizations           // the background minimizer's queue (minimizer.go)
-	progress                // when the fuzzing stopped and the state was saved (state.go)
-	crashes                 // the target going down, and the cases that may have done it (crashes.go)
-	triage                  // the known signatures and the findings (triage.go)
-	spin          spinState // the spin watch (spin.go)
+	exchange      // the traffic with the target (exchange.go)
+	minimizations // the background minimizer's queue (minimizer.go)
+	// investigations are the new disagreements waiting for an investigator (investigate).
+	investigations jobQueue[investigation]
+	progress                 // when the fuzzing stopped and the state was saved (state.go)
+	crashes                  // the target going down, and the cases that may have done it (crashes.go)
+	triage                   // the known signatures and the findings (triage.go)
+	spin           spinState // the spin watch (spin.go)
 
 	// mu guards the worker loop's own state: the cases in flight, and the error that
 	// ended the session.
@@ -254,8 +257,9 @@ type session struct {
 // the summary and the session state are written on the way out.
 func Run(ctx context.Context, opt Options) (*Summary, error) {
 	s := &session{opt: opt, user: ctx, inflight: map[int64]time.Time{},
-		triage:        triage{sigs: map[string]bool{}, pre: map[string]bool{}, coreSeen: map[string]int{}, confirming: map[string]bool{}, parts: map[string][][]string{}, byClass: map[Class]int{}},
-		minimizations: minimizations{minWake: make(chan struct{}, 1)}}
+		triage:         triage{sigs: map[string]bool{}, pre: map[string]bool{}, coreSeen: map[string]int{}, confirming: map[string]bool{}, parts: map[string][][]string{}, byClass: map[Class]int{}},
+		minimizations:  minimizations{jobQueue: newJobQueue[minJob]()},
+		investigations: newJobQueue[investigation]()}
 	s.begin = opt.Start
 	if s.begin.IsZero() {
 		s.begin = time.Now()
@@ -378,7 +382,16 @@ func Run(ctx context.Context, opt Options) (*Summary, error) {
 		close(watchDone)
 	}
 	spinDone := s.startSpinWatch(runCtx, stopWatch)
-	var wg sync.WaitGroup
+	var wg, iwg sync.WaitGroup
+	// As many investigators as workers: an investigation mostly waits (for a target that
+	// waits, 300ms or more per exchange), and then holds no worker of the stream.
+	for range s.opt.Workers {
+		iwg.Add(1)
+		go func() {
+			defer iwg.Done()
+			s.investigator(runCtx)
+		}()
+	}
 	for w := 0; w < s.opt.Workers; w++ {
 		wg.Add(1)
 		go func() {
@@ -387,6 +400,10 @@ func Run(ctx context.Context, opt Options) (*Summary, error) {
 		}()
 	}
 	wg.Wait()
+	// The disagreements the last cases found are investigated before the session ends
+	// (within its Duration): a session of a number of cases finds what those cases show.
+	s.investigations.close()
+	iwg.Wait()
 	close(stopWatch)
 	<-watchDone
 	<-spinDone
@@ -574,7 +591,50 @@ func (s *session) runCase(ctx context.Context, n int64) {
 		s.triage.dup()
 		return
 	}
-	defer s.triage.release(key)
+	j := investigation{n: n, c: c, v: v, o: o, e: e, preKey: preKey, key: key}
+	if serverDown(v) {
+		// At once, by this worker: the cases in flight now are the suspects.
+		s.investigate(ctx, j)
+		return
+	}
+	if !s.investigations.push(j) {
+		s.triage.release(key)
+	}
+}
+
+// investigation is a new disagreement the screen found, waiting to be confirmed, ablated
+// and recorded: by an investigator, so that the workers go on screening new cases.
+type investigation struct {
+	n           int64
+	c           *Case
+	v           Verdict
+	o           *Observation
+	e           *Expectation
+	preKey, key string
+}
+
+// investigator investigates the queued disagreements until the queue is closed and empty,
+// or ctx ends; each job's case counts as in flight meanwhile, as a crash's suspect.
+func (s *session) investigator(ctx context.Context) {
+	s.investigations.consume(ctx, func(j investigation) {
+		s.mu.Lock()
+		s.inflight[j.n] = time.Now()
+		s.mu.Unlock()
+		s.guard(fmt.Sprintf("investigating case %d of seed %d", j.n, s.opt.Seed), func() { s.investigate(ctx, j) })
+		if ctx.Err() != nil {
+			return // as a worker leaves an interrupted case: a resumed session runs it again
+		}
+		s.mu.Lock()
+		delete(s.inflight, j.n)
+		s.mu.Unlock()
+	})
+}
+
+// investigate confirms a new disagreement, ablates it to the features it needs, and records
+// it as a finding unless it is known under another spelling.
+func (s *session) investigate(ctx context.Context, j investigation) {
+	n, c, v, o, e, preKey := j.n, j.c, j.v, j.o, j.e, j.preKey
+	defer s.triage.release(j.key)
 	if s.triage.namedKnown(v, c, o) {
 		s.triage.dup()
 		return

@@ -49,12 +49,16 @@ type Finding struct {
 	// Minimized says byte-level minimization ran to the end (not cut by the budget, a
 	// cancellation or a class that cannot be re-sent cheaply); Minimization says how it
 	// ended (MinimizeDone, ...), so a finding that could not be minimized says why.
-	Minimized     bool    `json:"minimized"`
-	Minimization  string  `json:"minimization,omitempty"`
-	MinimizeTries int     `json:"minimize_tries"`
-	Original      []byte  `json:"original"`
-	Bytes         []byte  `json:"bytes"`
-	Writes        []Write `json:"writes,omitempty"`
+	Minimized     bool   `json:"minimized"`
+	Minimization  string `json:"minimization,omitempty"`
+	MinimizeTries int    `json:"minimize_tries"`
+	// MinimizedAs names the deviation whose reference stood in for the target while the
+	// bytes were minimized (the finding's diagnosis); only the result was sent to the target,
+	// and it kept the verdict there.
+	MinimizedAs string  `json:"minimized_as,omitempty"`
+	Original    []byte  `json:"original"`
+	Bytes       []byte  `json:"bytes"`
+	Writes      []Write `json:"writes,omitempty"`
 
 	Reference RefView      `json:"reference"`
 	Observed  *Observation `json:"observed"`

@@ -90,7 +90,7 @@ that causes it, and each is written to --dir as desync-N.http and desync-N.json.
 	f.Uint64Var(&o.seed, "seed", 1, "seed of the case generator: the same seed makes the same cases")
 	f.DurationVar(&o.duration, "duration", 0, "wall time of the whole session, server start, minimization and writing the findings included (0: until --cases or Ctrl-C)")
 	f.Int64Var(&o.cases, "cases", 0, "stop after this many cases (0: until --duration or Ctrl-C)")
-	f.IntVar(&o.workers, "workers", 4, "connections in flight at once (fastest at about twice the connections the server serves at once; 8-16 for one that buffers kept-open connections, as waitress does)")
+	f.IntVar(&o.workers, "workers", 4, "connections screening new cases at once, and as many investigating new disagreements (fastest at about twice the connections the server serves at once; 8-16 for one that buffers kept-open connections, as waitress does)")
 	f.StringVar(&o.dir, "dir", "conform-findings", "directory for findings (<id>.http, <id>.json) and the session state")
 	f.BoolVar(&o.resume, "resume", false, "continue the session recorded in --dir: its seed, its case counter, its known findings")
 	f.BoolVar(&o.retarget, "retarget", false, "with --resume: continue a session recorded against another target (its findings count as known for this one)")
