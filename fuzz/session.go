@@ -475,6 +475,9 @@ func (s *session) preflight(ctx context.Context) error {
 	for try := 0; ; try++ {
 		o := send(ctx, s.addr, raw, nil, 1, Timing{Idle: 5 * time.Second, Deadline: 10 * time.Second})
 		if len(o.Answers) > 0 && o.Answers[0].Echo != nil {
+			// The first measure of the target's usual exchange: without one, the first
+			// cases would wait the whole idle time-out for a response that is not coming.
+			s.exchange.noteSettled(o.Elapsed)
 			return nil
 		}
 		if try >= 2 || ctx.Err() != nil {
@@ -621,9 +624,8 @@ func (s *session) investigator(ctx context.Context) {
 		s.inflight[j.n] = time.Now()
 		s.mu.Unlock()
 		s.guard(fmt.Sprintf("investigating case %d of seed %d", j.n, s.opt.Seed), func() { s.investigate(ctx, j) })
-		if ctx.Err() != nil {
-			return // as a worker leaves an interrupted case: a resumed session runs it again
-		}
+		// Not left in flight when interrupted: the case was run, and a resumed session would
+		// otherwise start from it again, and run every case after it a second time.
 		s.mu.Lock()
 		delete(s.inflight, j.n)
 		s.mu.Unlock()

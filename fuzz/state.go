@@ -147,6 +147,9 @@ func (s *session) progressLine() string {
 	el := time.Since(s.start)
 	rate := float64(n) / math.Max(el.Seconds(), 1e-3)
 	line := fmt.Sprintf("conform fuzz: %d cases, %.0f cases/s, findings %d%s, uptime %s", n, rate, total, counts, el.Round(time.Second))
+	if q := s.investigations.pending(); q > 0 {
+		line += fmt.Sprintf(", investigating %d", q)
+	}
 	if !s.deadline.IsZero() {
 		line += ", " + timeLeft(s.deadline).String() + " left"
 		if s.holdBack() {
