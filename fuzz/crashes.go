@@ -382,15 +382,20 @@ const crashMinimizeBudget = 30
 const crashMinimizeTime = 40 * time.Second
 
 // minimizeCrash shrinks a crash finding while its bytes, sent alone, still take the server
-// down, within crashMinimizeBudget tries and crashMinimizeTime (or the session's time left,
-// not shared with the minimizations queued behind it: a crash ranks above them), no other
-// case running. The finding keeps the exchange of its smallest bytes as its record: sending them again would
-// take the server down once more.
+// down, within crashMinimizeBudget tries and crashMinimizeTime (at most a tenth of
+// --duration, as the minimizations' reserve: no other case runs meanwhile, and tornado's
+// first crash had held a 1-minute session for 44s; or the session's time left, not shared
+// with the minimizations queued behind it: a crash ranks above them). The finding keeps
+// the exchange of its smallest bytes as its record: sending them again would take the
+// server down once more.
 func (s *session) minimizeCrash(ctx context.Context, f *Finding, v Verdict) {
 	if s.opt.MinimizeBudget < 0 || s.opt.Instance == nil || ended(ctx) {
 		return
 	}
 	limit := crashMinimizeTime
+	if s.opt.Duration > 0 {
+		limit = min(limit, s.opt.Duration/10)
+	}
 	if dl, ok := ctx.Deadline(); ok {
 		limit = min(limit, time.Until(dl))
 	}
