@@ -1387,25 +1387,25 @@ func TestProgressCountdownIsNeverNegative(t *testing.T) {
 // A session whose new cases wait for the minimizer: while the findings waiting are expected
 // to take longer than the time left, no new case starts.
 func TestNewCasesWaitForTheMinimizationsDue(t *testing.T) {
-	s := &session{opt: Options{Duration: 20 * time.Second}, workEnd: time.Now().Add(5 * time.Second)}
+	s := &session{opt: Options{Duration: time.Minute}, workEnd: time.Now().Add(5 * time.Second)}
 	if s.holdBack() {
 		t.Error("held back with nothing to minimize")
 	}
-	s.minQueue = make([]minJob, 2) // 2 × firstMinimizeGuess: 4s, under the 5s left
+	s.minimizations.jobs = make([]minJob, 2) // 2 × firstMinimizeGuess: 4s, under the 5s left
 	if s.holdBack() {
 		t.Error("held back with time for the two minimizations waiting")
 	}
-	s.minBusy = 1 // a third: 6s
+	s.minimizations.busy = 1 // a third: 6s
 	if !s.holdBack() {
 		t.Error("not held back with three minimizations due in 5s")
 	}
-	s.minSpent, s.minCount = time.Second, 4 // measured: 250ms each
+	s.minimizations.took, s.minimizations.count = time.Second, 4 // measured: 250ms each
 	if s.holdBack() {
 		t.Error("held back though the measured minimizations fit")
 	}
-	s.minQueue = make([]minJob, 1000) // at most half of Duration is reserved: 10s
-	if !s.holdBack() || s.minimizeReserve() != 10*time.Second {
-		t.Errorf("reserve %s, want half of the duration", s.minimizeReserve())
+	s.minimizations.jobs = make([]minJob, 1000) // at most a tenth of Duration is reserved: 6s
+	if !s.holdBack() || s.minimizeReserve() != 6*time.Second {
+		t.Errorf("reserve %s, want a tenth of the duration", s.minimizeReserve())
 	}
 }
 
