@@ -8,6 +8,7 @@ import (
 	"net"
 	"os"
 	"path/filepath"
+	"reflect"
 	"slices"
 	"strings"
 	"sync"
@@ -408,6 +409,39 @@ func TestSessionAgainstReferenceFindsNothing(t *testing.T) {
 	}
 	if sum2.FirstCase != sum.NextCase || sum2.Seed != 20261122 {
 		t.Errorf("resumed at case %d with seed %d; the first session ended at %d", sum2.FirstCase, sum2.Seed, sum.NextCase)
+	}
+}
+
+// A resumed session makes its cases from the catalog seeds its directory keeps, not from a
+// new harvest: case N must be the same case again, and the catalog's requests can change
+// with conform's version or a loaded machine.
+func TestResumeKeepsTheSessionsSeeds(t *testing.T) {
+	ref, err := reference.Start(reference.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ref.Close()
+	dir := t.TempDir()
+	sum, err := Run(context.Background(), Options{Addr: ref.Addr, Seed: 3, Cases: 20, Dir: dir})
+	if err != nil {
+		t.Fatal(err)
+	}
+	kept, err := (&store{dir: dir}).loadSeeds()
+	if err != nil || len(kept) < 30 || !reflect.DeepEqual(kept, sum.Catalog) {
+		t.Fatalf("%s keeps %d seeds (%v), the session ran with %d", seedsFile, len(kept), err, len(sum.Catalog))
+	}
+	if err := (&store{dir: dir}).saveSeeds(kept[:3]); err != nil {
+		t.Fatal(err)
+	}
+	sum2, err := Run(context.Background(), Options{Addr: ref.Addr, Cases: 20, Dir: dir, Resume: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !reflect.DeepEqual(sum2.Catalog, kept[:3]) {
+		t.Errorf("the resumed session ran with %d seeds, not the 3 its directory keeps", len(sum2.Catalog))
+	}
+	if found, err := LoadFindings(dir); err != nil || len(found) != 0 {
+		t.Errorf("the directory's findings: %d, %v", len(found), err)
 	}
 }
 

@@ -65,3 +65,31 @@ func CatalogSeeds(ctx context.Context) ([]Seed, error) {
 	}
 	return out, nil
 }
+
+// seedsFile keeps a session's catalog seeds in its directory. The catalog's requests depend
+// on the version of conform and, for a check cut by its time-out on a loaded machine, on
+// the run: a resumed session makes its cases from the seeds the session began with.
+const seedsFile = "seeds.json"
+
+// seeds are the session's catalog seeds: Options.Catalog, none with NoCatalog, the ones
+// the session began with when it is resumed, or else a harvest of the catalog, which is
+// then kept in the directory.
+func (s *session) seeds(ctx context.Context) ([]Seed, error) {
+	if s.opt.Catalog != nil || s.opt.NoCatalog {
+		return s.opt.Catalog, nil
+	}
+	if s.opt.Resume {
+		kept, err := s.store.loadSeeds()
+		if err != nil || kept != nil {
+			return kept, err
+		}
+	}
+	seeds, err := CatalogSeeds(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if err := s.store.saveSeeds(seeds); err != nil {
+		return nil, err
+	}
+	return seeds, nil
+}

@@ -131,6 +131,9 @@ type Summary struct {
 	Interrupted       bool
 	// Causes group the findings (with a directory, every one written there) by cause.
 	Causes *Causes
+	// Catalog is the catalog seeds the cases were made from: with Seed, they make case N
+	// again (NewGenerator).
+	Catalog []Seed
 }
 
 // Rate is the cases per second of the session.
@@ -250,6 +253,7 @@ type session struct {
 	mu       sync.Mutex
 	inflight map[int64]time.Time // cases running now, and when each began
 	dead     error
+	catalog  []Seed // the generator's catalog seeds (Summary.Catalog)
 }
 
 // Run runs a fuzzing session until a bound is reached or ctx is cancelled, and returns its
@@ -331,16 +335,14 @@ func Run(ctx context.Context, opt Options) (*Summary, error) {
 	// Seeding and the pre-flight count in Duration too.
 	prepCtx, prepCancel := s.withWorkEnd(ctx)
 	defer prepCancel()
-	catalog := opt.Catalog
-	if catalog == nil && !opt.NoCatalog {
-		var err error
-		if catalog, err = CatalogSeeds(prepCtx); err != nil {
-			if ctx.Err() == nil && ended(prepCtx) {
-				return nil, fmt.Errorf("fuzz: --duration %s ran out before the first case: %w", opt.Duration, err)
-			}
-			return nil, err
+	catalog, err := s.seeds(prepCtx)
+	if err != nil {
+		if ctx.Err() == nil && ended(prepCtx) {
+			return nil, fmt.Errorf("fuzz: --duration %s ran out before the first case: %w", opt.Duration, err)
 		}
+		return nil, err
 	}
+	s.catalog = catalog
 	s.gen = NewGenerator(s.opt.Seed, catalog)
 	s.next.Store(s.first)
 

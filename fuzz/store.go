@@ -252,6 +252,56 @@ func (s *store) saveState(st sessionState) error {
 	return nil
 }
 
+// seedRecord is a catalog seed as seeds.json keeps it.
+type seedRecord struct {
+	Check string `json:"check"`
+	Bytes []byte `json:"bytes"`
+}
+
+// saveSeeds writes the session's catalog seeds (seedsFile).
+func (s *store) saveSeeds(seeds []Seed) error {
+	if s.dir == "" {
+		return nil
+	}
+	recs := make([]seedRecord, len(seeds))
+	for i, sd := range seeds {
+		recs[i] = seedRecord(sd)
+	}
+	js, _ := json.MarshalIndent(recs, "", "  ")
+	if err := writeFileAtomic(filepath.Join(s.dir, seedsFile), func(w io.Writer) error {
+		_, err := w.Write(append(js, '\n'))
+		return err
+	}); err != nil {
+		return fmt.Errorf("write the catalog seeds: %w", err)
+	}
+	return nil
+}
+
+// loadSeeds reads the seeds saveSeeds wrote; nil when there are none (a directory of an
+// older conform).
+func (s *store) loadSeeds() ([]Seed, error) {
+	if s.dir == "" {
+		return nil, nil
+	}
+	path := filepath.Join(s.dir, seedsFile)
+	b, err := os.ReadFile(path)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("read the catalog seeds: %w", err)
+	}
+	var recs []seedRecord
+	if err := json.Unmarshal(b, &recs); err != nil {
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	seeds := make([]Seed, len(recs))
+	for i, r := range recs {
+		seeds[i] = Seed(r)
+	}
+	return seeds, nil
+}
+
 // load reads the session state (nil when there is none) and every finding in the directory.
 func (s *store) load() (*sessionState, []*Finding, error) {
 	var st *sessionState
@@ -272,7 +322,7 @@ func (s *store) load() (*sessionState, []*Finding, error) {
 	sort.Strings(names)
 	var out []*Finding
 	for _, n := range names {
-		if filepath.Base(n) == stateFile || filepath.Base(n) == causesFile || strings.HasPrefix(filepath.Base(n), ".") {
+		if filepath.Base(n) == stateFile || filepath.Base(n) == causesFile || filepath.Base(n) == seedsFile || strings.HasPrefix(filepath.Base(n), ".") {
 			continue
 		}
 		f, err := ReadFinding(n)

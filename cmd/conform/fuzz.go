@@ -206,7 +206,7 @@ func runFuzz(cmd *cobra.Command, o *fuzzOptions, stdout, stderr io.Writer) error
 	if stack != nil {
 		desyncs = stack.finish(ctx)
 		if sum != nil && len(desyncs) > 0 {
-			gen := fuzzGenerator(ctx, o, sum.Seed)
+			gen := fuzz.NewGenerator(sum.Seed, sum.Catalog)
 			cctx, cancel := context.WithTimeout(ctx, aloneTime)
 			if o.duration > 0 {
 				cctx, cancel = context.WithDeadline(ctx, began.Add(o.duration))
@@ -291,16 +291,6 @@ func startFuzzServer(ctx context.Context, o *fuzzOptions) (*harness.Instance, er
 		return nil, fmt.Errorf("server %s is not installed: %w", o.server, err)
 	}
 	return harness.Start(startCtx, s, hopt)
-}
-
-// fuzzGenerator makes the session's generator again (seeded as the session was) to
-// rebuild a case from its number.
-func fuzzGenerator(ctx context.Context, o *fuzzOptions, seed uint64) *fuzz.Generator {
-	var catalog []fuzz.Seed
-	if !o.noCatalog {
-		catalog, _ = fuzz.CatalogSeeds(ctx)
-	}
-	return fuzz.NewGenerator(seed, catalog)
 }
 
 func startServer(ctx context.Context, name string) (*harness.Instance, error) {
