@@ -26,6 +26,9 @@ type crashes struct {
 	// down again alone.
 	unreproducedCrashes int
 	stalls              int // Summary.Stalls
+	// spinning are the FIN cases before a look found the server spinning and answering
+	// nothing: the likeliest culprits of the crash the cases then find.
+	spinning []int64
 }
 
 // crashCounts are the crashes' counts the summary reports.
@@ -108,6 +111,21 @@ func (k *crashes) noteSilent(c suspect) {
 	k.mu.Unlock()
 }
 
+// noteSpinning keeps the FIN cases cands (likeliest first) as the first crash candidates,
+// until a crash's culprit is looked for.
+func (k *crashes) noteSpinning(cands []int64) {
+	k.mu.Lock()
+	k.spinning = cands
+	k.mu.Unlock()
+}
+
+// forgetSpinning forgets the cases noteSpinning kept.
+func (k *crashes) forgetSpinning() {
+	k.mu.Lock()
+	k.spinning = nil
+	k.mu.Unlock()
+}
+
 // keepGone keeps cands as the candidates of a target gone for good, unless some are kept.
 func (k *crashes) keepGone(cands []int64) {
 	k.mu.Lock()
@@ -141,13 +159,20 @@ func (s *session) deadOrAlive(ctx context.Context) (kind, why string) {
 		o := send(ctx, s.addr, raw, nil, 1, Timing{Idle: 5 * time.Second, Deadline: 8 * time.Second})
 		return len(o.Answers) > 0
 	}
-	// Twice: a server whose workers are all held by stalled connections answers late.
-	if alive() || ended(ctx) || alive() || ended(ctx) {
+	restarts := s.crashes.restartCount()
+	// Twice without a harness server: one whose workers are all held by stalled connections
+	// answers late. A harness server is given that time by silence, with no case running.
+	// A look of the spin watch that found it silent since the last restart saves the wait.
+	silent := s.opt.Instance != nil && s.silentSinceLook()
+	if !silent && (alive() || ended(ctx) || s.opt.Instance == nil && (alive() || ended(ctx))) {
 		return "", "" // alive, or the session is ending: nothing to conclude
 	}
 	kind, why = KindDied, "the server stopped answering"
 	s.exchange.closeGate()
 	defer s.exchange.openGate()
+	if s.crashes.restartCount() != restarts {
+		return "", "" // restarted meanwhile, by the case that found it down first
+	}
 	if s.opt.Instance != nil {
 		if s.opt.Instance.Alive() {
 			// No case runs while the gate is held: a stalled server gets the time to
@@ -158,7 +183,9 @@ func (s *session) deadOrAlive(ctx context.Context) (kind, why string) {
 		} else {
 			why = "the server process died"
 		}
-		if err := s.opt.Instance.Restart(context.WithoutCancel(ctx)); err != nil {
+		// Killed: a server that stopped serving has nothing to finish, and a spinning worker
+		// would hold a graceful stop for its whole time-out.
+		if err := s.opt.Instance.RestartKilled(context.WithoutCancel(ctx)); err != nil {
 			s.fatal(fmt.Errorf("fuzz: %s crashed and could not be restarted: %w", s.opt.Label, err))
 			return kind, why
 		}
@@ -268,8 +295,9 @@ func (s *session) writeUnnoticedCrash(ctx context.Context) {
 }
 
 // crashCandidates are the cases that may have taken the server down when case n found it
-// gone: n itself, the others in flight, and the recent cases that got no answer at all, at
-// most maxCrashCandidates, likeliest first. After the culprit the server answers nothing, so
+// gone: the FIN cases before a look found it spinning (noteSpinning), n itself, the others
+// in flight, and the recent cases that got no answer at all, at most maxCrashCandidates,
+// likeliest first. After the culprit the server answers nothing, so
 // the cases sent after the last answer any exchange got (less a margin for answers already
 // on their way) come first, earliest first: the cases sent after the culprit are its
 // victims. Then the other cases in flight (one may be re-sending its bytes to confirm a
@@ -295,6 +323,7 @@ func (k *crashes) candidates(n int64, inflight map[int64]time.Time, after time.T
 		flight = append(flight, cand{c, at})
 	}
 	k.mu.Lock()
+	cands := slices.Clone(k.spinning)
 	for i := len(k.silent) - 1; i >= 0; i-- {
 		if time.Since(k.silent[i].at) < crashWindow {
 			silent = append(silent, cand{k.silent[i].n, k.silent[i].sent})
@@ -309,7 +338,7 @@ func (k *crashes) candidates(n int64, inflight map[int64]time.Time, after time.T
 		}
 	}
 	slices.SortStableFunc(first, func(a, b cand) int { return a.sent.Compare(b.sent) })
-	var cands []int64
+	cands = cands[:min(len(cands), maxCrashCandidates)]
 	for _, c := range slices.Concat(first, flight, silent) {
 		if !slices.Contains(cands, c.n) && len(cands) < maxCrashCandidates {
 			cands = append(cands, c.n)
@@ -327,6 +356,7 @@ func (k *crashes) candidates(n int64, inflight map[int64]time.Time, after time.T
 // does (the crash was not reproduced), with the server running.
 func (s *session) crashCulprit(ctx context.Context, n int64) (int64, *Observation) {
 	cands := s.crashCandidates(n)
+	s.crashes.forgetSpinning()
 	s.exchange.closeGate()
 	defer s.exchange.openGate()
 	for _, k := range cands {
@@ -336,7 +366,7 @@ func (s *session) crashCulprit(ctx context.Context, n int64) (int64, *Observatio
 		// A server still down (or spinning) from before is restarted first: the candidate
 		// must take down one that answered.
 		if !s.opt.Instance.Alive() || len(send(ctx, s.addr, livenessRequest(), nil, 1, Timing{Idle: 2 * time.Second, Deadline: 4 * time.Second}).Answers) == 0 {
-			if err := s.opt.Instance.Restart(context.WithoutCancel(ctx)); err != nil {
+			if err := s.opt.Instance.RestartKilled(context.WithoutCancel(ctx)); err != nil {
 				s.fatal(fmt.Errorf("fuzz: %s is down and could not be restarted: %w", s.opt.Label, err))
 				return -1, nil
 			}
@@ -365,7 +395,7 @@ func (s *session) takesDown(ctx context.Context, c *Case) (down bool, o *Observa
 			return false, o
 		}
 	}
-	if err := s.opt.Instance.Restart(context.WithoutCancel(ctx)); err != nil {
+	if err := s.opt.Instance.RestartKilled(context.WithoutCancel(ctx)); err != nil {
 		s.fatal(fmt.Errorf("fuzz: %s crashed and could not be restarted: %w", s.opt.Label, err))
 		return false, o
 	}

@@ -16,15 +16,6 @@ import (
 )
 
 // finFeature is a case's fin feature ("" when it has none).
-func finFeature(c *Case) string {
-	for _, f := range c.Features {
-		if strings.HasPrefix(f, "fin:") {
-			return f
-		}
-	}
-	return ""
-}
-
 func TestFinCasesEndInsideTheMainRequest(t *testing.T) {
 	g := NewGenerator(7, nil)
 	seen := map[string]int{}

@@ -771,7 +771,8 @@ func TestCrashIsBlamedOnTheCaseThatCausesIt(t *testing.T) {
 
 // A server that goes down answers nothing after the case that took it down: the cases sent
 // after the last answer come first, earliest first; then the rest of those in flight; then
-// the other silent cases, newest first.
+// the other silent cases, newest first. The FIN cases a look found the server spinning
+// after come before them all.
 func TestCrashCandidatesComeLikeliestFirst(t *testing.T) {
 	now := time.Now()
 	ago := func(ms int) time.Time { return now.Add(-time.Duration(ms) * time.Millisecond) }
@@ -803,6 +804,11 @@ func TestCrashCandidatesComeLikeliestFirst(t *testing.T) {
 	s.lastAnswer.Store(0)
 	if got, want := s.crashCandidates(57), []int64{20, 31, 40, 50, 52, 55, 57}; !slices.Equal(got, want) {
 		t.Errorf("with no answer: candidates %v, want %v", got, want)
+	}
+	// The FIN cases before a look found the server spinning and silent come before all.
+	s.noteSpinning(spinSuspects([]int64{44}, newestFirst([]int64{41, 52, 43, 44})))
+	if got, want := s.crashCandidates(57), []int64{44, 43, 52, 41, 20, 31, 40, 50, 55, 57}; !slices.Equal(got, want) {
+		t.Errorf("after a look found the server spinning: candidates %v, want %v", got, want)
 	}
 }
 

@@ -21,13 +21,22 @@ func newJobQueue[T any]() jobQueue[T] {
 }
 
 // push queues a job and wakes a consumer; after close it says false and drops the job.
-func (q *jobQueue[T]) push(j T) bool {
+func (q *jobQueue[T]) push(j T) bool { return q.put(j, false) }
+
+// pushFront is push to the head of the queue: the job is taken next.
+func (q *jobQueue[T]) pushFront(j T) bool { return q.put(j, true) }
+
+func (q *jobQueue[T]) put(j T, front bool) bool {
 	q.mu.Lock()
 	if q.closed {
 		q.mu.Unlock()
 		return false
 	}
-	q.jobs = append(q.jobs, j)
+	if front {
+		q.jobs = append([]T{j}, q.jobs...)
+	} else {
+		q.jobs = append(q.jobs, j)
+	}
 	q.mu.Unlock()
 	select {
 	case q.wake <- struct{}{}:

@@ -602,10 +602,27 @@ func (s *session) runCase(ctx context.Context, n int64) {
 		s.investigate(ctx, j)
 		return
 	}
-	if !s.investigations.push(j) {
+	var queued bool
+	switch {
+	case s.triage.newCore(v):
+		// What no finding shows yet goes first: a backlog of known rules' spellings must not
+		// hold a new rule until the session ends.
+		queued = s.investigations.pushFront(j)
+	case s.investigations.queued() >= maxQueuedInvestigations*s.opt.Workers:
+		// The investigators are behind: this worker investigates, and the stream waits.
+		s.investigate(ctx, j)
+		return
+	default:
+		queued = s.investigations.push(j)
+	}
+	if !queued {
 		s.triage.release(key)
 	}
 }
+
+// maxQueuedInvestigations bounds the investigations waiting, per worker: beyond it, a
+// worker investigates its own disagreement instead of screening new cases.
+const maxQueuedInvestigations = 2
 
 // investigation is a new disagreement the screen found, waiting to be confirmed, ablated
 // and recorded: by an investigator, so that the workers go on screening new cases.
@@ -639,6 +656,7 @@ func (s *session) investigator(ctx context.Context) {
 func (s *session) investigate(ctx context.Context, j investigation) {
 	n, c, v, o, e, preKey := j.n, j.c, j.v, j.o, j.e, j.preKey
 	defer s.triage.release(j.key)
+	restarts := s.crashes.restartCount()
 	if s.triage.namedKnown(v, c, o) {
 		s.triage.dup()
 		return
@@ -720,6 +738,12 @@ func (s *session) investigate(ctx context.Context, j investigation) {
 			parts = []string{"plain " + strings.TrimPrefix(base, "neutral:")}
 		}
 		sig += " | " + strings.Join(parts, " + ")
+	}
+	if v.Class != Crash && (s.crashes.restartCount() != restarts || s.silentSinceLook()) {
+		// The target went down while the features were ablated: its answers then told
+		// nothing of them, and a later case investigates the disagreement again.
+		s.triage.unconfirm(v, preKey)
+		return
 	}
 	if !s.triage.addNew(sig) {
 		s.triage.dup()

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -16,12 +17,14 @@ import (
 // threads or workers, so no case ever finds it silent. Every spinEvery, when FIN cases ran
 // since the last look, the watch holds the gate (no case runs), lets the server settle and
 // reads its processes' CPU over spinQuiet: with nothing in flight, a server that keeps
-// finSpinShare of a core busy, twice, spins. If it still answers, the FIN cases since the last look
-// are sent alone to a restarted server and halved down (as worker deaths are, deaths.go)
-// to the one after which it spins again: a crash/spins-after-fin finding. (One that
-// answers nothing is left to the crash path.) Reading the CPU needs the harness
-// (Options.Instance) or Options.CPU; attributing needs a restart (the Instance's, or
-// Options.Restart).
+// finSpinShare of a core busy, twice, spins. If it still answers, the FIN cases since the
+// last look are sent to a restarted server: those left open without an answer each alone
+// first, then the others halved down (as worker deaths are, deaths.go) to the one after
+// which it spins again: a crash/spins-after-fin finding. Every FIN found to spin is learnt,
+// and a later case that ends with it is not narrowed again. (A server that answers
+// nothing is left to the crash path, with the FIN cases as its first candidates.) Reading
+// the CPU needs the harness (Options.Instance) or Options.CPU; attributing needs a restart
+// (the Instance's, or Options.Restart).
 
 const (
 	// spinEvery is how often the watch looks; each look stops the cases for spinSettle
@@ -37,8 +40,10 @@ const (
 	finSpinShare = 0.2
 	// spinBootWait bounds the wait for a restarted server's processes to go quiet.
 	spinBootWait = 5 * time.Second
-	// maxSpinCandidates bounds the FIN cases kept between two looks (the newest stay).
+	// maxSpinCandidates bounds the FIN cases kept between two looks (the newest stay), and
+	// maxOpenCandidates the open ones among them, each sent alone when the server spins.
 	maxSpinCandidates = 512
+	maxOpenCandidates = 8
 )
 
 // KindSpinsAfterFin is the kind of a crash finding for a server that keeps a core busy after
@@ -47,9 +52,12 @@ const KindSpinsAfterFin = "spins-after-fin"
 
 // spinState is the spin watch's part of the session.
 type spinState struct {
-	mu           sync.Mutex
-	fins         []int64 // FIN cases since the last look
-	unattributed int     // spins no FIN case sent alone did again (Summary.UnattributedSpins)
+	mu   sync.Mutex
+	fins []int64 // FIN cases since the last look
+	// open are the ones among fins left without an answer on a connection the server kept
+	// open: a worker that spins after the FIN answers nothing, so they are sent alone first.
+	open         []int64
+	unattributed int // spins no FIN case sent alone did again (Summary.UnattributedSpins)
 	// silent: the last look found the server answering nothing, and it has not been
 	// restarted since (restarts then): the crash path's, so no FIN case is looked at
 	// until it has been. Tornado spinning on a chunk-size of -5 leaves every later FIN case
@@ -60,28 +68,37 @@ type spinState struct {
 }
 
 // noteFin keeps FIN case n as a candidate for the next look, the newest maxSpinCandidates;
-// when take is set, it hands out the candidates (n among them) and forgets them.
-func (w *spinState) noteFin(n int64, take bool) []int64 {
+// open says it got no answer on a connection the server kept open.
+func (w *spinState) noteFin(n int64, open bool) {
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	w.fins = append(w.fins, n)
 	if len(w.fins) > maxSpinCandidates {
 		w.fins = w.fins[len(w.fins)-maxSpinCandidates:]
 	}
-	var cands []int64
-	if take {
-		cands, w.fins = w.fins, nil
+	if open {
+		w.open = append(w.open, n)
+		if len(w.open) > maxOpenCandidates {
+			w.open = w.open[len(w.open)-maxOpenCandidates:]
+		}
 	}
-	return cands
 }
 
-// takeFins hands out the FIN cases since the last look and forgets them.
-func (w *spinState) takeFins() []int64 {
+// pending says FIN cases ran since the last look.
+func (w *spinState) pending() bool {
 	w.mu.Lock()
 	defer w.mu.Unlock()
-	cands := w.fins
-	w.fins = nil
-	return cands
+	return len(w.fins) > 0
+}
+
+// takeFins hands out the FIN cases since the last look, and the open ones among them, and
+// forgets them.
+func (w *spinState) takeFins() (fins, open []int64) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	fins, open = w.fins, w.open
+	w.fins, w.open = nil, nil
+	return fins, open
 }
 
 // silentSince says the last look found the server answering nothing, and the target has
@@ -117,16 +134,24 @@ func (w *spinState) learn(f *Finding) {
 	if f.Class != Crash {
 		return
 	}
-	w.mu.Lock()
-	defer w.mu.Unlock()
 	for _, feat := range f.AllFeatures {
 		if strings.HasPrefix(feat, "fin:") {
-			if w.known == nil {
-				w.known = map[string]bool{}
-			}
-			w.known[feat] = true
+			w.learnFin(feat)
 		}
 	}
+}
+
+// learnFin notes that cases ending with the fin feature fin make the server spin.
+func (w *spinState) learnFin(fin string) {
+	if fin == "" {
+		return
+	}
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if w.known == nil {
+		w.known = map[string]bool{}
+	}
+	w.known[fin] = true
 }
 
 // knows says a crash finding ends with the fin feature fin.
@@ -193,9 +218,10 @@ func (s *session) noteFin(ctx context.Context, c *Case, o *Observation) (spun bo
 		return false
 	}
 	open := len(o.Answers) == 0 && o.DialErr == "" && (o.End == wire.EndIdle || o.End == wire.EndDeadline)
-	cands := s.spin.noteFin(c.N, open)
+	s.spin.noteFin(c.N, open)
 	if open && !ended(ctx) && !s.silentSinceLook() {
-		return s.lookForSpin(ctx, cands, []int64{c.N}) == c.N
+		// A look of another case's may have found this one to spin before this one's began.
+		return s.lookForSpin(ctx, []int64{c.N}) == c.N || s.spin.knows(finFeature(c))
 	}
 	return false
 }
@@ -213,16 +239,20 @@ func (s *session) learnSpin(f *Finding) {
 	s.spin.learn(f)
 }
 
-// spinFree is c without its FIN when a crash finding already ends at the same place.
-func (s *session) spinFree(c *Case) *Case {
-	fin := ""
+// finFeature is the feature that ends case c with a FIN, or "".
+func finFeature(c *Case) string {
 	for _, f := range c.Features {
 		if strings.HasPrefix(f, "fin:") {
-			fin = f
+			return f
 		}
 	}
-	known := fin != "" && s.spin.knows(fin)
-	if !known {
+	return ""
+}
+
+// spinFree is c without its FIN when a crash finding already ends at the same place.
+func (s *session) spinFree(c *Case) *Case {
+	fin := finFeature(c)
+	if fin == "" || !s.spin.knows(fin) {
 		return c
 	}
 	keep := make([]bool, len(c.Features))
@@ -252,9 +282,8 @@ func (s *session) startSpinWatch(ctx context.Context, stop <-chan struct{}) <-ch
 				return
 			case <-t.C:
 			}
-			cands := s.spin.takeFins()
-			if len(cands) > 0 {
-				s.guard("watching the server's CPU after FIN cases", func() { s.lookForSpin(ctx, cands, nil) })
+			if s.spin.pending() {
+				s.guard("watching the server's CPU after FIN cases", func() { s.lookForSpin(ctx, nil) })
 			}
 		}
 	}()
@@ -262,9 +291,13 @@ func (s *session) startSpinWatch(ctx context.Context, stop <-chan struct{}) <-ch
 }
 
 // lookForSpin reads the server's CPU with no case running and, when it spins, finds which
-// of the FIN cases cands made it spin (prime ones first); it returns that case, or -1.
-func (s *session) lookForSpin(ctx context.Context, cands, prime []int64) int64 {
+// of the FIN cases since the last look made it spin (prime ones first); it returns that
+// case, or -1.
+func (s *session) lookForSpin(ctx context.Context, prime []int64) int64 {
 	s.exchange.closeGate()
+	// Taken with the gate held: every FIN case in flight with the prime ones has ended.
+	cands, open := s.spin.takeFins()
+	prime = spinSuspects(prime, newestFirst(open))
 	share, spinning := s.spinsNow(ctx)
 	if !spinning {
 		s.exchange.openGate()
@@ -274,8 +307,20 @@ func (s *session) lookForSpin(ctx context.Context, cands, prime []int64) int64 {
 		// A server that answers nothing is the crash path's (deadOrAlive): its culprit is
 		// looked for among every case left without an answer, not only the FIN cases.
 		s.spin.markSilent(s.crashes.restartCount())
+		s.crashes.noteSpinning(spinSuspects(prime, newestFirst(cands)))
 		s.exchange.openGate()
 		return -1
+	}
+	if k := s.knownSpinner(slices.Concat(prime, cands)); k >= 0 {
+		// Sent before its FIN was known to spin (spinFree): a duplicate, not narrowed again.
+		_, err := s.restartTarget(ctx)
+		s.exchange.openGate()
+		if err != nil {
+			s.fatal(err)
+			return -1
+		}
+		s.triage.dup()
+		return k
 	}
 	culprit, o, err := s.narrowSpin(ctx, cands, prime)
 	s.exchange.openGate()
@@ -291,13 +336,15 @@ func (s *session) lookForSpin(ctx context.Context, cands, prime []int64) int64 {
 	}
 	v := Verdict{Class: Crash, Kind: KindSpinsAfterFin, Standalone: -1,
 		Detail: fmt.Sprintf("after this case ended with a FIN, the server's processes kept %.0f%% of a core busy with no request in flight; sent alone to the restarted server, it did so again", share*100)}
+	c := s.gen.Case(culprit)
+	// Every FIN found to spin is learnt, though the findings after the first are duplicates.
+	s.spin.learnFin(finFeature(c))
 	sig := v.Core()
 	known := !s.triage.addNew(sig)
 	if known {
 		s.triage.dup()
 		return culprit
 	}
-	c := s.gen.Case(culprit)
 	f := s.addFinding(ctx, sig, v, c, c, c.Features, c.Base, o, nil)
 	if !sawEnd(o) {
 		// Recording sent the bytes again: the server spins again.
@@ -318,6 +365,36 @@ func (s *session) lookForSpin(ctx context.Context, cands, prime []int64) int64 {
 	defer fcancel()
 	s.record(fctx, f, v, prior)
 	return culprit
+}
+
+// spinSuspects are the FIN cases of the lists, in order, each once.
+func spinSuspects(lists ...[]int64) []int64 {
+	var out []int64
+	for _, n := range slices.Concat(lists...) {
+		if !slices.Contains(out, n) {
+			out = append(out, n)
+		}
+	}
+	return out
+}
+
+// newestFirst is cases (oldest first) in reverse: a case that makes a worker spin leaves the
+// other workers serving only until they spin too, so the culprit is likelier among the last.
+func newestFirst(cases []int64) []int64 {
+	out := slices.Clone(cases)
+	slices.Reverse(out)
+	return out
+}
+
+// knownSpinner is the first of the FIN cases cands whose FIN a crash finding already ends
+// with, or -1.
+func (s *session) knownSpinner(cands []int64) int64 {
+	for _, n := range cands {
+		if fin := finFeature(s.gen.Case(n)); fin != "" && s.spin.knows(fin) {
+			return n
+		}
+	}
+	return -1
 }
 
 // answers says the server answers a plain GET of the echo on a new connection.

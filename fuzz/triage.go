@@ -102,6 +102,22 @@ func (t *triage) confirmed(v Verdict, preKey string) (seen bool) {
 	return seen
 }
 
+// newCore says no disagreement of v's class, kind and rule was confirmed yet.
+func (t *triage) newCore(v Verdict) bool {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	return t.coreSeen[v.Core()] == 0
+}
+
+// unconfirm forgets a confirmation whose investigation told nothing, so that a later case
+// investigates the disagreement again.
+func (t *triage) unconfirm(v Verdict, preKey string) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	delete(t.pre, preKey)
+	t.coreSeen[v.Core()]--
+}
+
 // seenBefore says a known finding explains v on c, or it was met before ablation; it is
 // noted as met.
 func (t *triage) seenBefore(v Verdict, c *Case) bool {
