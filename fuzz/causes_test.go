@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/conform-wsgi/conform/reference"
+	"github.com/conform-wsgi/conform/wire"
 )
 
 func TestGroupCauses(t *testing.T) {
@@ -287,38 +288,70 @@ func TestCaseOfID(t *testing.T) {
 	}
 }
 
-// A desync is named by the reference's deviation that frames its bytes as the target did:
-// a target that reads a chunked body only for exactly "chunked" (tornado 6.2) is the
-// reference with TransferEncodingExactChunked, whatever spelling of the field showed it.
-func TestDiagnoseNamesTheDeviation(t *testing.T) {
+// namedFindings are the findings of a target that behaves as the reference with deviation
+// dev does, one for each request: each must be of class c against the conforming reference
+// and diagnosed with dev, and together they must be one cause naming it.
+func namedFindings(t *testing.T, c Class, dev string, raws [][]byte) []*Finding {
+	t.Helper()
 	devs := parsingDeviations()
-	exact := reference.Deviations{TransferEncodingExactChunked: true}
+	var target reference.Deviations
+	if err := target.Set(dev, ""); err != nil {
+		t.Fatal(err)
+	}
 	var findings []*Finding
-	for i, te := range []string{"chunked, chunked", "chunked,chunked", "identity, chunked"} {
-		raw := []byte(fmt.Sprintf("POST /__conform__/echo HTTP/1.1\r\nHost: a\r\nX-Conform-Id: f%d-m0\r\nTransfer-Encoding: %s\r\n\r\n5\r\nhello\r\n0\r\n\r\n"+
-			"GET /__conform__/echo HTTP/1.1\r\nHost: a\r\nX-Conform-Id: f%d-s0\r\n\r\n", i, te, i))
-		o := PerfectObservation(expectCase(raw, nil, reference.Limits{}, exact))
+	for i, raw := range raws {
+		o := PerfectObservation(expectCase(raw, nil, reference.Limits{}, target))
 		v := Compare(expectCase(raw, nil, reference.Limits{}, reference.Deviations{}), o)
-		if v.Class != Framing {
-			t.Fatalf("%q: %s, want a desync against the reference", te, v.Describe())
+		if v.Class != c {
+			t.Fatalf("%q: %s, want %s against the reference", raw, v.Describe(), c)
 		}
-		f := &Finding{ID: fmt.Sprintf("framing-%d", i), Class: Framing, Kind: v.Kind, Rule: v.Rule, Signature: v.Core() + " | te", Bytes: raw, Observed: o}
-		if like := diagnose(f, devs); !slices.Contains(like, "TransferEncodingExactChunked") {
-			t.Errorf("%q: diagnosed %v", te, like)
+		f := &Finding{ID: fmt.Sprintf("%s-%d", c, i), Class: c, Kind: v.Kind, Rule: v.Rule, Signature: v.Core() + " | te", Bytes: raw, Observed: o}
+		if like := diagnose(f, devs); !slices.Contains(like, dev) {
+			t.Errorf("%q: diagnosed %v", raw, like)
 		}
 		findings = append(findings, f)
 	}
 	cs := GroupCauses(findings, "")
-	if len(cs.Causes) != 1 || !strings.Contains(cs.Causes[0].Label, "as the reference with") && strings.Contains(cs.Causes[0].Label, "TransferEncodingExactChunked") || cs.Causes[0].Count != 3 {
+	if len(cs.Causes) != 1 || !strings.Contains(cs.Causes[0].Label, "as the reference with") || !strings.Contains(cs.Causes[0].Label, dev) || cs.Causes[0].Count != len(raws) {
 		for _, c := range cs.Causes {
 			t.Logf("cause %s (%d)", c.Label, c.Count)
 		}
-		t.Errorf("%d causes, want the one naming TransferEncodingExactChunked", len(cs.Causes))
+		t.Errorf("%d causes, want the one naming %s", len(cs.Causes), dev)
 	}
+	return findings
+}
+
+// A desync is named by the reference's deviation that frames its bytes as the target did:
+// a target that reads a chunked body only for exactly "chunked" (tornado 6.2) is the
+// reference with TransferEncodingExactChunked, whatever spelling of the field showed it.
+func TestDiagnoseNamesTheDeviation(t *testing.T) {
+	var raws [][]byte
+	for i, te := range []string{"chunked, chunked", "chunked,chunked", "identity, chunked"} {
+		raws = append(raws, []byte(fmt.Sprintf("POST /__conform__/echo HTTP/1.1\r\nHost: a\r\nX-Conform-Id: f%d-m0\r\nTransfer-Encoding: %s\r\n\r\n5\r\nhello\r\n0\r\n\r\n"+
+			"GET /__conform__/echo HTTP/1.1\r\nHost: a\r\nX-Conform-Id: f%d-s0\r\n\r\n", i, te, i)))
+	}
+	findings := namedFindings(t, Framing, "TransferEncodingExactChunked", raws)
 	// The reference's own answers are no desync: nothing to name.
 	raw := findings[0].Bytes
-	if like := diagnose(&Finding{Class: Framing, Bytes: raw, Observed: PerfectObservation(expectCase(raw, nil, reference.Limits{}, reference.Deviations{}))}, devs); like != nil {
+	if like := diagnose(&Finding{Class: Framing, Bytes: raw, Observed: PerfectObservation(expectCase(raw, nil, reference.Limits{}, reference.Deviations{}))}, parsingDeviations()); like != nil {
 		t.Errorf("an agreement diagnosed %v", like)
+	}
+}
+
+// A server error is named by the deviation under which the reference answers the same: a
+// target that answers 500 to every Transfer-Encoding line but "chunked" and "identity"
+// (Debian's gunicorn 20.1) is one cause, whichever spelling of the field showed it.
+func TestServerErrorNamedByItsDeviation(t *testing.T) {
+	var raws [][]byte
+	for i, te := range []string{"chunked, chunked", "gzip, chunked", "compress", "chunked;q=1"} {
+		raws = append(raws, []byte(fmt.Sprintf("POST /__conform__/echo HTTP/1.1\r\nHost: a\r\nX-Conform-Id: f%d-m0\r\nTransfer-Encoding: %s\r\n\r\n5\r\nhello\r\n0\r\n\r\n", i, te)))
+	}
+	namedFindings(t, Status5xx, "TransferCodingServerError", raws)
+	// A 500 to a plain chunked body is no such target: no deviation names it.
+	raw := []byte("POST /__conform__/echo HTTP/1.1\r\nHost: a\r\nX-Conform-Id: f9-m0\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n0\r\n\r\n")
+	o := &Observation{Answers: []Answer{{Status: 500, Reason: "Internal Server Error"}}, End: wire.EndClosed}
+	if like := diagnose(&Finding{Class: Status5xx, Kind: "status", Rule: "500", Bytes: raw, Observed: o}, parsingDeviations()); slices.Contains(like, "TransferCodingServerError") {
+		t.Errorf("a 500 to chunked diagnosed %v", like)
 	}
 }
 

@@ -38,11 +38,11 @@ func parsingDeviations() []deviation {
 }
 
 // diagnosable says a finding's cause may be named by a deviation: a desync, an exception
-// from wsgi.input, a strictness, a hang, a leniency or a semantic difference found by
-// ablation (a 5xx is no deviation of the reference).
+// from wsgi.input, a strictness, a hang, a server error, a leniency or a semantic difference
+// found by ablation.
 func diagnosable(f *Finding) bool {
 	switch f.Class {
-	case Framing, Input, Strictness, Hang:
+	case Framing, Input, Strictness, Hang, Status5xx:
 		return true
 	case Leniency:
 		return f.Kind == "accepted" || f.Kind == "waits"

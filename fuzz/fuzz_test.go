@@ -480,6 +480,14 @@ func published(id, prefix string, needs ...string) want {
 	}}
 }
 
+// namedBy wants a finding of class c whose final bytes the reference's deviation dev
+// explains (Finding.Like).
+func namedBy(name string, c Class, dev string) want {
+	return want{name: name + " (" + string(c) + " as the reference with " + dev + ")", match: func(f *Finding) bool {
+		return f.Class == c && slices.Contains(f.Like, dev)
+	}}
+}
+
 // session1 runs a bounded session and stops as soon as every wanted finding was found. It
 // logs how long each took to find. Then each must still show what was wanted on its final
 // (minimized) bytes and be listed under a cause of its class that names the rule and the
@@ -654,6 +662,10 @@ func TestRealServers(t *testing.T) {
 			published("gunicorn PR#3253", lenientCTL),
 			// two Host fields are joined, not rejected (issue #3366, fixed in 26.1.0).
 			published("gunicorn#3366", lenientTwoHosts),
+			// message.py:148-162 raises UnsupportedTransferCoding for a Transfer-Encoding line
+			// that is not "chunked" or "identity", and workers/base.py:208-215 does not map it
+			// to 400, so it is answered 500: one cause, whichever spelling of the field shows it.
+			namedBy("gunicorn UnsupportedTransferCoding", Status5xx, "TransferCodingServerError"),
 		}},
 		{"waitress", []want{
 			class(Framing),

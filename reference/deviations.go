@@ -324,6 +324,14 @@ type Deviations struct {
 	// other value is ignored and the body framed by Content-Length or empty (RFC 9112 §6.3:
 	// the final coding decides; RFC 9110 §5.6.1.2: empty list elements are ignored).
 	TransferEncodingExactChunked bool
+	// TransferCodingServerError answers 500 to a request with a Transfer-Encoding field line
+	// whose value, lower-cased, is neither "chunked" nor "identity", before any other framing
+	// check, as Debian's gunicorn 20.1 does: gunicorn/http/message.py:148-162 raises
+	// UnsupportedTransferCoding (http/errors.py:67-70) for such a line, workers/base.py:208-215
+	// does not list it among the errors answered with 400, and base.py:249-254 answers 500
+	// (RFC 9112 §6.1: a server that receives a transfer coding it does not understand SHOULD
+	// respond with 501; RFC 9110 §15.6.1: 500 is for an unexpected condition).
+	TransferCodingServerError bool
 	// NoBodyOnGET frames a GET, HEAD, OPTIONS or DELETE request with no body whatever its
 	// Content-Length or Transfer-Encoding say, so a body is read as the next request (the
 	// "CL.0" desync; RFC 9112 §6.3: the framing fields, not the method, decide the body).

@@ -50,6 +50,7 @@ func TestParserDeviations(t *testing.T) {
 		{"MishandleTrailers", te + "0\r\nX-T: 1\r\n\r\n", served(1),
 			func(in Interpretation) bool { return len(in.Requests) == 1 && in.Error != nil }},
 		{"AcceptTENotFinalChunked", post + "Transfer-Encoding: chunked, gzip\r\n\r\n0\r\n\r\n", rejected(400), served(1)},
+		{"TransferCodingServerError", post + "Transfer-Encoding: Chunked, chunked\r\n\r\n0\r\n\r\n", rejected(400), rejected(500)},
 		{"NoChunkedSupport", te + "2\r\nab\r\n0\r\n\r\n", served(1),
 			func(in Interpretation) bool {
 				return len(in.Requests) == 1 && len(in.Requests[0].Body) == 0 && in.Error != nil
@@ -112,7 +113,7 @@ func TestParserDeviations(t *testing.T) {
 	for _, name := range []string{"AcceptObsFoldRaw", "AcceptWhitespaceBeforeColon", "AcceptInvalidFieldNames", "AcceptBareCR",
 		"AcceptNUL", "PreferContentLength", "AcceptSignedContentLength", "AcceptInvalidContentLengthList", "AcceptChunkSizePrefix",
 		"ChunkSizeOverflowWraps", "IgnoreChunkCRLF", "RejectChunkExtensions", "MishandleTrailers", "AcceptTENotFinalChunked",
-		"NoChunkedSupport", "AcceptMissingHost", "AcceptDuplicateHost", "KeepHeaderWhitespace", "RejectAbsoluteForm",
+		"TransferCodingServerError", "NoChunkedSupport", "AcceptMissingHost", "AcceptDuplicateHost", "KeepHeaderWhitespace", "RejectAbsoluteForm",
 		"IgnoreConnectionClose", "KeepAliveHTTP10", "KeepTrailingWhitespace", "AcceptWhitespacePrecededLine",
 		"AcceptInvalidHost", "LenientRequestLine", "ContentLengthWraps", "ContentLengthDigitPrefix", "ContentLengthPythonInt",
 		"CaseSensitiveCodings", "ChunkSizeHexPrefix", "ChunkSizePythonInt", "RejectChunkExtensionBWS", "RejectExpect",

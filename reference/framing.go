@@ -97,6 +97,13 @@ func (p *parser) decideFraming(at int) *ParseError {
 			return nil
 		}
 	}
+	if p.dev.TransferCodingServerError {
+		for _, v := range te {
+			if c := lowerASCII(v); c != "chunked" && c != "identity" {
+				return p.perr(500, at, "deviation TransferCodingServerError", "a Transfer-Encoding line that is not chunked or identity answered with 500")
+			}
+		}
+	}
 	if p.dev.TransferEncodingExactChunked && lowerASCII(bytes.Join(te, []byte(", "))) != "chunked" {
 		te = nil
 	}
