@@ -5,6 +5,7 @@ import (
 	"context"
 	"fmt"
 	"slices"
+	"strings"
 	"sync"
 	"time"
 
@@ -29,6 +30,30 @@ type crashes struct {
 	// spinning are the FIN cases before a look found the server spinning and answering
 	// nothing: the likeliest culprits of the crash the cases then find.
 	spinning []int64
+	// downSeeds are the catalog seeds a case of which took the whole server down (skipSeed).
+	downSeeds map[string]bool
+}
+
+// learnDown notes the catalog seed of a finding that took the whole server down.
+func (k *crashes) learnDown(f *Finding) {
+	if !serverDown(Verdict{Class: f.Class, Kind: f.Kind}) || !strings.HasPrefix(f.CaseBase, "catalog:") {
+		return
+	}
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	if k.downSeeds == nil {
+		k.downSeeds = map[string]bool{}
+	}
+	k.downSeeds[f.CaseBase] = true
+}
+
+// skipSeed says cases of the catalog seed base are not sent: one of them took the server
+// down, and each other would again (tornado 6.2 spins on the catalog's chunk-size "-5"
+// however the case mutates the rest), at the cost of a crash's attribution and a restart.
+func (k *crashes) skipSeed(base string) bool {
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	return k.downSeeds[base]
 }
 
 // crashCounts are the crashes' counts the summary reports.

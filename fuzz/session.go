@@ -128,7 +128,10 @@ type Summary struct {
 	// UnattributedSpins counts times the server kept a core busy with no case running and
 	// no recent FIN case sent alone did it again (spin.go).
 	UnattributedSpins int
-	Interrupted       bool
+	// Skipped counts the case numbers not sent: made from a catalog seed a case of which took
+	// the whole server down (crashes.skipSeed).
+	Skipped     int64
+	Interrupted bool
 	// Causes group the findings (with a directory, every one written there) by cause.
 	Causes *Causes
 	// Catalog is the catalog seeds the cases were made from: with Seed, they make case N
@@ -173,6 +176,9 @@ func (s *Summary) WriteText(w io.Writer) {
 	}
 	if s.UnattributedSpins > 0 {
 		fmt.Fprintf(w, "  the server spun %d time(s) with no case running where no recent FIN case sent alone made it spin again: no finding for those\n", s.UnattributedSpins)
+	}
+	if s.Skipped > 0 {
+		fmt.Fprintf(w, "  cases not sent: %d, made from a catalog request a case of which took the server down (each would again)\n", s.Skipped)
 	}
 	if s.Known > 0 {
 		fmt.Fprintf(w, "  findings known from earlier sessions: %d\n", s.Known)
@@ -229,10 +235,11 @@ type session struct {
 	store store
 	start time.Time
 
-	next   atomic.Int64 // next case number to hand out
-	cases  atomic.Int64
-	first  int64
-	cancel context.CancelFunc
+	next    atomic.Int64 // next case number to hand out
+	cases   atomic.Int64
+	skipped atomic.Int64 // Summary.Skipped
+	first   int64
+	cancel  context.CancelFunc
 	// user is the caller's context: when it ends, the session was interrupted.
 	user context.Context
 	// begin is when Duration began; deadline its end and workEnd the end of the sends,
@@ -329,6 +336,8 @@ func Run(ctx context.Context, opt Options) (*Summary, error) {
 		for _, f := range found {
 			s.triage.addSignature(f.Signature)
 			s.triage.learnNames(f.Class, f.Like)
+			s.learnSpin(f)
+			s.crashes.learnDown(f)
 		}
 		s.triage.setKnown(len(found))
 	}
@@ -509,14 +518,19 @@ func (s *session) worker(ctx context.Context) {
 		s.mu.Lock()
 		s.inflight[n] = time.Now()
 		s.mu.Unlock()
-		s.guard(fmt.Sprintf("case %d of seed %d", n, s.opt.Seed), func() { s.runCase(ctx, n) })
+		ran := false
+		s.guard(fmt.Sprintf("case %d of seed %d", n, s.opt.Seed), func() { ran = s.runCase(ctx, n) })
 		if ctx.Err() != nil {
 			return // interrupted: the case stays in flight, so a resumed session runs it again
 		}
 		s.mu.Lock()
 		delete(s.inflight, n)
 		s.mu.Unlock()
-		s.cases.Add(1)
+		if ran {
+			s.cases.Add(1)
+		} else {
+			s.skipped.Add(1)
+		}
 	}
 }
 
@@ -566,8 +580,18 @@ func (s *session) fatal(err error) {
 	s.cancel()
 }
 
-func (s *session) runCase(ctx context.Context, n int64) {
+// runCase runs case n; false when it was skipped (crashes.skipSeed).
+func (s *session) runCase(ctx context.Context, n int64) bool {
 	c := s.spinFree(s.gen.Case(n))
+	if s.crashes.skipSeed(c.Base) {
+		return false
+	}
+	s.screen(ctx, n, c)
+	return true
+}
+
+// screen sends case n (c) and hands a new disagreement to an investigator.
+func (s *session) screen(ctx context.Context, n int64, c *Case) {
 	sent := time.Now()
 	v, o, e := s.exchangeTimed(ctx, c.Bytes, c.Writes, true, s.screenTiming())
 	if s.noteFin(ctx, c, o) {
@@ -603,26 +627,27 @@ func (s *session) runCase(ctx context.Context, n int64) {
 		return
 	}
 	var queued bool
+	waiting := s.investigations.queued()
 	switch {
-	case s.triage.newCore(v):
-		// What no finding shows yet goes first: a backlog of known rules' spellings must not
-		// hold a new rule until the session ends.
-		queued = s.investigations.pushFront(j)
-	case s.investigations.queued() >= maxQueuedInvestigations*s.opt.Workers:
-		// The investigators are behind: this worker investigates, and the stream waits.
+	case s.triage.newCore(v) && waiting >= s.opt.Workers:
+		// What no finding shows yet is not left waiting behind a backlog: the worker
+		// investigates it, and the stream waits.
 		s.investigate(ctx, j)
 		return
-	default:
+	case s.triage.newCore(v):
+		queued = s.investigations.pushFront(j)
+	case waiting < maxQueuedInvestigations*s.opt.Workers:
 		queued = s.investigations.push(j)
 	}
 	if !queued {
+		// Left to a later case that shows it again, when the investigators have caught up.
 		s.triage.release(key)
 	}
 }
 
-// maxQueuedInvestigations bounds the investigations waiting, per worker: beyond it, a
-// worker investigates its own disagreement instead of screening new cases.
-const maxQueuedInvestigations = 2
+// maxQueuedInvestigations bounds the investigations waiting, per worker, of rules that
+// have a finding already: beyond it, a new disagreement of one is left to a later case.
+const maxQueuedInvestigations = 8
 
 // investigation is a new disagreement the screen found, waiting to be confirmed, ablated
 // and recorded: by an investigator, so that the workers go on screening new cases.
@@ -633,6 +658,7 @@ type investigation struct {
 	o           *Observation
 	e           *Expectation
 	preKey, key string
+	again       bool // investigated before, when the target went down during its confirmation or ablation
 }
 
 // investigator investigates the queued disagreements until the queue is closed and empty,
@@ -701,7 +727,20 @@ func (s *session) investigate(ctx context.Context, j investigation) {
 	if ended(ctx) {
 		return
 	}
+	// A target that went down meanwhile, or answered the screen and not the confirmation,
+	// told nothing: the disagreement is investigated once more, from the start.
+	disturbed := func() bool { return s.crashes.restartCount() != restarts || s.silentSinceLook() }
+	retry := func() {
+		if !j.again {
+			j.again = true
+			s.investigations.pushFront(j)
+		}
+	}
 	if v2.Core() != v.Core() && v.Class != Crash {
+		if disturbed() || len(o.Answers) > 0 && len(o2.Answers) == 0 {
+			retry()
+			return
+		}
 		s.triage.notReproduced()
 		return
 	}
@@ -739,10 +778,11 @@ func (s *session) investigate(ctx context.Context, j investigation) {
 		}
 		sig += " | " + strings.Join(parts, " + ")
 	}
-	if v.Class != Crash && (s.crashes.restartCount() != restarts || s.silentSinceLook()) {
+	if !coreIsSignature(v) && disturbed() {
 		// The target went down while the features were ablated: its answers then told
-		// nothing of them, and a later case investigates the disagreement again.
+		// nothing of them.
 		s.triage.unconfirm(v, preKey)
+		retry()
 		return
 	}
 	if !s.triage.addNew(sig) {

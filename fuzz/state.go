@@ -82,7 +82,7 @@ func (s *session) summary(ctx context.Context) *Summary {
 	k := s.crashes.counts()
 	sum := &Summary{Target: s.opt.Label, Seed: s.opt.Seed, FirstCase: s.first, Cases: s.cases.Load(), Responses: s.exchange.responses(), Elapsed: end.Sub(s.start),
 		Restarts: k.restarts, Unattributed: k.unattributed, UnreproducedCrashes: k.unreproduced, Stalls: k.stalls, UnattributedSpins: s.spin.unattributedCount(), Interrupted: ctx.Err() != nil}
-	sum.Catalog = s.catalog
+	sum.Catalog, sum.Skipped = s.catalog, s.skipped.Load()
 	s.triage.fillSummary(sum)
 	sum.NextCase = next
 	return sum

@@ -102,11 +102,11 @@ func (t *triage) confirmed(v Verdict, preKey string) (seen bool) {
 	return seen
 }
 
-// newCore says no disagreement of v's class, kind and rule was confirmed yet.
+// newCore says no finding has v's class, kind and rule yet.
 func (t *triage) newCore(v Verdict) bool {
 	t.mu.Lock()
 	defer t.mu.Unlock()
-	return t.coreSeen[v.Core()] == 0
+	return !t.sigs[v.Core()] && len(t.parts[v.Core()]) == 0
 }
 
 // unconfirm forgets a confirmation whose investigation told nothing, so that a later case
@@ -267,6 +267,7 @@ func (s *session) addFinding(ctx context.Context, sig string, v Verdict, c, mc *
 	s.record(ctx, f, v, prior)
 	s.triage.add(f)
 	s.learnSpin(f)
+	s.crashes.learnDown(f)
 	s.report(f)
 	return f
 }
