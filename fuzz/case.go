@@ -68,8 +68,8 @@ func NewGenerator(seed uint64, catalog []Seed) *Generator {
 
 // Seed is a base request taken from somewhere else (the check catalog, a corpus).
 type Seed struct {
-	Check string
-	Bytes []byte
+	Check string `json:"check"`
+	Bytes []byte `json:"bytes"`
 }
 
 // plan is every random decision of a case, drawn up front so that dropping one of them

@@ -239,23 +239,22 @@ func (s *store) saveState(st sessionState) error {
 	if s.dir == "" {
 		return nil
 	}
+	return s.writeJSON(stateFile, st, "session state")
+}
+
+// writeJSON writes v, indented, to DIR/name at once; what names it in an error.
+func (s *store) writeJSON(name string, v any, what string) error {
 	if err := os.MkdirAll(s.dir, 0o755); err != nil {
 		return fmt.Errorf("findings directory: %w", err)
 	}
-	js, _ := json.MarshalIndent(st, "", "  ")
-	if err := writeFileAtomic(filepath.Join(s.dir, stateFile), func(w io.Writer) error {
+	js, _ := json.MarshalIndent(v, "", "  ")
+	if err := writeFileAtomic(filepath.Join(s.dir, name), func(w io.Writer) error {
 		_, err := w.Write(append(js, '\n'))
 		return err
 	}); err != nil {
-		return fmt.Errorf("write session state: %w", err)
+		return fmt.Errorf("write %s: %w", what, err)
 	}
 	return nil
-}
-
-// seedRecord is a catalog seed as seeds.json keeps it.
-type seedRecord struct {
-	Check string `json:"check"`
-	Bytes []byte `json:"bytes"`
 }
 
 // saveSeeds writes the session's catalog seeds (seedsFile).
@@ -263,18 +262,7 @@ func (s *store) saveSeeds(seeds []Seed) error {
 	if s.dir == "" {
 		return nil
 	}
-	recs := make([]seedRecord, len(seeds))
-	for i, sd := range seeds {
-		recs[i] = seedRecord(sd)
-	}
-	js, _ := json.MarshalIndent(recs, "", "  ")
-	if err := writeFileAtomic(filepath.Join(s.dir, seedsFile), func(w io.Writer) error {
-		_, err := w.Write(append(js, '\n'))
-		return err
-	}); err != nil {
-		return fmt.Errorf("write the catalog seeds: %w", err)
-	}
-	return nil
+	return s.writeJSON(seedsFile, seeds, "the catalog seeds")
 }
 
 // loadSeeds reads the seeds saveSeeds wrote; nil when there are none (a directory of an
@@ -291,13 +279,9 @@ func (s *store) loadSeeds() ([]Seed, error) {
 	if err != nil {
 		return nil, fmt.Errorf("read the catalog seeds: %w", err)
 	}
-	var recs []seedRecord
-	if err := json.Unmarshal(b, &recs); err != nil {
+	var seeds []Seed
+	if err := json.Unmarshal(b, &seeds); err != nil {
 		return nil, fmt.Errorf("%s: %w", path, err)
-	}
-	seeds := make([]Seed, len(recs))
-	for i, r := range recs {
-		seeds[i] = Seed(r)
 	}
 	return seeds, nil
 }
